@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#pragma once
+
+#include <glib.h>
+
+#include "tttd-config.h"
+#include "tttd-engine.h"
+#include "tttd-handshake.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  TTTD_LINK_SOURCE_CONFIG,
+  TTTD_LINK_SOURCE_NETWORKMANAGER,
+  TTTD_LINK_SOURCE_DBUS,
+} TttdLinkSource;
+
+const char *tttd_link_source_to_string (TttdLinkSource source);
+
+typedef struct _TttdClient TttdClient;
+
+/* one interface the client bonds */
+typedef struct {
+  TttdClient    *client;
+  guint          id;            /* the link id on the wire, and the slot */
+  char          *name;
+  int            ifindex;
+  TttdLinkSource source;
+  int            fd;            /* -1: not usable now (no address, no route) */
+  TttdTxQueue    queue;
+  GSource       *watch;
+  TttdSockaddr   local;
+  guint          mtu;
+  guint          weight;
+  guint          priority;
+  gboolean       metered;
+  gboolean       enabled;
+  char          *why_unusable;  /* for the log and D-Bus */
+} TttdClientLink;
+
+/* what the client tells the service layer (D-Bus, status) */
+typedef struct {
+  void (*link_added) (gpointer data, TttdClientLink *link);
+  void (*link_removed) (gpointer data, TttdClientLink *link);
+  void (*session_changed) (gpointer data);
+} TttdClientEvents;
+
+TttdClient     *tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
+                                 const TttdClientEvents *events, gpointer events_data,
+                                 GError **error);
+void            tttd_client_free (TttdClient *client);
+const char     *tttd_client_tun_name (TttdClient *client);
+TttdPeer       *tttd_client_peer (TttdClient *client);
+TttdEngine     *tttd_client_engine (TttdClient *client);
+gboolean        tttd_client_connected (TttdClient *client);
+
+/* links */
+TttdClientLink *tttd_client_add_link (TttdClient *client, const char *ifname, TttdLinkSource source,
+                                      const TttdLinkConfig *settings, GError **error);
+gboolean        tttd_client_remove_link (TttdClient *client, TttdClientLink *link);
+/* the link's address or route changed: recreate its socket */
+void            tttd_client_rebind_link (TttdClient *client, TttdClientLink *link);
+TttdClientLink *tttd_client_find_link (TttdClient *client, const char *ifname);
+TttdClientLink *tttd_client_get_link (TttdClient *client, guint id);
+void            tttd_client_link_update (TttdClient *client, TttdClientLink *link);
+void            tttd_client_set_strategy (TttdClient *client, TttdStrategy strategy);
+TttdLinkState   tttd_client_link_state (TttdClient *client, TttdClientLink *link);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdClient, tttd_client_free)
+
+G_END_DECLS

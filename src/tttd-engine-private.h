@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#pragma once
+
+#include "tttd-engine.h"
+
+G_BEGIN_DECLS
+
+struct _TttdEngine {
+  int                  tun_fd;
+  guint                mtu;
+  gsize                buf_size;
+  TttdPool             pool;
+  TttdRxBatch          rx;
+  TttdHealthParams     health;
+  const TttdEngineOps *ops;
+  gpointer             data;
+  GHashTable          *indexes;      /* local index -> TttdPeer */
+  GPtrArray           *holding;      /* peers with packets in their reorder buffer */
+  TttdTxQueue         *dirty[64];
+  guint                n_dirty;
+  gint64               now_us;       /* the time of this batch */
+  TttdEngineStats      stats;
+};
+
+gboolean tttd_engine_seal_and_queue (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,
+                                     guint link, guint8 *buf, const TttdInner *inner, gsize payload_len);
+void     tttd_engine_hold (TttdEngine *engine, TttdPeer *peer);
+void     tttd_engine_forget_peer (TttdEngine *engine, TttdPeer *peer);
+TttdReorderDeliver tttd_engine_deliver_func (void);
+
+void     tttd_peer_check_paths (TttdPeer *peer, gint64 now_us);
+void     tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, const guint8 *body);
+
+G_END_DECLS

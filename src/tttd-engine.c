@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tttd-engine-private.h"
+
+/* buffers: a full batch in flight, the reorder buffers of a few sessions,
+ * and the copies the redundant strategy makes */
+#define POOL_BUFFERS 8192
+
+static void on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data);
+
+void
+tttd_engine_release_buffer (gpointer buf, gpointer user_data)
+{
+  TttdEngine *engine = user_data;
+
+  tttd_pool_put (&engine->pool, buf);
+}
+
+TttdEngine *
+tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *health,
+                 const TttdEngineOps *ops, gpointer data)
+{
+  TttdEngine *engine = g_new0 (TttdEngine, 1);
+
+  engine->tun_fd = tun_fd;
+  engine->mtu = mtu;
+  /* headers before the packet, the tag after, and slack for a datagram a
+   * little larger than ours (it is dropped as malformed, not truncated) */
+  engine->buf_size = TTTD_HEADROOM + mtu + TTTD_TAG_LEN + 64;
+  tttd_pool_init (&engine->pool, engine->buf_size, POOL_BUFFERS);
+  tttd_rx_batch_init (&engine->rx, engine->buf_size);
+  engine->health = *health;
+  engine->ops = ops;
+  engine->data = data;
+  engine->indexes = g_hash_table_new (NULL, NULL);
+  engine->holding = g_ptr_array_new ();
+  return engine;
+}
+
+void
+tttd_engine_free (TttdEngine *engine)
+{
+  if (engine == NULL)
+    return;
+  g_hash_table_unref (engine->indexes);
+  g_ptr_array_unref (engine->holding);
+  tttd_rx_batch_clear (&engine->rx);
+  tttd_pool_clear (&engine->pool);
+  g_free (engine);
+}
+
+guint
+tttd_engine_mtu (TttdEngine *engine)
+{
+  return engine->mtu;
+}
+
+const TttdEngineStats *
+tttd_engine_stats (TttdEngine *engine)
+{
+  return &engine->stats;
+}
+
+gint64
+tttd_engine_now (TttdEngine *engine)
+{
+  return engine->now_us != 0 ? engine->now_us : g_get_monotonic_time ();
+}
+
+static void
+mark_dirty (TttdEngine *engine, TttdTxQueue *queue)
+{
+  for (guint i = 0; i < engine->n_dirty; i++)
+    if (engine->dirty[i] == queue)
+      return;
+  if (engine->n_dirty == G_N_ELEMENTS (engine->dirty))
+    tttd_engine_flush (engine);
+  engine->dirty[engine->n_dirty++] = queue;
+}
+
+void
+tttd_engine_flush (TttdEngine *engine)
+{
+  for (guint i = 0; i < engine->n_dirty; i++)
+    tttd_tx_queue_flush (engine->dirty[i]);
+  engine->n_dirty = 0;
+}
+
+static void
+enqueue (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *dest,
+         gpointer buf, const guint8 *data, gsize len)
+{
+  if (!tttd_tx_queue_add (queue, dest, buf, data, len))
+    {
+      tttd_tx_queue_flush (queue);
+      tttd_tx_queue_add (queue, dest, buf, data, len);
+    }
+  mark_dirty (engine, queue);
+}
+
+void
+tttd_engine_send_raw (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *dest,
+                      const guint8 *data, gsize len)
+{
+  gpointer buf = tttd_pool_get (&engine->pool);
+
+  if (buf == NULL || len > engine->buf_size)
+    {
+      if (buf != NULL)
+        tttd_pool_put (&engine->pool, buf);
+      return;
+    }
+  memcpy (buf, data, len);
+  enqueue (engine, queue, dest, buf, buf, len);
+}
+
+/* seal buf (inner header + payload_len bytes after it) with the current
+ * keys and queue it on the path; consumes buf */
+gboolean
+tttd_engine_seal_and_queue (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,
+                            guint link, guint8 *buf, const TttdInner *inner, gsize payload_len)
+{
+  TttdPath *path = &peer->paths[link];
+  gsize total;
+
+  tttd_inner_write (buf + TTTD_HEADER_LEN, inner);
+  total = tttd_keypair_seal (keypair, peer->keyring.reject_after_messages, buf, TTTD_INNER_LEN + payload_len);
+  if (total == 0)
+    {
+      tttd_pool_put (&engine->pool, buf);
+      return FALSE;
+    }
+  path->tx_packets++;
+  path->tx_bytes += total;
+  tttd_health_count_tx (&path->health, (guint) total);
+  enqueue (engine, path->queue, &path->remote, buf, buf, total);
+  return TRUE;
+}
+
+static guint
+transport_overhead (const TttdPath *path)
+{
+  return (path->remote.sa.sa_family == AF_INET6 ? TTTD_UDP6_OVERHEAD : TTTD_UDP4_OVERHEAD) + TTTD_OVERHEAD;
+}
+
+/* consumes buf: the packet is at buf + TTTD_HEADROOM */
+static void
+send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const TttdIpInfo *ip)
+{
+  gint64 now = engine->now_us;
+  TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, now);
+  TttdPacketInfo info;
+  guint32 mask, seq;
+  guint copies;
+
+  if (keypair == NULL)
+    {
+      peer->stats.tx_no_session++;
+      tttd_pool_put (&engine->pool, buf);
+      return;
+    }
+  tttd_peer_check_paths (peer, now);
+  info.flow_hash = ip->flow_hash ^ peer->hash_seed;
+  info.wire_len = (guint) len + TTTD_UDP4_OVERHEAD + TTTD_OVERHEAD;
+  info.flags = ip->latency_critical ? TTTD_PACKET_LATENCY_CRITICAL : 0;
+  mask = tttd_scheduler_pick (&peer->sched, &info, now);
+  if (mask == 0)
+    {
+      peer->stats.tx_no_link++;
+      tttd_pool_put (&engine->pool, buf);
+      return;
+    }
+  seq = peer->tx_seq++;
+  copies = (guint) __builtin_popcount (mask);
+  peer->stats.tx_packets++;
+  peer->stats.tx_bytes += len;
+  for (guint32 m = mask; m != 0; m &= m - 1)
+    {
+      guint link = (guint) __builtin_ctz (m);
+      TttdPath *path = &peer->paths[link];
+      guint8 *out = buf;
+      TttdInner inner = {
+        .kind = TTTD_KIND_DATA,
+        .flags = copies > 1 ? TTTD_FLAG_COPY : 0,
+        .link = (guint16) link,
+        .seq = seq,
+        .link_prev = path->sent_data ? path->last_data_seq : seq,
+        .timestamp = (guint32) now,
+      };
+
+      if ((m & (m - 1)) != 0)
+        {
+          /* more links follow: this one gets a copy, the last the original */
+          out = tttd_pool_get (&engine->pool);
+          if (out == NULL)
+            {
+              peer->stats.tx_no_buffer++;
+              continue;
+            }
+          memcpy (out + TTTD_HEADROOM, buf + TTTD_HEADROOM, len);
+        }
+      if (tttd_engine_seal_and_queue (engine, peer, keypair, link, out, &inner, len))
+        {
+          path->last_data_seq = seq;
+          path->sent_data = TRUE;
+          path->health.last_data_us = now;
+          tttd_scheduler_sent (&peer->sched, link, (guint) len + transport_overhead (path), now);
+        }
+    }
+}
+
+void
+tttd_engine_tun_readable (TttdEngine *engine)
+{
+  gsize room = engine->buf_size - TTTD_HEADROOM - TTTD_TAG_LEN - 64;
+
+  engine->now_us = g_get_monotonic_time ();
+  for (guint i = 0; i < TTTD_BATCH; i++)
+    {
+      guint8 *buf = tttd_pool_get (&engine->pool);
+      TttdIpInfo ip;
+      TttdPeer *peer;
+      gssize n;
+
+      if (buf == NULL)
+        {
+          tttd_engine_flush (engine);
+          buf = tttd_pool_get (&engine->pool);
+          if (buf == NULL)
+            break;
+        }
+      n = read (engine->tun_fd, buf + TTTD_HEADROOM, room);
+      if (n <= 0)
+        {
+          tttd_pool_put (&engine->pool, buf);
+          break;
+        }
+      engine->stats.tun_read++;
+      if (!tttd_ip_parse (buf + TTTD_HEADROOM, (gsize) n, 0, &ip) ||
+          (peer = engine->ops->route (engine->data, &ip)) == NULL)
+        {
+          engine->stats.tun_not_ip++;
+          tttd_pool_put (&engine->pool, buf);
+          continue;
+        }
+      send_data (engine, peer, buf, (gsize) n, &ip);
+    }
+  tttd_engine_flush (engine);
+}
+
+static void
+on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data)
+{
+  TttdPeer *peer = user_data;
+  TttdEngine *engine = peer->engine;
+
+  if (write (engine->tun_fd, (guint8 *) buf + TTTD_HEADROOM, len) == (gssize) len)
+    engine->stats.tun_written++;
+  else
+    engine->stats.tun_write_errors++;
+  if (held)
+    tttd_pool_put (&engine->pool, buf);
+}
+
+void
+tttd_engine_hold (TttdEngine *engine, TttdPeer *peer)
+{
+  gint64 deadline;
+
+  if (!peer->holding && peer->reorder->held > 0)
+    {
+      peer->holding = TRUE;
+      g_ptr_array_add (engine->holding, peer);
+    }
+  deadline = tttd_reorder_deadline (peer->reorder);
+  if (deadline != G_MAXINT64)
+    engine->ops->schedule (engine->data, deadline);
+}
+
+void
+tttd_engine_expire_reorder (TttdEngine *engine, gint64 now_us)
+{
+  for (guint i = 0; i < engine->holding->len;)
+    {
+      TttdPeer *peer = g_ptr_array_index (engine->holding, i);
+      gint64 deadline;
+
+      tttd_reorder_expire (peer->reorder, now_us);
+      if (peer->reorder->held == 0)
+        {
+          peer->holding = FALSE;
+          g_ptr_array_remove_index_fast (engine->holding, i);
+          continue;
+        }
+      deadline = tttd_reorder_deadline (peer->reorder);
+      engine->ops->schedule (engine->data, deadline);
+      i++;
+    }
+}
+
+void
+tttd_engine_forget_peer (TttdEngine *engine, TttdPeer *peer)
+{
+  if (peer->holding)
+    g_ptr_array_remove_fast (engine->holding, peer);
+  peer->holding = FALSE;
+}
+
+static void
+receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *inner,
+              guint8 **slot, gsize len)
+{
+  TttdPath *path = &peer->paths[link];
+  guint8 *buf = *slot;
+  TttdIpInfo ip;
+
+  if (!tttd_ip_parse (buf + TTTD_HEADROOM, len, 0, &ip) || ip.length != len)
+    {
+      peer->stats.rx_bad_packet++;
+      return;
+    }
+  if (engine->ops->allowed_source != NULL &&
+      !engine->ops->allowed_source (engine->data, peer, &ip))
+    {
+      peer->stats.rx_bad_source++;
+      return;
+    }
+  path->last_rx_data_us = engine->now_us;
+  path->health.last_data_us = engine->now_us;
+  peer->stats.rx_packets++;
+  peer->stats.rx_bytes += len;
+  /* without a spare buffer the held ones must go first */
+  if (engine->pool.free->len == 0 && engine->pool.allocated >= engine->pool.max)
+    tttd_reorder_flush (peer->reorder);
+  if (tttd_reorder_push (peer->reorder, inner->seq, link, inner->link_prev,
+                         buf, (guint) len, engine->now_us) == TTTD_REORDER_HELD)
+    {
+      *slot = tttd_pool_get (&engine->pool);
+      if (*slot == NULL)
+        {
+          /* cannot happen after the flush above; keep the batch whole */
+          tttd_reorder_flush (peer->reorder);
+          *slot = tttd_pool_get (&engine->pool);
+        }
+      tttd_engine_hold (engine, peer);
+    }
+}
+
+static void
+receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *from,
+                   const TttdHeader *header, guint8 **slot, gsize len)
+{
+  guint8 *buf = *slot;
+  TttdPeer *peer = g_hash_table_lookup (engine->indexes, GUINT_TO_POINTER (header->receiver));
+  TttdKeypair *keypair;
+  TttdInner inner;
+  TttdPath *path;
+  gsize plain_len;
+  gint link;
+
+  if (peer == NULL || (keypair = tttd_keyring_find (&peer->keyring, header->receiver)) == NULL)
+    {
+      engine->stats.rx_unknown_index++;
+      return;
+    }
+  switch (tttd_keypair_open (keypair, buf, len, header->counter))
+    {
+    case TTTD_OPEN_OK:
+      break;
+    case TTTD_OPEN_REPLAY:
+      engine->stats.rx_replayed++;
+      return;
+    case TTTD_OPEN_AUTH:
+    default:
+      engine->stats.rx_auth_failed++;
+      return;
+    }
+  tttd_keyring_confirm (&peer->keyring, keypair);
+  plain_len = len - TTTD_HEADER_LEN - TTTD_TAG_LEN;
+  if (tttd_inner_parse (buf + TTTD_HEADER_LEN, plain_len, &inner) != TTTD_PARSE_OK ||
+      inner.link >= TTTD_SCHED_MAX_LINKS)
+    {
+      engine->stats.rx_bad_inner++;
+      return;
+    }
+  link = engine->ops->link_of_queue != NULL ? engine->ops->link_of_queue (engine->data, queue) : -1;
+  if (link < 0)
+    {
+      /* server: the path is what this authentic datagram came from, so a
+       * NAT rebinding or a roaming client moves it */
+      link = inner.link;
+      path = &peer->paths[link];
+      if (!path->present || path->queue != queue || !tttd_sockaddr_equal (&path->remote, from))
+        {
+          tttd_peer_path_set (peer, (guint) link, queue, from, path->metered);
+          if (engine->ops->path_learned != NULL)
+            engine->ops->path_learned (engine->data, peer, (guint) link);
+        }
+    }
+  path = &peer->paths[link];
+  if (!path->present)
+    return;
+  path->rx_packets++;
+  path->rx_bytes += len;
+  tttd_health_count_rx (&path->health, (guint) len, engine->now_us);
+
+  switch (inner.kind)
+    {
+    case TTTD_KIND_DATA:
+      receive_data (engine, peer, (guint) link, &inner, slot, plain_len - TTTD_INNER_LEN);
+      break;
+    case TTTD_KIND_PROBE:
+    case TTTD_KIND_PROBE_REPLY:
+      tttd_peer_receive_probe (peer, (guint) link, &inner, buf + TTTD_HEADROOM);
+      break;
+    case TTTD_KIND_CLOSE:
+      if (engine->ops->closed != NULL)
+        engine->ops->closed (engine->data, peer);
+      break;
+    default:
+      break;
+    }
+}
+
+void
+tttd_engine_socket_readable (TttdEngine *engine, TttdTxQueue *queue)
+{
+  int n = tttd_rx_batch_recv (&engine->rx, queue->fd);
+
+  engine->now_us = g_get_monotonic_time ();
+  for (int i = 0; i < n; i++)
+    {
+      gsize len = engine->rx.msgs[i].msg_len;
+      TttdHeader header;
+
+      engine->stats.rx_datagrams++;
+      /* a datagram longer than our buffers was truncated: not ours */
+      if ((engine->rx.msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+          tttd_header_parse (engine->rx.bufs[i], len, &header) != TTTD_PARSE_OK)
+        {
+          engine->stats.rx_malformed++;
+          continue;
+        }
+      if (header.type == TTTD_MSG_TRANSPORT)
+        receive_transport (engine, queue, &engine->rx.from[i], &header, &engine->rx.bufs[i], len);
+      else
+        engine->ops->handshake (engine->data, queue, &engine->rx.from[i], engine->rx.bufs[i], len);
+    }
+  tttd_engine_flush (engine);
+}
+
+guint32
+tttd_engine_new_index (TttdEngine *engine)
+{
+  guint32 index;
+
+  /* random, so that indexes tell nothing and are hard to guess */
+  do
+    index = randombytes_random ();
+  while (index == 0 || g_hash_table_contains (engine->indexes, GUINT_TO_POINTER (index)));
+  return index;
+}
+
+TttdReorderDeliver
+tttd_engine_deliver_func (void)
+{
+  return on_reorder_deliver;
+}

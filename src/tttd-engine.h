@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#pragma once
+
+#include <glib.h>
+
+#include "tttd-addr.h"
+#include "tttd-health.h"
+#include "tttd-ip.h"
+#include "tttd-keyring.h"
+#include "tttd-pool.h"
+#include "tttd-reorder.h"
+#include "tttd-sched.h"
+#include "tttd-udp.h"
+
+G_BEGIN_DECLS
+
+/* the packet engine both roles share: TUN packets to sealed datagrams on
+ * the links the scheduler picks, datagrams back to TUN packets through the
+ * reorder buffer, probes and their replies.  It owns no fd but the TUN's
+ * and knows nothing of configuration or the bus. */
+
+/* room before a tunnelled packet for the headers, so it is sealed in place */
+#define TTTD_HEADROOM (TTTD_HEADER_LEN + TTTD_INNER_LEN)
+
+typedef struct _TttdEngine TttdEngine;
+typedef struct _TttdPeer   TttdPeer;
+
+/* one way to reach the far end: a client link, or what a server learned
+ * of it */
+typedef struct {
+  gboolean     present;
+  gboolean     metered;
+  gboolean     far_down;        /* the far end reports it hears nothing on it */
+  TttdSockaddr remote;
+  TttdTxQueue *queue;           /* the socket it is sent on */
+  TttdHealth   health;
+  guint32      last_data_seq;
+  gboolean     sent_data;
+  gint64       last_rx_data_us;
+  guint64      tx_packets;
+  guint64      tx_bytes;
+  guint64      rx_packets;
+  guint64      rx_bytes;
+} TttdPath;
+
+typedef struct {
+  guint64 rx_packets;
+  guint64 rx_bytes;
+  guint64 tx_packets;
+  guint64 tx_bytes;
+  guint64 tx_no_session;        /* dropped: no keys yet */
+  guint64 tx_no_link;           /* dropped: no usable link */
+  guint64 tx_no_buffer;
+  guint64 rx_bad_source;        /* dropped: inner source not the peer's */
+  guint64 rx_bad_packet;        /* dropped: not an IP packet */
+} TttdPeerStats;
+
+struct _TttdPeer {
+  TttdEngine     *engine;
+  char           *name;
+  guint           object_id;     /* D-Bus Peer/N */
+  guint8          public_key[32];
+  TttdKeyring     keyring;
+  TttdHandshake  *handshake;     /* locked memory */
+  TttdScheduler   sched;
+  TttdReorder    *reorder;
+  TttdPath        paths[TTTD_SCHED_MAX_LINKS];
+  guint32         tx_seq;
+  guint32         hash_seed;
+  TttdPrefix      addresses[2];  /* the far end's tunnel addresses (server side) */
+  guint           n_addresses;
+  guint64         last_init_timestamp;
+  gint64          last_handshake_us;     /* monotonic */
+  gint64          last_handshake_real;   /* wall clock, for D-Bus */
+  gint64          last_check_us;
+  gboolean        holding;       /* has packets in its reorder buffer */
+  gboolean        fresh;         /* the next handshake starts a new tunnel */
+  TttdPeerStats   stats;
+  gpointer        role_data;
+};
+
+typedef struct {
+  /* a handshake message came in on this socket */
+  void      (*handshake) (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from,
+                          guint8 *msg, gsize len);
+  /* which peer a packet from TUN goes to (NULL: drop it) */
+  TttdPeer *(*route) (gpointer data, const TttdIpInfo *ip);
+  /* the peer may send from this inner source address */
+  gboolean  (*allowed_source) (gpointer data, TttdPeer *peer, const TttdIpInfo *ip);
+  /* the client's link for a datagram that came in on queue (-1: any) */
+  gint      (*link_of_queue) (gpointer data, TttdTxQueue *queue);
+  /* a path of a peer appeared or moved (server) */
+  void      (*path_learned) (gpointer data, TttdPeer *peer, guint link);
+  /* the far end closed the session */
+  void      (*closed) (gpointer data, TttdPeer *peer);
+  /* run the engine's timer no later than this */
+  void      (*schedule) (gpointer data, gint64 at_us);
+} TttdEngineOps;
+
+typedef struct {
+  guint64 rx_datagrams;
+  guint64 rx_malformed;      /* not a tttd message */
+  guint64 rx_unknown_index;  /* no session has that index */
+  guint64 rx_auth_failed;    /* forged, corrupted, or old keys */
+  guint64 rx_replayed;
+  guint64 rx_bad_inner;      /* authentic, but the sealed part makes no sense */
+  guint64 tun_read;
+  guint64 tun_written;
+  guint64 tun_write_errors;
+  guint64 tun_not_ip;
+} TttdEngineStats;
+
+TttdEngine *tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *health,
+                             const TttdEngineOps *ops, gpointer data);
+void        tttd_engine_free (TttdEngine *engine);
+guint       tttd_engine_mtu (TttdEngine *engine);
+const TttdEngineStats *tttd_engine_stats (TttdEngine *engine);
+gint64      tttd_engine_now (TttdEngine *engine);
+
+/* the main loop's fd callbacks: drain a bounded batch */
+void        tttd_engine_tun_readable (TttdEngine *engine);
+void        tttd_engine_socket_readable (TttdEngine *engine, TttdTxQueue *queue);
+/* send a handshake message (or any raw datagram) */
+void        tttd_engine_send_raw (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *dest,
+                                  const guint8 *data, gsize len);
+void        tttd_engine_flush (TttdEngine *engine);
+/* a TttdBufferRelease for the queues of sockets the engine sends on */
+void        tttd_engine_release_buffer (gpointer buf, gpointer engine);
+
+/* peers */
+TttdPeer   *tttd_peer_new (TttdEngine *engine, const char *name, TttdStrategy strategy, gint64 rekey_after_us);
+void        tttd_peer_free (TttdPeer *peer);
+void        tttd_peer_register_index (TttdPeer *peer, guint32 local_index);
+guint32     tttd_engine_new_index (TttdEngine *engine);
+/* new session keys: a fresh tunnel resets the sequence state */
+void        tttd_peer_install (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh);
+void        tttd_peer_reset (TttdPeer *peer);
+void        tttd_peer_close (TttdPeer *peer);
+void        tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
+                                const TttdSockaddr *remote, gboolean metered);
+void        tttd_peer_path_remove (TttdPeer *peer, guint link);
+/* timers: probes, link states, reorder timeouts, key expiry; returns when
+ * it wants to run next */
+gint64      tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us);
+TttdLinkState tttd_peer_path_state (TttdPeer *peer, guint link);
+void        tttd_engine_expire_reorder (TttdEngine *engine, gint64 now_us);
+
+G_END_DECLS

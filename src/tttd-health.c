@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#include "config.h"
+
+#include <string.h>
+
+#include "tttd-health.h"
+
+#define MIN_DEAD_US         (60 * 1000)
+#define RATE_WINDOW_US      (10 * G_USEC_PER_SEC)
+#define LOSS_MIN_PACKETS    32
+#define LOSS_MAX_US         (2 * G_USEC_PER_SEC)
+#define ACTIVE_US           G_USEC_PER_SEC
+
+void
+tttd_health_params_default (TttdHealthParams *params, guint idle_interval_ms)
+{
+  params->idle_interval_ms = idle_interval_ms;
+  params->metered_interval_ms = MAX (idle_interval_ms, 10000u);
+  params->active_interval_ms = MIN (idle_interval_ms, 50u);
+  params->degraded_loss = 0.10;
+  params->recovered_loss = 0.05;
+  params->recover_us = 3 * G_USEC_PER_SEC;
+  params->up_replies = 3;
+}
+
+void
+tttd_health_init (TttdHealth *health, gint64 now_us)
+{
+  memset (health, 0, sizeof *health);
+  health->state = TTTD_LINK_PROBING;
+  health->state_since_us = now_us;
+  health->created_us = now_us;
+}
+
+static void
+set_state (TttdHealth *h, TttdLinkState state, gint64 now_us)
+{
+  if (h->state == state)
+    return;
+  if (state == TTTD_LINK_DOWN)
+    h->down_count++;
+  h->state = state;
+  h->state_since_us = now_us;
+  h->good_replies = 0;
+  h->good_since_us = now_us;
+}
+
+double
+tttd_health_loss (const TttdHealth *health)
+{
+  return MAX (health->out.loss, health->in.loss);
+}
+
+/* loss over the packets counted since the last sample; samples of few
+ * packets are pooled so that one lost probe on an idle link is not 100% */
+static void
+loss_sample (TttdLossMeter *m, guint32 tx_count, guint32 rx_count, gint64 now_us)
+{
+  guint32 dtx, drx;
+
+  if (!m->base_set)
+    {
+      m->base_set = TRUE;
+      m->tx_base = tx_count;
+      m->rx_base = rx_count;
+      m->since_us = now_us;
+      return;
+    }
+  dtx = tx_count - m->tx_base;
+  drx = rx_count - m->rx_base;
+  /* counters that went backwards (a restart) or nonsense: start over */
+  if (dtx > (1u << 30) || drx > (1u << 30))
+    {
+      m->base_set = FALSE;
+      return;
+    }
+  m->tx_base = tx_count;
+  m->rx_base = rx_count;
+  m->tx_acc += dtx;
+  m->lost_acc += drx < dtx ? dtx - drx : 0;
+  /* more received than sent: in-flight packets of the last interval */
+  if (drx > dtx)
+    m->lost_acc -= MIN (m->lost_acc, drx - dtx);
+  if (m->tx_acc >= LOSS_MIN_PACKETS || (m->tx_acc > 0 && now_us - m->since_us >= LOSS_MAX_US))
+    {
+      double sample = (double) m->lost_acc / (double) m->tx_acc;
+      m->loss = m->loss * 0.75 + sample * 0.25;
+      if (m->loss < 1e-4)
+        m->loss = 0;
+      m->tx_acc = 0;
+      m->lost_acc = 0;
+      m->since_us = now_us;
+    }
+}
+
+static void
+rtt_sample (TttdHealth *h, guint64 rtt)
+{
+  if (h->srtt_us == 0)
+    {
+      h->srtt_us = rtt;
+      h->rttvar_us = rtt / 2;
+      h->min_rtt_us = rtt;
+    }
+  else
+    {
+      guint64 diff = rtt > h->srtt_us ? rtt - h->srtt_us : h->srtt_us - rtt;
+      h->rttvar_us = (3 * h->rttvar_us + diff) / 4;
+      h->srtt_us = (7 * h->srtt_us + rtt) / 8;
+      h->min_rtt_us = MIN (h->min_rtt_us, rtt);
+    }
+  if (h->last_rtt_us != 0)
+    {
+      /* RFC 3550's interarrival jitter, on RTT samples */
+      double d = (double) rtt - (double) h->last_rtt_us;
+      h->jitter_us += ((d < 0 ? -d : d) - h->jitter_us) / 16.0;
+    }
+  h->last_rtt_us = rtt;
+}
+
+static void
+rate_sample (TttdHealth *h, guint32 far_rx_bytes, gint64 now_us)
+{
+  if (h->rate_base_set && now_us - h->rate_time_base >= 20000)
+    {
+      guint32 bytes = far_rx_bytes - h->rate_bytes_base;
+      if (bytes < (1u << 30))
+        {
+          h->delivery_Bps = (guint64) bytes * G_USEC_PER_SEC / (guint64) (now_us - h->rate_time_base);
+          if (h->delivery_Bps >= h->max_delivery_Bps || now_us - h->max_delivery_us > RATE_WINDOW_US)
+            {
+              h->max_delivery_Bps = h->delivery_Bps;
+              h->max_delivery_us = now_us;
+            }
+        }
+      h->rate_base_set = FALSE;
+    }
+  if (!h->rate_base_set)
+    {
+      h->rate_base_set = TRUE;
+      h->rate_bytes_base = far_rx_bytes;
+      h->rate_time_base = now_us;
+    }
+}
+
+/* any answer shows the link alive: states move up, with hysteresis */
+static void
+alive (TttdHealth *h, const TttdHealthParams *params, gint64 now_us)
+{
+  h->unanswered = 0;
+  h->good_replies++;
+  switch (h->state)
+    {
+    case TTTD_LINK_PROBING:
+      set_state (h, TTTD_LINK_UP, now_us);
+      break;
+    case TTTD_LINK_DOWN:
+      /* a link that flapped before must prove itself longer */
+      if (h->good_replies >= params->up_replies * MIN (h->down_count, 4u))
+        set_state (h, TTTD_LINK_UP, now_us);
+      break;
+    case TTTD_LINK_UP:
+      if (tttd_health_loss (h) > params->degraded_loss)
+        set_state (h, TTTD_LINK_DEGRADED, now_us);
+      break;
+    case TTTD_LINK_DEGRADED:
+      if (tttd_health_loss (h) > params->recovered_loss)
+        h->good_since_us = now_us;
+      else if (now_us - h->good_since_us >= params->recover_us)
+        set_state (h, TTTD_LINK_UP, now_us);
+      break;
+    default:
+      break;
+    }
+}
+
+void
+tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp, gint64 now_us)
+{
+  guint slot = health->pending_next++ % G_N_ELEMENTS (health->pending);
+
+  probe->echo = (guint32) MIN (health->srtt_us, G_MAXUINT32);
+  probe->tx_packets = health->tx_packets + 1;
+  probe->rx_packets = health->rx_packets;
+  probe->rx_bytes = health->rx_bytes;
+  health->pending[slot].timestamp = timestamp;
+  health->pending[slot].tx_packets = probe->tx_packets;
+  health->pending[slot].sent_us = now_us;
+  health->last_probe_us = now_us;
+  if (health->unanswered++ == 0)
+    health->first_unanswered_us = now_us;
+}
+
+void
+tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
+                            const TttdProbe *reply, gint64 now_us)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (health->pending); i++)
+    {
+      if (health->pending[i].sent_us == 0 || health->pending[i].timestamp != reply->echo)
+        continue;
+      rtt_sample (health, (guint64) MAX (now_us - health->pending[i].sent_us, 1));
+      loss_sample (&health->out, health->pending[i].tx_packets, reply->rx_packets, now_us);
+      health->pending[i].sent_us = 0;
+      break;
+    }
+  loss_sample (&health->in, reply->tx_packets, health->rx_packets, now_us);
+  rate_sample (health, reply->rx_bytes, now_us);
+  alive (health, params, now_us);
+}
+
+void
+tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,
+                            const TttdProbe *probe, guint32 probe_timestamp,
+                            guint peer_interval_ms, TttdProbe *reply, gint64 now_us)
+{
+  /* the prober said when its next probe comes; a silence well past that is
+   * a dead link (the longer of old and new, as a change races the probe) */
+  health->peer_probe_gap_us = MAX ((gint64) peer_interval_ms * 1000,
+                                   now_us - health->last_peer_probe_us < health->peer_probe_gap_us ?
+                                   health->peer_probe_gap_us : 0);
+  health->last_peer_probe_us = now_us;
+  /* the prober measures the RTT and tells us; a path is symmetric */
+  if (probe->echo != 0)
+    {
+      guint64 rtt = probe->echo;
+      guint64 diff = rtt > health->srtt_us ? rtt - health->srtt_us : health->srtt_us - rtt;
+      if (health->srtt_us != 0)
+        health->jitter_us += ((double) diff - health->jitter_us) / 16.0;
+      health->srtt_us = rtt;
+      health->min_rtt_us = health->min_rtt_us ? MIN (health->min_rtt_us, rtt) : rtt;
+    }
+  loss_sample (&health->in, probe->tx_packets, health->rx_packets, now_us);
+  loss_sample (&health->out, health->tx_packets, probe->rx_packets, now_us);
+  rate_sample (health, probe->rx_bytes, now_us);
+  alive (health, params, now_us);
+
+  reply->echo = probe_timestamp;
+  reply->tx_packets = health->tx_packets + 1;
+  reply->rx_packets = health->rx_packets;
+  reply->rx_bytes = health->rx_bytes;
+}
+
+guint
+tttd_health_interval_ms (const TttdHealth *health, const TttdHealthParams *params, gboolean metered, gint64 now_us)
+{
+  /* a link in use is watched closely, so that its failure shows at once */
+  if (health->last_data_us != 0 && now_us - health->last_data_us < ACTIVE_US)
+    return params->active_interval_ms;
+  /* a link that is not answering: keep asking at the idle rate */
+  return metered ? params->metered_interval_ms : params->idle_interval_ms;
+}
+
+gint64
+tttd_health_next_probe (const TttdHealth *health, const TttdHealthParams *params,
+                        gboolean metered, gint64 now_us)
+{
+  if (health->last_probe_us == 0)
+    return now_us;
+  return health->last_probe_us + (gint64) tttd_health_interval_ms (health, params, metered, now_us) * 1000;
+}
+
+gint64
+tttd_health_dead_after (const TttdHealth *health, const TttdHealthParams *params,
+                        gboolean metered, gint64 now_us)
+{
+  gint64 rto = (gint64) (health->srtt_us + 4 * health->rttvar_us);
+
+  /* three probes in a row unanswered, each given an RTO to come back */
+  return MAX (MIN_DEAD_US, 2 * (gint64) tttd_health_interval_ms (health, params, metered, now_us) * 1000 + rto);
+}
+
+gboolean
+tttd_health_tick (TttdHealth *health, const TttdHealthParams *params,
+                  gboolean metered, gint64 now_us)
+{
+  if (health->state != TTTD_LINK_DOWN && health->unanswered >= 3)
+    {
+      gint64 last = MAX (health->last_rx_us, health->first_unanswered_us);
+      if (now_us - last >= tttd_health_dead_after (health, params, metered, now_us))
+        set_state (health, TTTD_LINK_DOWN, now_us);
+    }
+  /* the far end probes this link: silence well past its usual spacing */
+  if (health->state != TTTD_LINK_DOWN && health->peer_probe_gap_us != 0 &&
+      now_us - health->last_rx_us > 2 * health->peer_probe_gap_us + MIN_DEAD_US +
+                                    (gint64) (health->srtt_us + 4 * health->rttvar_us))
+    set_state (health, TTTD_LINK_DOWN, now_us);
+  return now_us >= tttd_health_next_probe (health, params, metered, now_us);
+}

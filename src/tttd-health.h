@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#pragma once
+
+#include <glib.h>
+
+#include "tttd-packet.h"
+#include "tttd-sched.h"
+
+G_BEGIN_DECLS
+
+/* the health of one link (client) or path (server), from probes and
+ * traffic: RTT, jitter, loss each way, delivery rate, and a state with
+ * hysteresis so that a flapping link does not thrash the scheduler */
+
+typedef struct {
+  guint   idle_interval_ms;     /* probes on a link that carries no data */
+  guint   metered_interval_ms;  /* the same on a metered link */
+  guint   active_interval_ms;   /* probes on a link that carries data */
+  double  degraded_loss;        /* up -> degraded above this loss */
+  double  recovered_loss;       /* degraded -> up below this */
+  gint64  recover_us;           /* ... for this long */
+  guint   up_replies;           /* down -> up after this many replies in a row */
+} TttdHealthParams;
+
+typedef struct {
+  gboolean base_set;
+  guint32  tx_base;
+  guint32  rx_base;
+  guint32  tx_acc;
+  guint32  lost_acc;
+  gint64   since_us;
+  double   loss;
+} TttdLossMeter;
+
+typedef struct {
+  TttdLinkState state;
+  gint64   state_since_us;
+  gint64   created_us;
+  gint64   last_rx_us;          /* any authentic datagram on this link */
+  gint64   last_data_us;        /* last data sent or received on it: it is "active" */
+  gint64   last_probe_us;
+  gint64   first_unanswered_us;
+  guint    unanswered;
+  guint    good_replies;
+  gint64   good_since_us;       /* degraded: loss low since */
+  guint    down_count;          /* times it went down: damps flapping */
+  gint64   last_peer_probe_us;  /* the far end's probes, and the interval it */
+  gint64   peer_probe_gap_us;   /* announced: how long a silence is normal */
+
+  guint64  srtt_us;
+  guint64  rttvar_us;
+  guint64  min_rtt_us;
+  guint64  last_rtt_us;
+  double   jitter_us;
+
+  /* counters of this side; wrap at 2^32 */
+  guint32  tx_packets;
+  guint32  tx_bytes;
+  guint32  rx_packets;
+  guint32  rx_bytes;
+
+  /* probes in flight: their timestamps and our tx count when sent */
+  struct {
+    guint32 timestamp;
+    guint32 tx_packets;
+    gint64  sent_us;
+  } pending[4];
+  guint    pending_next;
+
+  /* loss each way, from counter deltas between probe exchanges */
+  TttdLossMeter out;            /* what we send */
+  TttdLossMeter in;             /* what we receive */
+
+  /* delivery rate, from what the far end says it received */
+  gboolean rate_base_set;
+  guint32  rate_bytes_base;
+  gint64   rate_time_base;
+  guint64  delivery_Bps;
+  guint64  max_delivery_Bps;
+  gint64   max_delivery_us;
+} TttdHealth;
+
+void     tttd_health_params_default (TttdHealthParams *params, guint idle_interval_ms);
+void     tttd_health_init (TttdHealth *health, gint64 now_us);
+
+/* the counters: call for every datagram sent or received on the link */
+static inline void
+tttd_health_count_tx (TttdHealth *health, guint bytes)
+{
+  health->tx_packets++;
+  health->tx_bytes += bytes;
+}
+
+static inline void
+tttd_health_count_rx (TttdHealth *health, guint bytes, gint64 now_us)
+{
+  health->rx_packets++;
+  health->rx_bytes += bytes;
+  health->last_rx_us = now_us;
+}
+
+/* fills the body of a probe we send with this timestamp, before it is
+ * sealed and counted */
+void     tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp, gint64 now_us);
+/* a reply to one of our probes (counted already) */
+void     tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
+                                     const TttdProbe *reply, gint64 now_us);
+/* the far end probed us (counted already): learn its view and fill the
+ * reply with the probe's timestamp */
+void     tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,
+                                     const TttdProbe *probe, guint32 probe_timestamp,
+                                     guint peer_interval_ms, TttdProbe *reply, gint64 now_us);
+/* how often we probe this link now; probes carry it to the far end */
+guint    tttd_health_interval_ms (const TttdHealth *health, const TttdHealthParams *params,
+                                  gboolean metered, gint64 now_us);
+/* time passes: states change on silence; TRUE when a probe is due now */
+gboolean tttd_health_tick (TttdHealth *health, const TttdHealthParams *params,
+                           gboolean metered, gint64 now_us);
+/* when the next probe is due */
+gint64   tttd_health_next_probe (const TttdHealth *health, const TttdHealthParams *params,
+                                 gboolean metered, gint64 now_us);
+double   tttd_health_loss (const TttdHealth *health);
+/* how long without any answer before the link is declared down */
+gint64   tttd_health_dead_after (const TttdHealth *health, const TttdHealthParams *params,
+                                 gboolean metered, gint64 now_us);
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#pragma once
+
+/* D-Bus names; fixed by docs/DESIGN, see the XML files in dbus/ */
+#define TTTD_DBUS_NAME            "org.tuntuntun.Tttd1"
+#define TTTD_DBUS_PATH            "/org/tuntuntun/Tttd1"
+#define TTTD_DBUS_LINK_PATH       TTTD_DBUS_PATH "/Link"
+#define TTTD_DBUS_PEER_PATH       TTTD_DBUS_PATH "/Peer"
+#define TTTD_DBUS_MANAGER_IFACE   "org.tuntuntun.Tttd1.Manager"
+#define TTTD_DBUS_LINK_IFACE      "org.tuntuntun.Tttd1.Link"
+#define TTTD_DBUS_PEER_IFACE      "org.tuntuntun.Tttd1.Peer"
+#define TTTD_DBUS_ERROR_PREFIX    "org.tuntuntun.Tttd1.Error"
+#define TTTD_DBUS_API_VERSION     1
+
+/* environment */
+#define TTTD_ENV_RUNTIME_DIR      "TTTD_RUNTIME_DIR"
+
+/* journal fields */
+#define TTTD_FIELD_LINK           "TTTD_LINK"
+#define TTTD_FIELD_PEER           "TTTD_PEER"
+#define TTTD_FIELD_EVENT          "TTTD_EVENT"
+
+/* protocol defaults */
+#define TTTD_DEFAULT_PORT         5800

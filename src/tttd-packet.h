@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* wire format v1, described byte by byte in docs/protocol.md; every
+ * multi-byte integer is little-endian */
+
+#define TTTD_PROTOCOL_VERSION      1
+
+typedef enum {
+  TTTD_MSG_INITIATION = 1,
+  TTTD_MSG_RESPONSE   = 2,
+  TTTD_MSG_TRANSPORT  = 3,
+} TttdMessageType;
+
+/* the cleartext header of a transport message: it is also the AEAD's
+ * associated data */
+#define TTTD_HEADER_LEN            16
+#define TTTD_TAG_LEN               16
+/* the sealed inner header */
+#define TTTD_INNER_LEN             16
+#define TTTD_OVERHEAD              (TTTD_HEADER_LEN + TTTD_INNER_LEN + TTTD_TAG_LEN)
+/* IP + UDP headers of the transport */
+#define TTTD_UDP4_OVERHEAD         (20 + 8)
+#define TTTD_UDP6_OVERHEAD         (40 + 8)
+#define TTTD_MAX_DATAGRAM          65535
+#define TTTD_MAX_PAYLOAD           (TTTD_MAX_DATAGRAM - TTTD_UDP6_OVERHEAD - TTTD_OVERHEAD)
+
+/* handshake messages */
+#define TTTD_KEY_LEN               32
+#define TTTD_MAC_LEN               16
+#define TTTD_INIT_PAYLOAD_LEN      16
+#define TTTD_INITIATION_LEN        (4 + 4 + 32 + (32 + 16) + (TTTD_INIT_PAYLOAD_LEN + 16) + TTTD_MAC_LEN)
+#define TTTD_RESPONSE_ADDRESSES    2
+#define TTTD_RESPONSE_PAYLOAD_LEN  (4 + TTTD_RESPONSE_ADDRESSES * 18)
+#define TTTD_RESPONSE_LEN          (4 + 4 + 4 + 32 + (TTTD_RESPONSE_PAYLOAD_LEN + 16) + TTTD_MAC_LEN)
+
+typedef enum {
+  TTTD_KIND_DATA        = 0,  /* a tunnelled IP packet */
+  TTTD_KIND_PROBE       = 1,  /* health probe: answer at once with a reply */
+  TTTD_KIND_PROBE_REPLY = 2,
+  TTTD_KIND_CLOSE       = 3,  /* the sender ends the session */
+  TTTD_KIND_COUNT,
+} TttdKind;
+
+#define TTTD_FLAG_COPY     (1u << 0)   /* one of several copies (redundant) */
+#define TTTD_FLAG_RESENT   (1u << 1)   /* resent after its first link failed */
+#define TTTD_FLAG_LINK_DOWN (1u << 2)  /* probe: the sender hears nothing on this link */
+#define TTTD_FLAGS_KNOWN   (TTTD_FLAG_COPY | TTTD_FLAG_RESENT | TTTD_FLAG_LINK_DOWN)
+
+typedef struct {
+  guint8  type;
+  guint32 receiver;
+  guint64 counter;
+} TttdHeader;
+
+typedef struct {
+  guint8  kind;
+  guint8  flags;
+  guint16 link;
+  guint32 seq;        /* data: tunnel sequence; probes: probe id */
+  guint32 link_prev;  /* data: seq of the previous data sent on this link */
+  guint32 timestamp;  /* sender's clock, microseconds, wrapping */
+} TttdInner;
+
+/* the body of a probe or probe reply */
+#define TTTD_PROBE_LEN 16
+typedef struct {
+  guint32 echo;            /* probe: the sender's smoothed RTT of this link (us);
+                            * reply: the probe's timestamp, echoed */
+  guint32 tx_packets;      /* probe: packets the sender sent on this link, this one
+                            * included; reply: the probe's tx_packets, echoed */
+  guint32 rx_packets;      /* packets the sender got on this link, this one included */
+  guint32 rx_bytes;        /* bytes of those (datagram payload bytes) */
+} TttdProbe;
+
+typedef enum {
+  TTTD_PARSE_OK,
+  TTTD_PARSE_SHORT,
+  TTTD_PARSE_VERSION,
+  TTTD_PARSE_TYPE,
+  TTTD_PARSE_RESERVED,
+  TTTD_PARSE_LENGTH,
+  TTTD_PARSE_KIND,
+  TTTD_PARSE_FLAGS,
+} TttdParseResult;
+
+const char     *tttd_parse_result_to_string (TttdParseResult result);
+
+/* the outer header of any message */
+TttdParseResult tttd_header_parse (const guint8 *buf, gsize len, TttdHeader *out);
+void            tttd_header_write (guint8 *buf, const TttdHeader *header);
+
+TttdParseResult tttd_inner_parse (const guint8 *buf, gsize len, TttdInner *out);
+void            tttd_inner_write (guint8 *buf, const TttdInner *inner);
+
+TttdParseResult tttd_probe_parse (const guint8 *buf, gsize len, TttdProbe *out);
+void            tttd_probe_write (guint8 *buf, const TttdProbe *probe);
+
+static inline void
+tttd_put_le16 (guint8 *p, guint16 v)
+{
+  p[0] = (guint8) v;
+  p[1] = (guint8) (v >> 8);
+}
+
+static inline void
+tttd_put_le32 (guint8 *p, guint32 v)
+{
+  p[0] = (guint8) v;
+  p[1] = (guint8) (v >> 8);
+  p[2] = (guint8) (v >> 16);
+  p[3] = (guint8) (v >> 24);
+}
+
+static inline void
+tttd_put_le64 (guint8 *p, guint64 v)
+{
+  tttd_put_le32 (p, (guint32) v);
+  tttd_put_le32 (p + 4, (guint32) (v >> 32));
+}
+
+static inline guint16
+tttd_get_le16 (const guint8 *p)
+{
+  return (guint16) (p[0] | (p[1] << 8));
+}
+
+static inline guint32
+tttd_get_le32 (const guint8 *p)
+{
+  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+static inline guint64
+tttd_get_le64 (const guint8 *p)
+{
+  return (guint64) tttd_get_le32 (p) | ((guint64) tttd_get_le32 (p + 4) << 32);
+}
+
+G_END_DECLS

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#include "config.h"
+
+#include <string.h>
+
+#include "tttd-engine-private.h"
+
+/* how often the send path looks at the links' liveness */
+#define CHECK_INTERVAL_US 10000
+
+static void
+on_retire (guint32 local_index, gpointer user_data)
+{
+  TttdPeer *peer = user_data;
+
+  g_hash_table_remove (peer->engine->indexes, GUINT_TO_POINTER (local_index));
+}
+
+TttdPeer *
+tttd_peer_new (TttdEngine *engine, const char *name, TttdStrategy strategy, gint64 rekey_after_us)
+{
+  TttdPeer *peer = g_new0 (TttdPeer, 1);
+
+  peer->engine = engine;
+  peer->name = g_strdup (name);
+  tttd_keyring_init (&peer->keyring, rekey_after_us, on_retire, peer);
+  peer->handshake = sodium_malloc (sizeof *peer->handshake);
+  g_assert (peer->handshake != NULL);
+  tttd_handshake_clear (peer->handshake);
+  tttd_scheduler_init (&peer->sched, strategy);
+  peer->reorder = g_new0 (TttdReorder, 1);
+  tttd_reorder_init (peer->reorder, tttd_engine_deliver_func (), peer);
+  peer->hash_seed = randombytes_random ();
+  peer->fresh = TRUE;
+  return peer;
+}
+
+void
+tttd_peer_free (TttdPeer *peer)
+{
+  if (peer == NULL)
+    return;
+  tttd_engine_forget_peer (peer->engine, peer);
+  tttd_reorder_flush (peer->reorder);
+  tttd_keyring_clear (&peer->keyring);
+  sodium_free (peer->handshake);
+  g_free (peer->reorder);
+  g_free (peer->name);
+  g_free (peer);
+}
+
+void
+tttd_peer_register_index (TttdPeer *peer, guint32 local_index)
+{
+  g_hash_table_insert (peer->engine->indexes, GUINT_TO_POINTER (local_index), peer);
+}
+
+void
+tttd_peer_install (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh)
+{
+  tttd_peer_register_index (peer, keypair->local_index);
+  tttd_keyring_install (&peer->keyring, keypair);
+  if (fresh)
+    {
+      /* the far end starts its sequence numbers over */
+      tttd_reorder_reset (peer->reorder);
+    }
+  peer->last_handshake_us = g_get_monotonic_time ();
+  peer->last_handshake_real = g_get_real_time ();
+}
+
+/* forget the session (keys, sequence state), keep the paths */
+void
+tttd_peer_reset (TttdPeer *peer)
+{
+  tttd_engine_forget_peer (peer->engine, peer);
+  tttd_reorder_reset (peer->reorder);
+  tttd_keyring_clear (&peer->keyring);
+  tttd_handshake_clear (peer->handshake);
+  peer->tx_seq = 0;
+  peer->fresh = TRUE;
+}
+
+void
+tttd_peer_close (TttdPeer *peer)
+{
+  TttdEngine *engine = peer->engine;
+  TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, tttd_engine_now (engine));
+
+  if (keypair == NULL)
+    return;
+  /* say goodbye on every path, so the far end frees the session now */
+  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+    {
+      TttdInner inner = { .kind = TTTD_KIND_CLOSE, .link = (guint16) link, .seq = peer->tx_seq };
+      guint8 *buf;
+
+      if (!peer->paths[link].present || (buf = tttd_pool_get (&engine->pool)) == NULL)
+        continue;
+      tttd_engine_seal_and_queue (engine, peer, keypair, link, buf, &inner, 0);
+    }
+  tttd_engine_flush (engine);
+}
+
+void
+tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
+                    const TttdSockaddr *remote, gboolean metered)
+{
+  TttdPath *path = &peer->paths[link];
+  TttdSchedLink *sl = &peer->sched.links[link];
+  gint64 now = tttd_engine_now (peer->engine);
+
+  g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
+  if (!path->present)
+    {
+      memset (path, 0, sizeof *path);
+      tttd_health_init (&path->health, now);
+      path->present = TRUE;
+      sl->present = TRUE;
+      sl->enabled = TRUE;
+      sl->state = TTTD_LINK_PROBING;
+      if (sl->weight == 0)
+        sl->weight = 10;
+    }
+  path->queue = queue;
+  path->remote = *remote;
+  path->metered = metered;
+  sl->metered = metered;
+}
+
+void
+tttd_peer_path_remove (TttdPeer *peer, guint link)
+{
+  g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
+  memset (&peer->paths[link], 0, sizeof peer->paths[link]);
+  memset (&peer->sched.links[link], 0, sizeof peer->sched.links[link]);
+  if (peer->sched.active == (gint) link)
+    peer->sched.active = -1;
+  /* what was in flight on it will not come: stop waiting for it */
+  tttd_reorder_forget_link (peer->reorder, link);
+}
+
+TttdLinkState
+tttd_peer_path_state (TttdPeer *peer, guint link)
+{
+  const TttdPath *path = &peer->paths[link];
+
+  if (!path->present)
+    return TTTD_LINK_DOWN;
+  if (path->far_down && path->health.state != TTTD_LINK_DOWN)
+    return TTTD_LINK_DOWN;
+  return path->health.state;
+}
+
+static void
+sync_sched (TttdPeer *peer, guint link)
+{
+  TttdPath *path = &peer->paths[link];
+  TttdSchedLink *sl = &peer->sched.links[link];
+  TttdLinkState state = tttd_peer_path_state (peer, link);
+
+  if (state == TTTD_LINK_UP && sl->state != TTTD_LINK_UP)
+    sl->up_since_us = path->health.state_since_us;
+  sl->state = state;
+  sl->srtt_us = path->health.srtt_us;
+  sl->loss = tttd_health_loss (&path->health);
+}
+
+void
+tttd_peer_check_paths (TttdPeer *peer, gint64 now_us)
+{
+  if (now_us - peer->last_check_us < CHECK_INTERVAL_US)
+    return;
+  peer->last_check_us = now_us;
+  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+    if (peer->paths[link].present)
+      {
+        tttd_health_tick (&peer->paths[link].health, &peer->engine->health,
+                          peer->paths[link].metered, now_us);
+        sync_sched (peer, link);
+      }
+}
+
+static void
+send_probe (TttdPeer *peer, guint link, TttdKind kind, const TttdProbe *body, guint8 flags, guint interval_ms)
+{
+  TttdEngine *engine = peer->engine;
+  TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, engine->now_us);
+  guint8 *buf;
+  TttdInner inner = {
+    .kind = kind,
+    .flags = flags,
+    .link = (guint16) link,
+    .seq = peer->tx_seq,        /* every data sequence before it is sent */
+    .link_prev = interval_ms,   /* when the next probe comes */
+    .timestamp = (guint32) engine->now_us,
+  };
+
+  if (keypair == NULL || (buf = tttd_pool_get (&engine->pool)) == NULL)
+    return;
+  tttd_probe_write (buf + TTTD_HEADROOM, body);
+  tttd_engine_seal_and_queue (engine, peer, keypair, link, buf, &inner, TTTD_PROBE_LEN);
+}
+
+void
+tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, const guint8 *body)
+{
+  TttdEngine *engine = peer->engine;
+  TttdPath *path = &peer->paths[link];
+  TttdProbe probe, reply;
+
+  if (tttd_probe_parse (body, TTTD_PROBE_LEN, &probe) != TTTD_PARSE_OK)
+    return;
+  tttd_reorder_link_mark (peer->reorder, link, inner->seq, engine->now_us);
+  if (peer->reorder->held > 0)
+    tttd_engine_hold (engine, peer);
+  if (inner->kind == TTTD_KIND_PROBE_REPLY)
+    {
+      tttd_health_reply_received (&path->health, &engine->health, &probe, engine->now_us);
+      sync_sched (peer, link);
+      return;
+    }
+  path->far_down = (inner->flags & TTTD_FLAG_LINK_DOWN) != 0;
+  tttd_health_probe_received (&path->health, &engine->health, &probe, inner->timestamp,
+                              inner->link_prev, &reply, engine->now_us);
+  sync_sched (peer, link);
+  send_probe (peer, link, TTTD_KIND_PROBE_REPLY, &reply, 0, 0);
+}
+
+gint64
+tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
+{
+  TttdEngine *engine = peer->engine;
+  gint64 next = now_us + G_USEC_PER_SEC;
+
+  engine->now_us = now_us;
+  tttd_keyring_expire (&peer->keyring, now_us);
+  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+    {
+      TttdPath *path = &peer->paths[link];
+      TttdHealth *health = &path->health;
+      gboolean due;
+
+      if (!path->present)
+        continue;
+      due = tttd_health_tick (health, &engine->health, path->metered, now_us);
+      sync_sched (peer, link);
+      if (!prober)
+        continue;
+      if (due && tttd_keyring_sender (&peer->keyring, now_us) != NULL)
+        {
+          TttdProbe probe;
+          guint interval = tttd_health_interval_ms (health, &engine->health, path->metered, now_us);
+          tttd_health_probe_sent (health, &probe, (guint32) now_us, now_us);
+          send_probe (peer, link, TTTD_KIND_PROBE, &probe,
+                      health->state == TTTD_LINK_DOWN ? TTTD_FLAG_LINK_DOWN : 0, interval);
+        }
+      next = MIN (next, tttd_health_next_probe (health, &engine->health, path->metered, now_us));
+      if (health->unanswered > 0)
+        next = MIN (next, health->first_unanswered_us +
+                          tttd_health_dead_after (health, &engine->health, path->metered, now_us));
+    }
+  tttd_engine_flush (engine);
+  return MAX (next, now_us + 1000);
+}

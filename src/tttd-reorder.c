@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#include "config.h"
+
+#include <string.h>
+
+#include "tttd-reorder.h"
+
+G_STATIC_ASSERT ((TTTD_REORDER_SLOTS & (TTTD_REORDER_SLOTS - 1)) == 0);
+G_STATIC_ASSERT (TTTD_REORDER_HISTORY > TTTD_REORDER_SLOTS);
+
+enum {
+  SLOT_EMPTY,
+  SLOT_HELD,
+  SLOT_LOST,   /* a later packet on its own link arrived: it will not come */
+};
+
+#define SLOT(r, seq) (&(r)->slots[(seq) & (TTTD_REORDER_SLOTS - 1)])
+
+void
+tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer user_data)
+{
+  memset (reorder, 0, sizeof *reorder);
+  reorder->deliver = deliver;
+  reorder->user_data = user_data;
+  reorder->hold_us = 50000;
+  reorder->active_us = 200000;
+}
+
+static inline void
+seen_set (TttdReorder *r, guint32 seq, gboolean value)
+{
+  guint32 bit = seq % TTTD_REORDER_HISTORY;
+  guint64 mask = G_GUINT64_CONSTANT (1) << (bit % 64);
+
+  if (value)
+    r->seen[bit / 64] |= mask;
+  else
+    r->seen[bit / 64] &= ~mask;
+}
+
+static inline gboolean
+seen_get (const TttdReorder *r, guint32 seq)
+{
+  guint32 bit = seq % TTTD_REORDER_HISTORY;
+
+  return (r->seen[bit / 64] >> (bit % 64)) & 1;
+}
+
+/* move next past one sequence, delivering it if it is held */
+static void
+advance (TttdReorder *r)
+{
+  TttdReorderSlot *slot = SLOT (r, r->next);
+
+  if (slot->state == SLOT_HELD)
+    {
+      r->held--;
+      r->stats.delivered++;
+      r->stats.reordered++;
+      seen_set (r, r->next, TRUE);
+      slot->state = SLOT_EMPTY;
+      r->deliver (g_steal_pointer (&slot->buf), slot->len, TRUE, r->user_data);
+    }
+  else
+    {
+      r->stats.lost++;
+      seen_set (r, r->next, FALSE);
+      slot->state = SLOT_EMPTY;
+    }
+  r->next++;
+}
+
+/* every link that carries data has shown something sent after seq */
+static gboolean
+known_lost (const TttdReorder *r, guint32 seq, gint64 now_us)
+{
+  gboolean any = FALSE;
+
+  for (guint32 m = r->link_mask; m != 0; m &= m - 1)
+    {
+      guint i = (guint) __builtin_ctz (m);
+      if (now_us - r->data_us[i] > r->active_us)
+        continue;
+      any = TRUE;
+      if (tttd_seq_before (r->clear[i], seq) || r->clear[i] == seq)
+        return FALSE;
+    }
+  return any;
+}
+
+static void
+release (TttdReorder *r, gint64 now_us)
+{
+  while (r->held > 0)
+    {
+      TttdReorderSlot *slot = SLOT (r, r->next);
+      if (slot->state == SLOT_EMPTY && !known_lost (r, r->next, now_us))
+        break;
+      advance (r);
+    }
+  /* what was marked lost ahead of the last held packet stays marked */
+  while (SLOT (r, r->next)->state == SLOT_LOST)
+    advance (r);
+}
+
+static void
+link_seen (TttdReorder *r, guint link, guint32 seq)
+{
+  guint32 bit = 1u << link;
+
+  if (!(r->link_mask & bit) || tttd_seq_before (r->clear[link], seq))
+    r->clear[link] = seq;
+  r->link_mask |= bit;
+}
+
+void
+tttd_reorder_link_mark (TttdReorder *reorder, guint link, guint32 next_seq, gint64 now_us)
+{
+  if (link >= TTTD_REORDER_LINKS || !reorder->started)
+    return;
+  link_seen (reorder, link, next_seq - 1);
+  release (reorder, now_us);
+}
+
+void
+tttd_reorder_forget_link (TttdReorder *reorder, guint link)
+{
+  if (link < TTTD_REORDER_LINKS)
+    reorder->link_mask &= ~(1u << link);
+}
+
+void
+tttd_reorder_flush (TttdReorder *reorder)
+{
+  while (reorder->held > 0)
+    advance (reorder);
+}
+
+static void
+resync (TttdReorder *r, guint32 seq)
+{
+  /* far ahead: the sender restarted or a huge loss; deliver what we have
+   * and start over at seq */
+  tttd_reorder_flush (r);
+  for (guint i = 0; i < TTTD_REORDER_SLOTS; i++)
+    r->slots[i].state = SLOT_EMPTY;
+  memset (r->seen, 0, sizeof r->seen);
+  r->next = seq;
+  r->stats.resyncs++;
+}
+
+TttdReorderResult
+tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
+                   gpointer buf, guint len, gint64 now_us)
+{
+  TttdReorderSlot *slot;
+
+  if (!r->started)
+    {
+      r->started = TRUE;
+      r->next = seq;
+    }
+  if (link < TTTD_REORDER_LINKS)
+    {
+      link_seen (r, link, seq);
+      r->data_us[link] = now_us;
+      /* the packet sent before this one on the same link has not come: as
+       * links keep order, it never will */
+      if (link_prev != seq && tttd_seq_before (link_prev, seq) &&
+          !tttd_seq_before (link_prev, r->next) &&
+          link_prev - r->next < TTTD_REORDER_SLOTS &&
+          SLOT (r, link_prev)->state == SLOT_EMPTY)
+        SLOT (r, link_prev)->state = SLOT_LOST;
+    }
+
+  if (tttd_seq_before (seq, r->next))
+    {
+      if (r->next - seq > TTTD_REORDER_HISTORY || seen_get (r, seq))
+        {
+          r->stats.duplicates++;
+          return TTTD_REORDER_DUPLICATE;
+        }
+      /* given up on, but here now: late beats never */
+      seen_set (r, seq, TRUE);
+      r->stats.late++;
+      r->stats.delivered++;
+      r->deliver (buf, len, FALSE, r->user_data);
+      return TTTD_REORDER_DELIVERED;
+    }
+  if (seq - r->next >= TTTD_REORDER_SLOTS)
+    resync (r, seq);
+
+  if (seq == r->next)
+    {
+      SLOT (r, seq)->state = SLOT_EMPTY;
+      seen_set (r, seq, TRUE);
+      r->next++;
+      r->stats.delivered++;
+      r->deliver (buf, len, FALSE, r->user_data);
+      release (r, now_us);
+      return TTTD_REORDER_DELIVERED;
+    }
+
+  slot = SLOT (r, seq);
+  if (slot->state == SLOT_HELD)
+    {
+      r->stats.duplicates++;
+      return TTTD_REORDER_DUPLICATE;
+    }
+  slot->state = SLOT_HELD;
+  slot->buf = buf;
+  slot->len = len;
+  slot->arrival_us = now_us;
+  r->held++;
+  release (r, now_us);
+  return TTTD_REORDER_HELD;
+}
+
+gint64
+tttd_reorder_deadline (const TttdReorder *r)
+{
+  gint64 oldest = G_MAXINT64;
+  guint found = 0;
+
+  if (r->held == 0)
+    return G_MAXINT64;
+  /* the held packets lie in the window after next; the first one found is
+   * not necessarily the oldest, so look at all of them */
+  for (guint32 s = r->next; found < r->held && s - r->next < TTTD_REORDER_SLOTS; s++)
+    {
+      const TttdReorderSlot *slot = SLOT (r, s);
+      if (slot->state == SLOT_HELD)
+        {
+          found++;
+          oldest = MIN (oldest, slot->arrival_us);
+        }
+    }
+  return oldest + r->hold_us;
+}
+
+void
+tttd_reorder_expire (TttdReorder *r, gint64 now_us)
+{
+  /* give up on the gaps before any packet held longer than the hold time */
+  while (r->held > 0 && tttd_reorder_deadline (r) <= now_us)
+    {
+      while (SLOT (r, r->next)->state != SLOT_HELD)
+        {
+          r->stats.timeouts++;
+          advance (r);
+        }
+      advance (r);
+      release (r, now_us);
+    }
+}
+
+void
+tttd_reorder_reset (TttdReorder *reorder)
+{
+  TttdReorderDeliver deliver = reorder->deliver;
+  gpointer user_data = reorder->user_data;
+  gint64 hold_us = reorder->hold_us, active_us = reorder->active_us;
+  TttdReorderStats stats = reorder->stats;
+
+  tttd_reorder_flush (reorder);
+  tttd_reorder_init (reorder, deliver, user_data);
+  reorder->hold_us = hold_us;
+  reorder->active_us = active_us;
+  reorder->stats = stats;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* de-duplication and reordering by tunnel sequence number.
+ *
+ * Links are FIFO, so a missing packet is known to be lost, not late, once
+ * every link that carries data has delivered something sent after it: each
+ * link's "clear" mark is the highest sequence it has shown (data, or a
+ * probe's next sequence).  The hold time is only the fallback for when
+ * traffic stops. */
+
+#define TTTD_REORDER_SLOTS   1024   /* packets held at most, per session */
+#define TTTD_REORDER_HISTORY 4096   /* delivered sequences remembered, for duplicates */
+#define TTTD_REORDER_LINKS   32
+
+typedef struct {
+  gpointer buf;
+  guint32  len;
+  guint8   state;
+  gint64   arrival_us;
+} TttdReorderSlot;
+
+/* buf was held by the reorder buffer when held is TRUE: the callee owns it */
+typedef void (*TttdReorderDeliver) (gpointer buf, guint len, gboolean held, gpointer user_data);
+
+typedef struct {
+  guint64 delivered;
+  guint64 reordered;     /* held, then delivered in order */
+  guint64 duplicates;
+  guint64 late;          /* arrived after it was given up on: delivered anyway */
+  guint64 lost;          /* given up on */
+  guint64 timeouts;      /* of those, given up on by the hold timer */
+  guint64 resyncs;
+} TttdReorderStats;
+
+typedef struct {
+  gboolean           started;
+  guint32            next;
+  guint              held;
+  gint64             hold_us;
+  gint64             active_us;
+  guint32            link_mask;
+  guint32            clear[TTTD_REORDER_LINKS];
+  gint64             data_us[TTTD_REORDER_LINKS];
+  guint64            seen[TTTD_REORDER_HISTORY / 64];
+  TttdReorderSlot    slots[TTTD_REORDER_SLOTS];
+  TttdReorderDeliver deliver;
+  gpointer           user_data;
+  TttdReorderStats   stats;
+} TttdReorder;
+
+typedef enum {
+  TTTD_REORDER_DELIVERED,  /* delivered at once; the caller keeps buf */
+  TTTD_REORDER_HELD,       /* the reorder buffer owns buf now */
+  TTTD_REORDER_DUPLICATE,  /* dropped; the caller keeps buf */
+} TttdReorderResult;
+
+void              tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer user_data);
+TttdReorderResult tttd_reorder_push (TttdReorder *reorder, guint32 seq, guint link,
+                                     guint32 link_prev, gpointer buf, guint len, gint64 now_us);
+/* a probe on link said: every data sequence before next_seq has been sent */
+void              tttd_reorder_link_mark (TttdReorder *reorder, guint link, guint32 next_seq, gint64 now_us);
+void              tttd_reorder_forget_link (TttdReorder *reorder, guint link);
+/* when tttd_reorder_expire next has work, or G_MAXINT64 */
+gint64            tttd_reorder_deadline (const TttdReorder *reorder);
+void              tttd_reorder_expire (TttdReorder *reorder, gint64 now_us);
+/* deliver all that is held, in order (e.g. before a reset) */
+void              tttd_reorder_flush (TttdReorder *reorder);
+void              tttd_reorder_reset (TttdReorder *reorder);
+
+static inline gboolean
+tttd_seq_before (guint32 a, guint32 b)
+{
+  return (gint32) (a - b) < 0;
+}
+
+G_END_DECLS

@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+
+#include "tttd-error.h"
+#include "tttd-log.h"
+#include "tttd-netlink.h"
+#include "tttd-ratelimit.h"
+#include "tttd-server.h"
+#include "tttd-timer.h"
+#include "tttd-tun.h"
+
+/* handshake work: a client needs one every rekey interval; a few per
+ * second per address is plenty, and all together stay well below a core */
+#define HANDSHAKES_PER_SOURCE   5.0
+#define HANDSHAKE_SOURCE_BURST  10.0
+#define HANDSHAKES_TOTAL        2000.0
+#define HANDSHAKE_TOTAL_BURST   2000.0
+#define RATE_LIMIT_SOURCES      8192
+
+typedef struct {
+  TttdServer  *server;
+  int          fd;
+  TttdTxQueue  queue;
+  GSource     *watch;
+} ServerSocket;
+
+struct _TttdServer {
+  const TttdConfig       *config;
+  TttdIdentity           *identity;
+  TttdNetlink            *netlink;
+  int                     tun_fd;
+  char                   *tun_name;
+  GSource                *tun_watch;
+  TttdEngine             *engine;
+  GPtrArray              *sockets;      /* ServerSocket */
+  GPtrArray              *peers;        /* TttdPeer */
+  GHashTable             *by_host;      /* TttdAddrKey of a host address -> TttdPeer */
+  GPtrArray              *by_prefix;    /* TttdPeer with non-host prefixes */
+  TttdRateLimit          *rate_limit;
+  GSource                *timer;
+  gint64                  next_slow_us;
+  const TttdServerEvents *events;
+  gpointer                events_data;
+  TttdServerStats         stats;
+};
+
+const char *
+tttd_server_tun_name (TttdServer *server)
+{
+  return server->tun_name;
+}
+
+TttdEngine *
+tttd_server_engine (TttdServer *server)
+{
+  return server->engine;
+}
+
+GPtrArray *
+tttd_server_peers (TttdServer *server)
+{
+  return server->peers;
+}
+
+const TttdServerStats *
+tttd_server_stats (TttdServer *server)
+{
+  return &server->stats;
+}
+
+gboolean
+tttd_server_peer_connected (TttdServer *server, TttdPeer *peer)
+{
+  return peer->keyring.current != NULL || peer->keyring.next != NULL;
+}
+
+void
+tttd_server_set_strategy (TttdServer *server, TttdStrategy strategy)
+{
+  for (guint i = 0; i < server->peers->len; i++)
+    tttd_scheduler_set_strategy (&((TttdPeer *) g_ptr_array_index (server->peers, i))->sched, strategy);
+}
+
+static TttdPeer *
+find_by_address (TttdServer *server, guint8 family, const guint8 *addr)
+{
+  TttdAddrKey key;
+  TttdPeer *peer;
+
+  tttd_addr_key_init (&key, family, addr);
+  peer = g_hash_table_lookup (server->by_host, &key);
+  if (peer != NULL)
+    return peer;
+  for (guint i = 0; i < server->by_prefix->len; i++)
+    {
+      TttdPeer *p = g_ptr_array_index (server->by_prefix, i);
+      for (guint j = 0; j < p->n_addresses; j++)
+        if (tttd_prefix_contains (&p->addresses[j], family, addr))
+          return p;
+    }
+  return NULL;
+}
+
+static TttdPeer *
+route (gpointer data, const TttdIpInfo *ip)
+{
+  TttdServer *server = data;
+
+  return find_by_address (server, ip->family, ip->dst);
+}
+
+/* cryptokey routing: a client may only send from its own tunnel addresses */
+static gboolean
+allowed_source (gpointer data, TttdPeer *peer, const TttdIpInfo *ip)
+{
+  for (guint i = 0; i < peer->n_addresses; i++)
+    if (tttd_prefix_contains (&peer->addresses[i], ip->family, ip->src) ||
+        (peer->addresses[i].family == ip->family &&
+         memcmp (peer->addresses[i].addr, ip->src, tttd_ip_addr_len (ip->family)) == 0))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+schedule (gpointer data, gint64 at_us)
+{
+  TttdServer *server = data;
+
+  tttd_timer_schedule (server->timer, at_us);
+}
+
+static void
+path_learned (gpointer data, TttdPeer *peer, guint link)
+{
+  g_autofree char *where = tttd_sockaddr_to_string (&peer->paths[link].remote);
+
+  tttd_log_peer (G_LOG_LEVEL_INFO, peer->name, "path", "peer %s: path %u now at %s", peer->name, link, where);
+}
+
+static void
+peer_reset (TttdServer *server, TttdPeer *peer)
+{
+  tttd_peer_reset (peer);
+  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+    if (peer->paths[link].present)
+      tttd_peer_path_remove (peer, link);
+  if (server->events->peer_changed != NULL)
+    server->events->peer_changed (server->events_data, peer);
+}
+
+static void
+closed (gpointer data, TttdPeer *peer)
+{
+  TttdServer *server = data;
+
+  tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "disconnected", "peer %s disconnected", peer->name);
+  peer_reset (server, peer);
+}
+
+static TttdPeer *
+find_by_key (TttdServer *server, const guint8 key[32])
+{
+  /* constant time per key, so that timing tells nothing of the keys */
+  TttdPeer *found = NULL;
+
+  for (guint i = 0; i < server->peers->len; i++)
+    {
+      TttdPeer *peer = g_ptr_array_index (server->peers, i);
+      if (sodium_memcmp (peer->public_key, key, 32) == 0)
+        found = peer;
+    }
+  return found;
+}
+
+static void
+on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint8 *msg, gsize len)
+{
+  TttdServer *server = data;
+  TttdHandshake hs;
+  TttdInitPayload init;
+  TttdResponsePayload response = { 0 };
+  TttdSessionKeys keys;
+  guint8 out[TTTD_RESPONSE_LEN];
+  TttdPeer *peer;
+  TttdKeypair *keypair;
+  TttdHandshakeResult result;
+  gint64 now = g_get_monotonic_time ();
+  gboolean was_connected;
+
+  if (msg[1] != TTTD_MSG_INITIATION)
+    return;
+  /* cheap checks before any public-key work */
+  if (!tttd_mac1_check (server->identity->mac1_key, msg, len))
+    {
+      server->stats.handshake_bad_mac++;
+      return;
+    }
+  if (!tttd_rate_limit_allow (server->rate_limit, from, now))
+    {
+      server->stats.handshake_rate_limited++;
+      return;
+    }
+  result = tttd_handshake_consume_initiation (&hs, server->identity, msg, len, &init);
+  if (result != TTTD_HANDSHAKE_OK)
+    {
+      server->stats.handshake_failed++;
+      tttd_handshake_clear (&hs);
+      return;
+    }
+  peer = find_by_key (server, hs.remote_static);
+  if (peer == NULL)
+    {
+      server->stats.handshake_unknown_key++;
+      tttd_handshake_clear (&hs);
+      return;
+    }
+  if (init.timestamp_us <= peer->last_init_timestamp || init.link >= TTTD_SCHED_MAX_LINKS)
+    {
+      server->stats.handshake_replayed++;
+      tttd_handshake_clear (&hs);
+      return;
+    }
+  response.cipher = tttd_cipher_choose (tttd_cipher_local_mask (), init.ciphers);
+  if (response.cipher == 0)
+    {
+      server->stats.handshake_failed++;
+      tttd_handshake_clear (&hs);
+      return;
+    }
+  response.flags = peer->fresh ? TTTD_HANDSHAKE_FRESH : 0;
+  response.n_addresses = (guint8) MIN (peer->n_addresses, TTTD_RESPONSE_ADDRESSES);
+  for (guint i = 0; i < response.n_addresses; i++)
+    {
+      response.addresses[i] = peer->addresses[i];
+      /* a host address, told with the tunnel's prefix, gives the client an
+       * on-link route to us */
+      for (guint j = 0; j < server->config->addresses->len; j++)
+        {
+          const TttdPrefix *own = &g_array_index (server->config->addresses, TttdPrefix, j);
+          if (response.addresses[i].prefix == (own->family == AF_INET ? 32 : 128) &&
+              tttd_prefix_contains (own, response.addresses[i].family, response.addresses[i].addr))
+            response.addresses[i].prefix = own->prefix;
+        }
+    }
+  result = tttd_handshake_create_response (&hs, server->identity, tttd_engine_new_index (server->engine),
+                                           &response, out, &keys);
+  if (result != TTTD_HANDSHAKE_OK)
+    {
+      server->stats.handshake_failed++;
+      tttd_handshake_clear (&hs);
+      return;
+    }
+  was_connected = tttd_server_peer_connected (server, peer);
+  keypair = tttd_keypair_new (&keys, response.cipher, hs.local_index, hs.remote_index, FALSE, now);
+  sodium_memzero (&keys, sizeof keys);
+  tttd_handshake_clear (&hs);
+  if (init.flags & TTTD_HANDSHAKE_FRESH)
+    {
+      /* the client restarted: what we knew of its paths is stale */
+      for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+        if (peer->paths[link].present)
+          tttd_peer_path_remove (peer, link);
+    }
+  tttd_peer_install (peer, keypair, (init.flags & TTTD_HANDSHAKE_FRESH) != 0);
+  peer->fresh = FALSE;
+  peer->last_init_timestamp = init.timestamp_us;
+  /* the initiation is authentic and new: where it came from is a path */
+  tttd_peer_path_set (peer, init.link, queue, from, FALSE);
+  tttd_engine_send_raw (server->engine, queue, from, out, sizeof out);
+  server->stats.handshakes++;
+  if (!was_connected || (init.flags & TTTD_HANDSHAKE_FRESH))
+    {
+      g_autofree char *where = tttd_sockaddr_to_string (from);
+      tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "connected", "peer %s connected from %s (%s)",
+                     peer->name, where, tttd_cipher_to_string (response.cipher));
+      if (server->events->peer_changed != NULL)
+        server->events->peer_changed (server->events_data, peer);
+    }
+}
+
+static const TttdEngineOps engine_ops = {
+  .handshake = on_handshake,
+  .route = route,
+  .allowed_source = allowed_source,
+  .path_learned = path_learned,
+  .closed = closed,
+  .schedule = schedule,
+};
+
+static gint64
+on_timer (gpointer user_data, gint64 now_us)
+{
+  TttdServer *server = user_data;
+
+  tttd_engine_expire_reorder (server->engine, now_us);
+  if (now_us >= server->next_slow_us)
+    {
+      server->next_slow_us = now_us + G_USEC_PER_SEC;
+      for (guint i = 0; i < server->peers->len; i++)
+        {
+          TttdPeer *peer = g_ptr_array_index (server->peers, i);
+          gboolean connected = tttd_server_peer_connected (server, peer);
+          tttd_peer_tick (peer, FALSE, now_us);
+          /* every key expired: the client is gone without a word */
+          if (connected && !tttd_server_peer_connected (server, peer))
+            {
+              tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "timeout", "peer %s timed out", peer->name);
+              peer_reset (server, peer);
+            }
+        }
+      tttd_rate_limit_expire (server->rate_limit, now_us);
+    }
+  return server->next_slow_us;
+}
+
+static gboolean
+on_socket_readable (gint fd, GIOCondition condition, gpointer user_data)
+{
+  ServerSocket *sock = user_data;
+
+  tttd_engine_socket_readable (sock->server->engine, &sock->queue);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_tun_readable (gint fd, GIOCondition condition, gpointer user_data)
+{
+  TttdServer *server = user_data;
+
+  tttd_engine_tun_readable (server->engine);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+server_socket_free (gpointer data)
+{
+  ServerSocket *sock = data;
+
+  if (sock->watch != NULL)
+    {
+      g_source_destroy (sock->watch);
+      g_source_unref (sock->watch);
+    }
+  if (sock->fd >= 0)
+    close (sock->fd);
+  g_free (sock);
+}
+
+static gboolean
+address_taken (TttdServer *server, const TttdPrefix *candidate)
+{
+  for (guint i = 0; i < server->config->addresses->len; i++)
+    {
+      const TttdPrefix *own = &g_array_index (server->config->addresses, TttdPrefix, i);
+      if (own->family == candidate->family &&
+          memcmp (own->addr, candidate->addr, tttd_prefix_addr_len (own)) == 0)
+        return TRUE;
+    }
+  return find_by_address (server, candidate->family, candidate->addr) != NULL;
+}
+
+/* the next free host address of the pool, in order: the same peers in the
+ * same order get the same addresses after a restart */
+static gboolean
+pool_allocate (TttdServer *server, const TttdPrefix *pool, TttdPrefix *out)
+{
+  guint len = tttd_prefix_addr_len (pool);
+  guint host_bits = (len * 8) - pool->prefix;
+  guint64 count = host_bits >= 20 ? (1u << 20) : (G_GUINT64_CONSTANT (1) << host_bits);
+
+  for (guint64 n = 1; n + 1 < count || (host_bits == 0 && n == 1); n++)
+    {
+      *out = *pool;
+      out->prefix = (guint8) (len * 8);
+      /* add n to the network address, big-endian */
+      guint64 carry = n;
+      for (gint b = (gint) len - 1; b >= 0 && carry != 0; b--)
+        {
+          guint64 v = out->addr[b] + (carry & 0xff);
+          out->addr[b] = (guint8) v;
+          carry = (carry >> 8) + (v >> 8);
+        }
+      if (!address_taken (server, out))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+index_peer (TttdServer *server, TttdPeer *peer)
+{
+  for (guint i = 0; i < peer->n_addresses; i++)
+    {
+      const TttdPrefix *p = &peer->addresses[i];
+      if (p->prefix == tttd_prefix_addr_len (p) * 8)
+        {
+          TttdAddrKey *key = g_new (TttdAddrKey, 1);
+          tttd_addr_key_init (key, p->family, p->addr);
+          g_hash_table_insert (server->by_host, key, peer);
+        }
+      else if (!g_ptr_array_find (server->by_prefix, peer, NULL))
+        g_ptr_array_add (server->by_prefix, peer);
+    }
+}
+
+static gboolean
+add_peers (TttdServer *server, GError **error)
+{
+  const TttdConfig *config = server->config;
+
+  /* fixed addresses first, so that the pool steers clear of them */
+  for (guint i = 0; i < config->peers->len; i++)
+    {
+      const TttdPeerConfig *pc = g_ptr_array_index (config->peers, i);
+      TttdPeer *peer = tttd_peer_new (server->engine, pc->name, config->strategy,
+                                      (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
+      peer->object_id = i;
+      memcpy (peer->public_key, pc->public_key, 32);
+      peer->n_addresses = MIN (pc->addresses->len, G_N_ELEMENTS (peer->addresses));
+      for (guint j = 0; j < peer->n_addresses; j++)
+        peer->addresses[j] = g_array_index (pc->addresses, TttdPrefix, j);
+      g_ptr_array_add (server->peers, peer);
+      index_peer (server, peer);
+    }
+  for (guint i = 0; i < server->peers->len; i++)
+    {
+      TttdPeer *peer = g_ptr_array_index (server->peers, i);
+      if (peer->n_addresses > 0)
+        continue;
+      for (guint j = 0; j < config->pool->len && peer->n_addresses < G_N_ELEMENTS (peer->addresses); j++)
+        {
+          const TttdPrefix *pool = &g_array_index (config->pool, TttdPrefix, j);
+          if (!pool_allocate (server, pool, &peer->addresses[peer->n_addresses]))
+            {
+              g_autofree char *text = tttd_prefix_to_string (pool);
+              g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
+                           "%s: [server] pool: %s has no free address left for [peer %s]",
+                           config->source, text, peer->name);
+              return FALSE;
+            }
+          peer->n_addresses++;
+        }
+      index_peer (server, peer);
+    }
+  return TRUE;
+}
+
+static guint
+auto_mtu (const TttdConfig *config)
+{
+  guint overhead = TTTD_OVERHEAD + TTTD_UDP4_OVERHEAD;
+
+  for (guint i = 0; i < config->listen->len; i++)
+    if (g_array_index (config->listen, TttdSockaddr, i).sa.sa_family == AF_INET6)
+      overhead = TTTD_OVERHEAD + TTTD_UDP6_OVERHEAD;
+  return 1500 - overhead;
+}
+
+TttdServer *
+tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
+                 const TttdServerEvents *events, gpointer events_data, GError **error)
+{
+  g_autoptr(TttdServer) server = g_new0 (TttdServer, 1);
+  TttdHealthParams health;
+  TttdLinkInfo info;
+  guint mtu = config->mtu != 0 ? config->mtu : auto_mtu (config);
+
+  server->config = config;
+  server->events = events;
+  server->events_data = events_data;
+  server->tun_fd = -1;
+  server->sockets = g_ptr_array_new_with_free_func (server_socket_free);
+  server->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) tttd_peer_free);
+  server->by_host = g_hash_table_new_full (tttd_addr_key_hash, tttd_addr_key_equal, g_free, NULL);
+  server->by_prefix = g_ptr_array_new ();
+  server->rate_limit = tttd_rate_limit_new (HANDSHAKES_PER_SOURCE, HANDSHAKE_SOURCE_BURST,
+                                            HANDSHAKES_TOTAL, HANDSHAKE_TOTAL_BURST, RATE_LIMIT_SOURCES);
+  server->identity = tttd_identity_new (private_key);
+  if (server->identity == NULL)
+    {
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_KEY, "the private key is not usable");
+      return NULL;
+    }
+  server->netlink = tttd_netlink_new (error);
+  if (server->netlink == NULL)
+    return NULL;
+  server->tun_fd = tttd_tun_open (config->tun, &server->tun_name, error);
+  if (server->tun_fd < 0)
+    return NULL;
+  if (!tttd_netlink_link_get (server->netlink, server->tun_name, &info, error))
+    return NULL;
+  for (guint i = 0; i < config->addresses->len; i++)
+    if (!tttd_netlink_addr_add (server->netlink, info.ifindex,
+                                &g_array_index (config->addresses, TttdPrefix, i), error))
+      return NULL;
+  if (!tttd_netlink_link_set (server->netlink, info.ifindex, mtu, TRUE, error))
+    return NULL;
+
+  tttd_health_params_default (&health, config->probe_interval_ms);
+  server->engine = tttd_engine_new (server->tun_fd, mtu, &health, &engine_ops, server);
+  if (!add_peers (server, error))
+    return NULL;
+  for (guint i = 0; i < config->listen->len; i++)
+    {
+      const TttdSockaddr *endpoint = &g_array_index (config->listen, TttdSockaddr, i);
+      ServerSocket *sock = g_new0 (ServerSocket, 1);
+      sock->server = server;
+      g_ptr_array_add (server->sockets, sock);
+      sock->fd = tttd_udp_open (endpoint->sa.sa_family, NULL, endpoint, 0, error);
+      if (sock->fd < 0)
+        return NULL;
+      tttd_tx_queue_init (&sock->queue, sock->fd, tttd_engine_release_buffer, server->engine);
+      sock->watch = g_unix_fd_source_new (sock->fd, G_IO_IN);
+      g_source_set_callback (sock->watch, (GSourceFunc) (void (*) (void)) on_socket_readable, sock, NULL);
+      g_source_set_static_name (sock->watch, "tttd server socket");
+      g_source_attach (sock->watch, NULL);
+    }
+  server->tun_watch = g_unix_fd_source_new (server->tun_fd, G_IO_IN);
+  g_source_set_callback (server->tun_watch, (GSourceFunc) (void (*) (void)) on_tun_readable, server, NULL);
+  g_source_set_static_name (server->tun_watch, "tttd tun");
+  g_source_attach (server->tun_watch, NULL);
+  server->timer = tttd_timer_new ("tttd server timer", on_timer, server);
+  tttd_timer_schedule (server->timer, g_get_monotonic_time ());
+  tttd_log_message (NULL, "started", "server on %s, MTU %u, %u peers", server->tun_name, mtu,
+                    server->peers->len);
+  return g_steal_pointer (&server);
+}
+
+void
+tttd_server_free (TttdServer *server)
+{
+  if (server == NULL)
+    return;
+  if (server->peers != NULL)
+    for (guint i = 0; i < server->peers->len; i++)
+      tttd_peer_close (g_ptr_array_index (server->peers, i));
+  g_clear_pointer (&server->timer, tttd_timer_destroy);
+  if (server->tun_watch != NULL)
+    {
+      g_source_destroy (server->tun_watch);
+      g_clear_pointer (&server->tun_watch, g_source_unref);
+    }
+  g_clear_pointer (&server->peers, g_ptr_array_unref);
+  g_clear_pointer (&server->sockets, g_ptr_array_unref);
+  g_clear_pointer (&server->by_host, g_hash_table_unref);
+  g_clear_pointer (&server->by_prefix, g_ptr_array_unref);
+  g_clear_pointer (&server->engine, tttd_engine_free);
+  if (server->tun_fd >= 0)
+    close (server->tun_fd);
+  g_clear_pointer (&server->rate_limit, tttd_rate_limit_free);
+  g_clear_pointer (&server->netlink, tttd_netlink_free);
+  g_clear_pointer (&server->identity, tttd_identity_free);
+  g_free (server->tun_name);
+  g_free (server);
+}

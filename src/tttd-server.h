@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#pragma once
+
+#include <glib.h>
+
+#include "tttd-config.h"
+#include "tttd-engine.h"
+
+G_BEGIN_DECLS
+
+typedef struct _TttdServer TttdServer;
+
+typedef struct {
+  void (*peer_changed) (gpointer data, TttdPeer *peer);
+} TttdServerEvents;
+
+typedef struct {
+  guint64 handshakes;            /* answered */
+  guint64 handshake_bad_mac;     /* not meant for us */
+  guint64 handshake_rate_limited;
+  guint64 handshake_failed;      /* did not authenticate */
+  guint64 handshake_unknown_key; /* authentic, but no [peer] has that key */
+  guint64 handshake_replayed;    /* an old initiation */
+} TttdServerStats;
+
+TttdServer *tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
+                             const TttdServerEvents *events, gpointer events_data, GError **error);
+void        tttd_server_free (TttdServer *server);
+const char *tttd_server_tun_name (TttdServer *server);
+TttdEngine *tttd_server_engine (TttdServer *server);
+GPtrArray  *tttd_server_peers (TttdServer *server);
+gboolean    tttd_server_peer_connected (TttdServer *server, TttdPeer *peer);
+const TttdServerStats *tttd_server_stats (TttdServer *server);
+void        tttd_server_set_strategy (TttdServer *server, TttdStrategy strategy);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdServer, tttd_server_free)
+
+G_END_DECLS

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#include "tttd-tun.h"
+
+int
+tttd_tun_open (const char *name, char **name_out, GError **error)
+{
+  struct ifreq ifr;
+  int fd;
+
+  fd = open ("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "cannot open /dev/net/tun: %s", g_strerror (errsv));
+      return -1;
+    }
+  memset (&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
+  if (ioctl (fd, TUNSETIFF, &ifr) < 0)
+    {
+      int errsv = errno;
+      close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "cannot create TUN device %s: %s%s", name, g_strerror (errsv),
+                   errsv == EBUSY ? " (another program holds it; is tttd running already?)" : "");
+      return -1;
+    }
+  if (name_out != NULL)
+    *name_out = g_strndup (ifr.ifr_name, IFNAMSIZ);
+  return fd;
+}
