@@ -60,6 +60,12 @@ tttd_link_source_to_string (TttdLinkSource source)
     }
 }
 
+void
+tttd_client_set_config (TttdClient *client, const TttdConfig *config)
+{
+  client->config = config;
+}
+
 const char *
 tttd_client_tun_name (TttdClient *client)
 {

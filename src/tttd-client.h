@@ -50,6 +50,7 @@ TttdClient     *tttd_client_new (const TttdConfig *config, const guint8 private_
                                  const TttdClientEvents *events, gpointer events_data,
                                  GError **error);
 void            tttd_client_free (TttdClient *client);
+void            tttd_client_set_config (TttdClient *client, const TttdConfig *config);
 const char     *tttd_client_tun_name (TttdClient *client);
 TttdPeer       *tttd_client_peer (TttdClient *client);
 TttdEngine     *tttd_client_engine (TttdClient *client);

@@ -76,6 +76,7 @@ struct _TttdPeer {
   gint64          last_check_us;
   gboolean        holding;       /* has packets in its reorder buffer */
   gboolean        fresh;         /* the next handshake starts a new tunnel */
+  gboolean        pooled;        /* its addresses come from the server's pool */
   TttdPeerStats   stats;
   gpointer        role_data;
 };

@@ -3,23 +3,50 @@
 #include "config.h"
 
 #include <locale.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "tttd-daemon.h"
+#include "tttd-dbus.h"
 #include "tttd-log.h"
+#include "tttd-systemd.h"
+
+typedef struct {
+  GMainLoop   *loop;
+  TttdDaemon  *daemon;
+  TttdSystemd *systemd;
+} Service;
 
 static gboolean
-on_signal_quit (gpointer user_data)
+on_quit (gpointer user_data)
 {
-  GMainLoop *loop = user_data;
+  Service *service = user_data;
 
   tttd_log_message (NULL, "stopping", "stopping");
-  g_main_loop_quit (loop);
+  tttd_systemd_stopping (service->systemd);
+  g_main_loop_quit (service->loop);
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_reload (gpointer user_data)
+{
+  Service *service = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tttd_daemon_reload (service->daemon, &error))
+    tttd_log_warning (NULL, "reload", "reload refused: %s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_bus_ready (gboolean owned, gpointer user_data)
+{
+  Service *service = user_data;
+
+  tttd_systemd_ready (service->systemd);
 }
 
 int
@@ -27,12 +54,14 @@ main (int argc, char **argv)
 {
   g_autofree char *config_path = NULL;
   g_autofree char *dropin_dir = NULL;
-  gboolean verbose = FALSE, debug = FALSE, version = FALSE;
+  gboolean verbose = FALSE, debug = FALSE, version = FALSE, session_bus = FALSE, no_bus = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file (default " TTTD_CONFIG_FILE ")"), N_("FILE") },
     { "config-dir", 0, 0, G_OPTION_ARG_FILENAME, &dropin_dir, N_("Drop-in directory (default: conf.d beside the file)"), N_("DIR") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log informational messages"), NULL },
     { "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debugging messages"), NULL },
+    { "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, N_("Serve on the session bus instead of the system bus"), NULL },
+    { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus, N_("Do not serve on D-Bus"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { NULL }
   };
@@ -40,7 +69,10 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(TttdDaemon) daemon = NULL;
+  g_autoptr(TttdSystemd) systemd = NULL;
+  g_autoptr(TttdDBus) dbus = NULL;
   TttdDaemonOptions options = { 0 };
+  Service service = { 0 };
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -48,7 +80,8 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, _("tttd bonds several network links into one tunnel."));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("Bonds several network links into one tunnel."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -77,9 +110,20 @@ main (int argc, char **argv)
       g_printerr ("tttd: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  g_unix_signal_add (SIGTERM, on_signal_quit, loop);
-  g_unix_signal_add (SIGINT, on_signal_quit, loop);
+  systemd = tttd_systemd_new (daemon);
+  service.loop = loop;
+  service.daemon = daemon;
+  service.systemd = systemd;
+  g_unix_signal_add (SIGTERM, on_quit, &service);
+  g_unix_signal_add (SIGINT, on_quit, &service);
+  g_unix_signal_add (SIGHUP, on_reload, &service);
+  if (no_bus)
+    tttd_systemd_ready (systemd);
+  else
+    dbus = tttd_dbus_new (daemon, session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, on_bus_ready, &service);
   g_main_loop_run (loop);
+  g_clear_pointer (&dbus, tttd_dbus_free);
+  g_clear_pointer (&systemd, tttd_systemd_free);
   g_clear_pointer (&daemon, tttd_daemon_free);
   return EXIT_SUCCESS;
 }

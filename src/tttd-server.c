@@ -49,6 +49,7 @@ struct _TttdServer {
   const TttdServerEvents *events;
   gpointer                events_data;
   TttdServerStats         stats;
+  guint                   next_peer_id;
 };
 
 const char *
@@ -410,25 +411,34 @@ index_peer (TttdServer *server, TttdPeer *peer)
     }
 }
 
-static gboolean
-add_peers (TttdServer *server, GError **error)
+static void
+reindex (TttdServer *server)
 {
-  const TttdConfig *config = server->config;
+  g_hash_table_remove_all (server->by_host);
+  g_ptr_array_set_size (server->by_prefix, 0);
+  for (guint i = 0; i < server->peers->len; i++)
+    index_peer (server, g_ptr_array_index (server->peers, i));
+}
 
-  /* fixed addresses first, so that the pool steers clear of them */
-  for (guint i = 0; i < config->peers->len; i++)
-    {
-      const TttdPeerConfig *pc = g_ptr_array_index (config->peers, i);
-      TttdPeer *peer = tttd_peer_new (server->engine, pc->name, config->strategy,
-                                      (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
-      peer->object_id = i;
-      memcpy (peer->public_key, pc->public_key, 32);
-      peer->n_addresses = MIN (pc->addresses->len, G_N_ELEMENTS (peer->addresses));
-      for (guint j = 0; j < peer->n_addresses; j++)
-        peer->addresses[j] = g_array_index (pc->addresses, TttdPrefix, j);
-      g_ptr_array_add (server->peers, peer);
-      index_peer (server, peer);
-    }
+static TttdPeer *
+peer_from_config (TttdServer *server, const TttdConfig *config, const TttdPeerConfig *pc)
+{
+  TttdPeer *peer = tttd_peer_new (server->engine, pc->name, config->strategy,
+                                  (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
+
+  peer->object_id = server->next_peer_id++;
+  memcpy (peer->public_key, pc->public_key, 32);
+  peer->n_addresses = MIN (pc->addresses->len, G_N_ELEMENTS (peer->addresses));
+  for (guint j = 0; j < peer->n_addresses; j++)
+    peer->addresses[j] = g_array_index (pc->addresses, TttdPrefix, j);
+  peer->pooled = peer->n_addresses == 0;
+  return peer;
+}
+
+/* addresses from the pool for the peers that have none */
+static gboolean
+assign_pool (TttdServer *server, const TttdConfig *config, GError **error)
+{
   for (guint i = 0; i < server->peers->len; i++)
     {
       TttdPeer *peer = g_ptr_array_index (server->peers, i);
@@ -448,6 +458,97 @@ add_peers (TttdServer *server, GError **error)
           peer->n_addresses++;
         }
       index_peer (server, peer);
+    }
+  return TRUE;
+}
+
+static gboolean
+add_peers (TttdServer *server, GError **error)
+{
+  const TttdConfig *config = server->config;
+
+  /* fixed addresses first, so that the pool steers clear of them */
+  for (guint i = 0; i < config->peers->len; i++)
+    {
+      TttdPeer *peer = peer_from_config (server, config, g_ptr_array_index (config->peers, i));
+      g_ptr_array_add (server->peers, peer);
+      index_peer (server, peer);
+    }
+  return assign_pool (server, config, error);
+}
+
+static const TttdPeerConfig *
+find_peer_config (const TttdConfig *config, const char *name)
+{
+  for (guint i = 0; i < config->peers->len; i++)
+    {
+      const TttdPeerConfig *pc = g_ptr_array_index (config->peers, i);
+      if (g_strcmp0 (pc->name, name) == 0)
+        return pc;
+    }
+  return NULL;
+}
+
+static gboolean
+peer_unchanged (const TttdPeer *peer, const TttdPeerConfig *pc)
+{
+  if (memcmp (peer->public_key, pc->public_key, 32) != 0)
+    return FALSE;
+  if (peer->pooled)
+    return pc->addresses->len == 0;
+  if (pc->addresses->len != peer->n_addresses)
+    return FALSE;
+  for (guint i = 0; i < peer->n_addresses; i++)
+    if (!tttd_prefix_equal (&peer->addresses[i], &g_array_index (pc->addresses, TttdPrefix, i)))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **error)
+{
+  g_autoptr(GPtrArray) added = g_ptr_array_new ();
+  g_autoptr(GError) local = NULL;
+
+  /* peers that went or changed: their sessions end */
+  for (guint i = server->peers->len; i-- > 0;)
+    {
+      TttdPeer *peer = g_ptr_array_index (server->peers, i);
+      const TttdPeerConfig *pc = find_peer_config (config, peer->name);
+      if (pc != NULL && peer_unchanged (peer, pc))
+        continue;
+      tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "removed", "peer %s %s", peer->name,
+                     pc == NULL ? "removed" : "changed: its session ends");
+      if (server->events->peer_removed != NULL)
+        server->events->peer_removed (server->events_data, peer);
+      tttd_peer_close (peer);
+      g_ptr_array_remove_index (server->peers, i);
+    }
+  server->config = config;
+  reindex (server);
+  for (guint i = 0; i < config->peers->len; i++)
+    {
+      const TttdPeerConfig *pc = g_ptr_array_index (config->peers, i);
+      gboolean present = FALSE;
+      for (guint j = 0; j < server->peers->len && !present; j++)
+        present = g_strcmp0 (((TttdPeer *) g_ptr_array_index (server->peers, j))->name, pc->name) == 0;
+      if (present)
+        continue;
+      TttdPeer *peer = peer_from_config (server, config, pc);
+      g_ptr_array_add (server->peers, peer);
+      g_ptr_array_add (added, peer);
+      index_peer (server, peer);
+    }
+  /* the new peers are in already: one the pool cannot serve stays without
+   * an address (and cannot connect) rather than undoing the rest */
+  if (!assign_pool (server, config, &local))
+    tttd_log_warning (NULL, "reload", "%s", local->message);
+  for (guint i = 0; i < added->len; i++)
+    {
+      TttdPeer *peer = g_ptr_array_index (added, i);
+      tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "added", "peer %s added", peer->name);
+      if (server->events->peer_added != NULL)
+        server->events->peer_added (server->events_data, peer);
     }
   return TRUE;
 }

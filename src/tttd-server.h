@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 typedef struct _TttdServer TttdServer;
 
 typedef struct {
+  void (*peer_added) (gpointer data, TttdPeer *peer);
+  void (*peer_removed) (gpointer data, TttdPeer *peer);
   void (*peer_changed) (gpointer data, TttdPeer *peer);
 } TttdServerEvents;
 
@@ -33,6 +35,9 @@ GPtrArray  *tttd_server_peers (TttdServer *server);
 gboolean    tttd_server_peer_connected (TttdServer *server, TttdPeer *peer);
 const TttdServerStats *tttd_server_stats (TttdServer *server);
 void        tttd_server_set_strategy (TttdServer *server, TttdStrategy strategy);
+/* a reloaded configuration: peers added, removed or changed (their sessions
+ * end); the others keep their sessions.  Uses config from now on. */
+gboolean    tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdServer, tttd_server_free)
 
