@@ -8,9 +8,445 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 
 #include "tttd-crypto.h"
+#include "tttd-dbus-generated.h"
+#include "tttd-names.h"
+#include "tttctl-monitor.h"
+
+/* exit codes, for scripts */
+enum {
+  EXIT_OK = 0,
+  EXIT_FAILED = 1,        /* the daemon refused or failed */
+  EXIT_USAGE = 2,
+  EXIT_NOT_RUNNING = 3,   /* no tttd on the bus */
+  EXIT_DENIED = 4,        /* not allowed */
+};
+
+static gboolean opt_json = FALSE;
+static gboolean opt_session = FALSE;
+
+static int
+fail_with (GError *error)
+{
+  g_autofree char *remote = g_dbus_error_get_remote_error (error);
+
+  g_dbus_error_strip_remote_error (error);
+  g_printerr ("tttctl: %s\n", error->message);
+  if (remote != NULL && (g_str_has_suffix (remote, ".AccessDenied") || g_str_has_suffix (remote, ".NotPermitted")))
+    return EXIT_DENIED;
+  if (remote != NULL && (g_str_has_suffix (remote, ".ServiceUnknown") || g_str_has_suffix (remote, ".NameHasNoOwner")))
+    return EXIT_NOT_RUNNING;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_FILE_NOT_FOUND) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+    return EXIT_NOT_RUNNING;
+  return EXIT_FAILED;
+}
+
+static GDBusObjectManager *
+connect_manager (GError **error)
+{
+  g_autoptr(GDBusObjectManager) om = NULL;
+  g_autofree char *owner = NULL;
+
+  om = tttd_dbus_object_manager_client_new_for_bus_sync (opt_session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
+                                                         G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
+                                                         TTTD_DBUS_NAME, TTTD_DBUS_PATH, NULL, error);
+  if (om == NULL)
+    return NULL;
+  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (om));
+  if (owner == NULL)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER,
+                   _("tttd is not running (nobody owns %s on the bus)"), TTTD_DBUS_NAME);
+      return NULL;
+    }
+  return g_steal_pointer (&om);
+}
+
+static TttdDBusManager *
+get_manager (GDBusObjectManager *om, GError **error)
+{
+  GDBusConnection *connection = g_dbus_object_manager_client_get_connection (G_DBUS_OBJECT_MANAGER_CLIENT (om));
+
+  return tttd_dbus_manager_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE, TTTD_DBUS_NAME,
+                                           TTTD_DBUS_PATH, NULL, error);
+}
+
+/* the link objects, in the order the Manager lists them */
+static GList *
+get_links (GDBusObjectManager *om, TttdDBusManager *manager)
+{
+  const char *const *paths = tttd_dbus_manager_get_links (manager);
+  GList *out = NULL;
+
+  for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
+    {
+      g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (om, paths[i]);
+      TttdDBusLink *link = object ? tttd_dbus_object_get_link (TTTD_DBUS_OBJECT (object)) : NULL;
+      if (link != NULL)
+        out = g_list_append (out, link);
+    }
+  return out;
+}
+
+static TttdDBusLink *
+find_link (GDBusObjectManager *om, TttdDBusManager *manager, const char *ifname, GError **error)
+{
+  g_autolist(TttdDBusLink) links = get_links (om, manager);
+
+  for (GList *l = links; l != NULL; l = l->next)
+    if (g_strcmp0 (tttd_dbus_link_get_interface (l->data), ifname) == 0)
+      return g_object_ref (l->data);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s is not a bonded link (see: tttctl links)"), ifname);
+  return NULL;
+}
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+static void
+json_link (JsonBuilder *b, TttdDBusLink *link)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "object");
+  json_builder_add_string_value (b, g_dbus_proxy_get_object_path (G_DBUS_PROXY (link)));
+  json_builder_set_member_name (b, "interface");
+  json_builder_add_string_value (b, tttd_dbus_link_get_interface (link));
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, tttd_dbus_link_get_state (link));
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, tttd_dbus_link_get_source (link));
+  json_builder_set_member_name (b, "local_address");
+  json_builder_add_string_value (b, tttd_dbus_link_get_local_address (link));
+  json_builder_set_member_name (b, "rtt_usec");
+  json_builder_add_int_value (b, (gint64) tttd_dbus_link_get_rtt_usec (link));
+  json_builder_set_member_name (b, "jitter_usec");
+  json_builder_add_int_value (b, (gint64) tttd_dbus_link_get_jitter_usec (link));
+  json_builder_set_member_name (b, "loss_percent");
+  json_builder_add_double_value (b, tttd_dbus_link_get_loss_percent (link));
+  json_builder_set_member_name (b, "capacity_bps");
+  json_builder_add_int_value (b, (gint64) tttd_dbus_link_get_capacity_bps (link));
+  json_builder_set_member_name (b, "tx_bytes");
+  json_builder_add_int_value (b, (gint64) tttd_dbus_link_get_tx_bytes (link));
+  json_builder_set_member_name (b, "rx_bytes");
+  json_builder_add_int_value (b, (gint64) tttd_dbus_link_get_rx_bytes (link));
+  json_builder_set_member_name (b, "tx_packets");
+  json_builder_add_int_value (b, (gint64) tttd_dbus_link_get_tx_packets (link));
+  json_builder_set_member_name (b, "rx_packets");
+  json_builder_add_int_value (b, (gint64) tttd_dbus_link_get_rx_packets (link));
+  json_builder_set_member_name (b, "weight");
+  json_builder_add_int_value (b, tttd_dbus_link_get_weight (link));
+  json_builder_set_member_name (b, "priority");
+  json_builder_add_int_value (b, tttd_dbus_link_get_priority (link));
+  json_builder_set_member_name (b, "metered");
+  json_builder_add_boolean_value (b, tttd_dbus_link_get_metered (link));
+  json_builder_set_member_name (b, "enabled");
+  json_builder_add_boolean_value (b, tttd_dbus_link_get_enabled (link));
+  json_builder_end_object (b);
+}
+
+static void
+json_strv (JsonBuilder *b, const char *name, const char *const *values)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    json_builder_add_string_value (b, values[i]);
+  json_builder_end_array (b);
+}
+
+static int
+cmd_links (GDBusObjectManager *om, TttdDBusManager *manager)
+{
+  g_autolist(TttdDBusLink) links = get_links (om, manager);
+
+  if (opt_json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_array (b);
+      for (GList *l = links; l != NULL; l = l->next)
+        json_link (b, l->data);
+      json_builder_end_array (b);
+      print_json (b);
+      return EXIT_OK;
+    }
+  if (links == NULL)
+    {
+      g_print (_("No links.\n"));
+      return EXIT_OK;
+    }
+  /* TRANSLATORS: column headings of tttctl links */
+  g_print ("%-12s %-9s %-15s %9s %7s %6s %6s %s\n", _("LINK"), _("STATE"), _("SOURCE"), _("RTT ms"),
+           _("LOSS %"), _("WEIGHT"), _("PRIO"), _("ADDRESS"));
+  for (GList *l = links; l != NULL; l = l->next)
+    {
+      TttdDBusLink *link = l->data;
+      g_print ("%-12s %-9s %-15s %9.1f %7.1f %6u %6u %s%s\n",
+               tttd_dbus_link_get_interface (link), tttd_dbus_link_get_state (link),
+               tttd_dbus_link_get_source (link), tttd_dbus_link_get_rtt_usec (link) / 1000.0,
+               tttd_dbus_link_get_loss_percent (link), tttd_dbus_link_get_weight (link),
+               tttd_dbus_link_get_priority (link), tttd_dbus_link_get_local_address (link),
+               tttd_dbus_link_get_metered (link) ? _(" (metered)") : "");
+    }
+  return EXIT_OK;
+}
+
+static GList *
+get_peers (GDBusObjectManager *om, TttdDBusManager *manager)
+{
+  const char *const *paths = tttd_dbus_manager_get_peers (manager);
+  GList *out = NULL;
+
+  for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
+    {
+      g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (om, paths[i]);
+      TttdDBusPeer *peer = object ? tttd_dbus_object_get_peer (TTTD_DBUS_OBJECT (object)) : NULL;
+      if (peer != NULL)
+        out = g_list_append (out, peer);
+    }
+  return out;
+}
+
+static int
+cmd_peers (GDBusObjectManager *om, TttdDBusManager *manager)
+{
+  g_autolist(TttdDBusPeer) peers = get_peers (om, manager);
+
+  if (opt_json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_array (b);
+      for (GList *l = peers; l != NULL; l = l->next)
+        {
+          TttdDBusPeer *peer = l->data;
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, tttd_dbus_peer_get_name (peer));
+          json_builder_set_member_name (b, "public_key");
+          json_builder_add_string_value (b, tttd_dbus_peer_get_public_key (peer));
+          json_strv (b, "address", tttd_dbus_peer_get_address (peer));
+          json_strv (b, "endpoints", tttd_dbus_peer_get_endpoints (peer));
+          json_builder_set_member_name (b, "state");
+          json_builder_add_string_value (b, tttd_dbus_peer_get_state (peer));
+          json_builder_set_member_name (b, "rx_bytes");
+          json_builder_add_int_value (b, (gint64) tttd_dbus_peer_get_rx_bytes (peer));
+          json_builder_set_member_name (b, "tx_bytes");
+          json_builder_add_int_value (b, (gint64) tttd_dbus_peer_get_tx_bytes (peer));
+          json_builder_set_member_name (b, "last_handshake_usec");
+          json_builder_add_int_value (b, (gint64) tttd_dbus_peer_get_last_handshake (peer));
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      print_json (b);
+      return EXIT_OK;
+    }
+  if (peers == NULL)
+    {
+      g_print (_("No peers.\n"));
+      return EXIT_OK;
+    }
+  g_print ("%-16s %-13s %-20s %s\n", _("PEER"), _("STATE"), _("ADDRESS"), _("ENDPOINTS"));
+  for (GList *l = peers; l != NULL; l = l->next)
+    {
+      TttdDBusPeer *peer = l->data;
+      g_autofree char *addresses = g_strjoinv (",", (char **) tttd_dbus_peer_get_address (peer));
+      g_autofree char *endpoints = g_strjoinv (" ", (char **) tttd_dbus_peer_get_endpoints (peer));
+      g_print ("%-16s %-13s %-20s %s\n", tttd_dbus_peer_get_name (peer), tttd_dbus_peer_get_state (peer),
+               addresses, endpoints);
+    }
+  return EXIT_OK;
+}
+
+static int
+cmd_status (GDBusObjectManager *om, TttdDBusManager *manager)
+{
+  g_autolist(TttdDBusLink) links = get_links (om, manager);
+  guint up = 0;
+
+  for (GList *l = links; l != NULL; l = l->next)
+    up += g_strcmp0 (tttd_dbus_link_get_state (l->data), "up") == 0 ||
+          g_strcmp0 (tttd_dbus_link_get_state (l->data), "degraded") == 0;
+  if (opt_json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "version");
+      json_builder_add_int_value (b, tttd_dbus_manager_get_version (manager));
+      json_builder_set_member_name (b, "mode");
+      json_builder_add_string_value (b, tttd_dbus_manager_get_mode (manager));
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, tttd_dbus_manager_get_state (manager));
+      json_builder_set_member_name (b, "strategy");
+      json_builder_add_string_value (b, tttd_dbus_manager_get_strategy (manager));
+      json_builder_set_member_name (b, "tun_interface");
+      json_builder_add_string_value (b, tttd_dbus_manager_get_tun_interface (manager));
+      json_strv (b, "tunnel_addresses", tttd_dbus_manager_get_tunnel_addresses (manager));
+      json_builder_set_member_name (b, "mtu");
+      json_builder_add_int_value (b, tttd_dbus_manager_get_mtu (manager));
+      json_builder_set_member_name (b, "links");
+      json_builder_add_int_value (b, g_list_length (links));
+      json_builder_set_member_name (b, "links_up");
+      json_builder_add_int_value (b, up);
+      json_builder_set_member_name (b, "rx_bytes");
+      json_builder_add_int_value (b, (gint64) tttd_dbus_manager_get_rx_bytes (manager));
+      json_builder_set_member_name (b, "tx_bytes");
+      json_builder_add_int_value (b, (gint64) tttd_dbus_manager_get_tx_bytes (manager));
+      json_builder_end_object (b);
+      print_json (b);
+      return EXIT_OK;
+    }
+  {
+    g_autofree char *addresses = g_strjoinv (", ", (char **) tttd_dbus_manager_get_tunnel_addresses (manager));
+    g_print (_("Mode:      %s\n"), tttd_dbus_manager_get_mode (manager));
+    g_print (_("State:     %s\n"), tttd_dbus_manager_get_state (manager));
+    g_print (_("Strategy:  %s\n"), tttd_dbus_manager_get_strategy (manager));
+    g_print (_("Tunnel:    %s, MTU %u%s%s\n"), tttd_dbus_manager_get_tun_interface (manager),
+             tttd_dbus_manager_get_mtu (manager), *addresses ? ", " : "", addresses);
+    if (g_strcmp0 (tttd_dbus_manager_get_mode (manager), "client") == 0)
+      g_print (_("Links:     %u up of %u\n"), up, g_list_length (links));
+    else
+      g_print (_("Peers:     %u\n"), g_strv_length ((char **) tttd_dbus_manager_get_peers (manager)));
+    g_print (_("Received:  %" G_GUINT64_FORMAT " bytes\n"), tttd_dbus_manager_get_rx_bytes (manager));
+    g_print (_("Sent:      %" G_GUINT64_FORMAT " bytes\n"), tttd_dbus_manager_get_tx_bytes (manager));
+  }
+  return EXIT_OK;
+}
+
+static gboolean
+parse_uint (const char *text, guint max, guint *out)
+{
+  guint64 v;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, max, &v, NULL))
+    return FALSE;
+  *out = (guint) v;
+  return TRUE;
+}
+
+static gboolean
+parse_bool (const char *text, gboolean *out)
+{
+  if (g_strcmp0 (text, "yes") == 0 || g_strcmp0 (text, "true") == 0 || g_strcmp0 (text, "1") == 0)
+    *out = TRUE;
+  else if (g_strcmp0 (text, "no") == 0 || g_strcmp0 (text, "false") == 0 || g_strcmp0 (text, "0") == 0)
+    *out = FALSE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* one KEY=VALUE argument of add-link, into the options */
+static gboolean
+add_option (GVariantBuilder *options, const char *arg)
+{
+  g_auto(GStrv) kv = g_strsplit (arg, "=", 2);
+  guint u;
+  gboolean b;
+
+  if (kv[0] == NULL || kv[1] == NULL)
+    return FALSE;
+  if ((g_strcmp0 (kv[0], "weight") == 0 || g_strcmp0 (kv[0], "priority") == 0) && parse_uint (kv[1], G_MAXUINT32, &u))
+    g_variant_builder_add (options, "{sv}", kv[0], g_variant_new_uint32 (u));
+  else if ((g_strcmp0 (kv[0], "metered") == 0 || g_strcmp0 (kv[0], "enabled") == 0) && parse_bool (kv[1], &b))
+    g_variant_builder_add (options, "{sv}", kv[0], g_variant_new_boolean (b));
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static int
+cmd_add_link (TttdDBusManager *manager, int argc, char **argv)
+{
+  GVariantBuilder options;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  if (argc < 1)
+    {
+      g_printerr (_("Usage: tttctl add-link IFACE [weight=N] [priority=N] [metered=yes|no] [enabled=yes|no]\n"));
+      return EXIT_USAGE;
+    }
+  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
+  for (int i = 1; i < argc; i++)
+    if (!add_option (&options, argv[i]))
+      {
+        g_variant_builder_clear (&options);
+        g_printerr (_("tttctl: add-link: '%s' is not weight=N, priority=N, metered=yes|no or enabled=yes|no\n"), argv[i]);
+        return EXIT_USAGE;
+      }
+  if (!tttd_dbus_manager_call_add_link_sync (manager, argv[0], g_variant_builder_end (&options), &path, NULL, &error))
+    return fail_with (error);
+  g_print ("%s\n", path);
+  return EXIT_OK;
+}
+
+static int
+cmd_remove_link (GDBusObjectManager *om, TttdDBusManager *manager, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TttdDBusLink) link = NULL;
+
+  if (argc != 1)
+    {
+      g_printerr (_("Usage: tttctl remove-link IFACE\n"));
+      return EXIT_USAGE;
+    }
+  link = find_link (om, manager, argv[0], &error);
+  if (link == NULL ||
+      !tttd_dbus_manager_call_remove_link_sync (manager, g_dbus_proxy_get_object_path (G_DBUS_PROXY (link)), NULL, &error))
+    return fail_with (error);
+  return EXIT_OK;
+}
+
+static int
+cmd_link (GDBusObjectManager *om, TttdDBusManager *manager, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TttdDBusLink) link = NULL;
+  const char *verb = argc >= 2 ? argv[1] : "";
+  guint value = 0;
+  gboolean ok;
+
+  if (argc < 2 ||
+      ((g_strcmp0 (verb, "weight") == 0 || g_strcmp0 (verb, "priority") == 0) &&
+       (argc != 3 || !parse_uint (argv[2], G_MAXUINT32, &value))) ||
+      ((g_strcmp0 (verb, "enable") == 0 || g_strcmp0 (verb, "disable") == 0) && argc != 2))
+    {
+      g_printerr (_("Usage: tttctl link IFACE weight N | priority N | enable | disable\n"));
+      return EXIT_USAGE;
+    }
+  link = find_link (om, manager, argv[0], &error);
+  if (link == NULL)
+    return fail_with (error);
+  if (g_strcmp0 (verb, "weight") == 0)
+    ok = tttd_dbus_link_call_set_weight_sync (link, value, NULL, &error);
+  else if (g_strcmp0 (verb, "priority") == 0)
+    ok = tttd_dbus_link_call_set_priority_sync (link, value, NULL, &error);
+  else if (g_strcmp0 (verb, "enable") == 0 || g_strcmp0 (verb, "disable") == 0)
+    ok = tttd_dbus_link_call_set_enabled_sync (link, g_strcmp0 (verb, "enable") == 0, NULL, &error);
+  else
+    {
+      g_printerr (_("Usage: tttctl link IFACE weight N | priority N | enable | disable\n"));
+      return EXIT_USAGE;
+    }
+  return ok ? EXIT_OK : fail_with (error);
+}
 
 static int
 cmd_genkey (void)
@@ -23,7 +459,7 @@ cmd_genkey (void)
   sodium_free (key);
   g_print ("%s\n", text);
   sodium_memzero (text, sizeof text);
-  return EXIT_SUCCESS;
+  return EXIT_OK;
 }
 
 static int
@@ -40,7 +476,7 @@ cmd_pubkey (void)
     {
       sodium_free (key);
       g_printerr (_("tttctl: pubkey: expected a private key on standard input\n"));
-      return EXIT_FAILURE;
+      return EXIT_FAILED;
     }
   ok = tttd_key_from_base64 (line, key, &error) && tttd_key_public (key, pub);
   sodium_memzero (line, sizeof line);
@@ -48,26 +484,112 @@ cmd_pubkey (void)
   if (!ok)
     {
       g_printerr (_("tttctl: pubkey: %s\n"), error ? error->message : _("not a usable private key"));
-      return EXIT_FAILURE;
+      return EXIT_FAILED;
     }
   tttd_key_to_base64 (pub, text);
   g_print ("%s\n", text);
-  return EXIT_SUCCESS;
+  return EXIT_OK;
 }
+
+static const char usage[] =
+  N_("Commands:\n"
+     "  status                 the service's state\n"
+     "  links                  the bonded links\n"
+     "  peers                  a server's clients\n"
+     "  monitor                a live view of the links\n"
+     "  set-strategy STRATEGY  balance-rr, weighted, active-backup, redundant,\n"
+     "                         lowest-rtt, metered-overflow, flow-hash, adaptive\n"
+     "  add-link IFACE [weight=N] [priority=N] [metered=yes|no] [enabled=yes|no]\n"
+     "  remove-link IFACE\n"
+     "  link IFACE weight N | priority N | enable | disable\n"
+     "  reload                 read the configuration again\n"
+     "  genkey                 print a new private key\n"
+     "  pubkey                 print the public key of the private key on stdin\n"
+     "\n"
+     "Exit status: 0 done, 1 refused or failed, 2 usage, 3 tttd not running,\n"
+     "4 not allowed.");
 
 int
 main (int argc, char **argv)
 {
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, N_("Print JSON (status, links, peers)"), NULL },
+    { "session-bus", 0, 0, G_OPTION_ARG_NONE, &opt_session, N_("Talk to tttd on the session bus"), NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusObjectManager) om = NULL;
+  g_autoptr(TttdDBusManager) manager = NULL;
+  const char *cmd;
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("Controls tttd, the link-bonding tunnel."));
+  g_option_context_set_description (context, _(usage));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_strict_posix (context, FALSE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("tttctl: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  if (version)
+    {
+      g_print ("tttctl %s\n", PACKAGE_VERSION);
+      return EXIT_OK;
+    }
   if (sodium_init () < 0)
-    return EXIT_FAILURE;
-  if (argc >= 2 && strcmp (argv[1], "genkey") == 0)
+    return EXIT_FAILED;
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+      g_printerr ("%s", help);
+      return EXIT_USAGE;
+    }
+  cmd = argv[1];
+  if (g_strcmp0 (cmd, "genkey") == 0)
     return cmd_genkey ();
-  if (argc >= 2 && strcmp (argv[1], "pubkey") == 0)
+  if (g_strcmp0 (cmd, "pubkey") == 0)
     return cmd_pubkey ();
-  g_printerr (_("Usage: tttctl genkey | pubkey\n"));
-  return 2;
+  if (!g_strv_contains ((const char *const[]) { "status", "links", "peers", "monitor", "set-strategy", "add-link",
+                                                "remove-link", "link", "reload", NULL }, cmd))
+    {
+      g_printerr (_("tttctl: unknown command '%s' (see tttctl --help)\n"), cmd);
+      return EXIT_USAGE;
+    }
+  om = connect_manager (&error);
+  if (om == NULL || (manager = get_manager (om, &error)) == NULL)
+    return fail_with (error);
+  if (g_strcmp0 (cmd, "status") == 0)
+    return cmd_status (om, manager);
+  if (g_strcmp0 (cmd, "links") == 0)
+    return cmd_links (om, manager);
+  if (g_strcmp0 (cmd, "peers") == 0)
+    return cmd_peers (om, manager);
+  if (g_strcmp0 (cmd, "monitor") == 0)
+    return tttctl_monitor (om, manager, opt_json);
+  if (g_strcmp0 (cmd, "set-strategy") == 0)
+    {
+      if (argc != 3)
+        {
+          g_printerr (_("Usage: tttctl set-strategy STRATEGY\n"));
+          return EXIT_USAGE;
+        }
+      return tttd_dbus_manager_call_set_strategy_sync (manager, argv[2], NULL, &error) ? EXIT_OK : fail_with (error);
+    }
+  if (g_strcmp0 (cmd, "reload") == 0)
+    return tttd_dbus_manager_call_reload_sync (manager, NULL, &error) ? EXIT_OK : fail_with (error);
+  if (g_strcmp0 (cmd, "add-link") == 0)
+    return cmd_add_link (manager, argc - 2, argv + 2);
+  if (g_strcmp0 (cmd, "remove-link") == 0)
+    return cmd_remove_link (om, manager, argc - 2, argv + 2);
+  return cmd_link (om, manager, argc - 2, argv + 2);
 }
