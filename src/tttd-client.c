@@ -13,6 +13,7 @@
 #include "tttd-client.h"
 #include "tttd-error.h"
 #include "tttd-log.h"
+#include "tttd-names.h"
 #include "tttd-netlink.h"
 #include "tttd-timer.h"
 #include "tttd-tun.h"
@@ -254,8 +255,64 @@ on_tun_readable (gint fd, GIOCondition condition, gpointer user_data)
 }
 
 static void
+unroute_link (TttdClient *client, TttdClientLink *link)
+{
+  if (!link->routed)
+    return;
+  (void) tttd_netlink_rule_del (client->netlink, &link->rule, NULL);
+  (void) tttd_netlink_route_del (client->netlink, &link->route, NULL);
+  link->routed = FALSE;
+}
+
+/* the link's own table: its default route, found from NetworkManager or the
+ * main table, so that its socket leaves through it even where the main table
+ * has no default route through it (NetworkManager's never-default) */
+static void
+route_link (TttdClient *client, TttdClientLink *link, int family)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 gateway[16] = { 0 };
+  gboolean has_gateway;
+
+  unroute_link (client, link);
+  if (link->has_gateway && link->gateway_family == family)
+    {
+      memcpy (gateway, link->gateway, 16);
+      has_gateway = TRUE;
+    }
+  else
+    has_gateway = tttd_netlink_default_gateway (client->netlink, (guint8) family, link->ifindex, gateway);
+  if (!has_gateway)
+    return;   /* on-link only, or point-to-point: the device route does */
+  memset (&link->route, 0, sizeof link->route);
+  link->route.family = (guint8) family;
+  link->route.table = TTTD_TABLE_LINK + link->id;
+  link->route.dst.family = (guint8) family;
+  link->route.has_gateway = TRUE;
+  memcpy (link->route.gateway, gateway, 16);
+  link->route.oif = link->ifindex;
+  memset (&link->rule, 0, sizeof link->rule);
+  link->rule.family = (guint8) family;
+  link->rule.priority = TTTD_RULE_PRIORITY_LINK;
+  link->rule.table = link->route.table;
+  link->rule.fwmark = TTTD_FWMARK | (link->id + 1);
+  link->rule.fwmask = G_MAXUINT32;
+  link->rule.suppress_prefixlen = -1;
+  if (!tttd_netlink_route_add (client->netlink, &link->route, &error) ||
+      !tttd_netlink_rule_add (client->netlink, &link->rule, &error))
+    {
+      tttd_log_warning (link->name, "route", "cannot route link %s through its gateway: %s",
+                        link->name, error->message);
+      (void) tttd_netlink_route_del (client->netlink, &link->route, NULL);
+      return;
+    }
+  link->routed = TRUE;
+}
+
+static void
 unbind_link (TttdClient *client, TttdClientLink *link)
 {
+  unroute_link (client, link);
   if (link->watch != NULL)
     {
       g_source_destroy (link->watch);
@@ -328,11 +385,12 @@ bind_link (TttdClient *client, TttdClientLink *link, GError **error)
 
   if (!choose_endpoint (client, link, &server, &local, error))
     return FALSE;
-  fd = tttd_udp_open (local.sa.sa_family, link->name, &local, 0, error);
+  fd = tttd_udp_open (local.sa.sa_family, link->name, &local, TTTD_FWMARK | (link->id + 1), error);
   if (fd < 0)
     return FALSE;
   unbind_link (client, link);
   link->fd = fd;
+  route_link (client, link, local.sa.sa_family);
   tttd_udp_local (fd, &link->local);
   tttd_tx_queue_init (&link->queue, fd, tttd_engine_release_buffer, client->engine);
   link->watch = g_unix_fd_source_new (fd, G_IO_IN);
@@ -403,6 +461,20 @@ tttd_client_link_update (TttdClient *client, TttdClientLink *link)
   sl->enabled = link->enabled;
   if (client->peer->sched.active == (gint) link->id && !link->enabled)
     client->peer->sched.active = -1;
+}
+
+void
+tttd_client_link_set_gateway (TttdClient *client, TttdClientLink *link,
+                              gboolean has_gateway, guint8 family, const guint8 gateway[16])
+{
+  if (link->has_gateway == has_gateway &&
+      (!has_gateway || (link->gateway_family == family && memcmp (link->gateway, gateway, 16) == 0)))
+    return;
+  link->has_gateway = has_gateway;
+  link->gateway_family = family;
+  memcpy (link->gateway, gateway, 16);
+  if (link->fd >= 0)
+    route_link (client, link, link->local.sa.sa_family);
 }
 
 TttdClientLink *
@@ -639,6 +711,9 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
   if (!tttd_netlink_link_get (client->netlink, client->tun_name, &info, error))
     return NULL;
   client->tun_ifindex = info.ifindex;
+  /* what a killed tttd left behind goes first */
+  if (tttd_netlink_flush_ours (client->netlink, NULL) > 0)
+    tttd_log_message (NULL, "cleanup", "removed routes and rules an earlier tttd left behind");
   mtu = config->mtu != 0 ? config->mtu : auto_mtu (config, client->netlink);
   for (guint i = 0; i < config->addresses->len; i++)
     if (!tttd_netlink_addr_add (client->netlink, client->tun_ifindex,
@@ -699,6 +774,8 @@ tttd_client_free (TttdClient *client)
   /* the kernel removes the device, and its addresses and routes, with it */
   if (client->tun_fd >= 0)
     close (client->tun_fd);
+  if (client->netlink != NULL)
+    (void) tttd_netlink_flush_ours (client->netlink, NULL);
   g_clear_pointer (&client->netlink, tttd_netlink_free);
   g_clear_pointer (&client->identity, tttd_identity_free);
   g_free (client->tun_name);

@@ -7,6 +7,7 @@
 #include "tttd-config.h"
 #include "tttd-engine.h"
 #include "tttd-handshake.h"
+#include "tttd-netlink.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,14 @@ typedef struct {
   gboolean       metered;
   gboolean       enabled;
   char          *why_unusable;  /* for the log and D-Bus */
+  /* the gateway NetworkManager reports; without one, the main table's */
+  gboolean       has_gateway;
+  guint8         gateway_family;
+  guint8         gateway[16];
+  /* the per-link route and rule in place */
+  gboolean       routed;
+  TttdRoute      route;
+  TttdRule       rule;
 } TttdClientLink;
 
 /* what the client tells the service layer (D-Bus, status) */
@@ -65,6 +74,10 @@ void            tttd_client_rebind_link (TttdClient *client, TttdClientLink *lin
 TttdClientLink *tttd_client_find_link (TttdClient *client, const char *ifname);
 TttdClientLink *tttd_client_get_link (TttdClient *client, guint id);
 void            tttd_client_link_update (TttdClient *client, TttdClientLink *link);
+/* the gateway NetworkManager knows for the link (it may have no default
+ * route in the main table) */
+void            tttd_client_link_set_gateway (TttdClient *client, TttdClientLink *link,
+                                              gboolean has_gateway, guint8 family, const guint8 gateway[16]);
 void            tttd_client_set_strategy (TttdClient *client, TttdStrategy strategy);
 TttdLinkState   tttd_client_link_state (TttdClient *client, TttdClientLink *link);
 

@@ -11,6 +11,7 @@
 #include "tttd-daemon.h"
 #include "tttd-dbus.h"
 #include "tttd-log.h"
+#include "tttd-nm.h"
 #include "tttd-systemd.h"
 
 typedef struct {
@@ -71,6 +72,7 @@ main (int argc, char **argv)
   g_autoptr(TttdDaemon) daemon = NULL;
   g_autoptr(TttdSystemd) systemd = NULL;
   g_autoptr(TttdDBus) dbus = NULL;
+  g_autoptr(TttdNm) nm = NULL;
   TttdDaemonOptions options = { 0 };
   Service service = { 0 };
 
@@ -121,7 +123,10 @@ main (int argc, char **argv)
     tttd_systemd_ready (systemd);
   else
     dbus = tttd_dbus_new (daemon, session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, on_bus_ready, &service);
+  if (tttd_daemon_client (daemon) != NULL && tttd_daemon_config (daemon)->networkmanager)
+    nm = tttd_nm_new (daemon);
   g_main_loop_run (loop);
+  g_clear_pointer (&nm, tttd_nm_free);
   g_clear_pointer (&dbus, tttd_dbus_free);
   g_clear_pointer (&systemd, tttd_systemd_free);
   g_clear_pointer (&daemon, tttd_daemon_free);

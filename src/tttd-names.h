@@ -23,3 +23,11 @@
 
 /* protocol defaults */
 #define TTTD_DEFAULT_PORT         5800
+
+/* routing: every link socket carries TTTD_FWMARK | (link id + 1), and a rule
+ * sends that mark to the link's own table (TTTD_TABLE_LINK + id), so a link
+ * leaves through its device and gateway whatever the main table says */
+#define TTTD_FWMARK               0x74740000u
+#define TTTD_FWMARK_MASK          0xffff0000u
+#define TTTD_TABLE_LINK           29812u
+#define TTTD_RULE_PRIORITY_LINK   29812u

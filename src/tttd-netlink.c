@@ -13,20 +13,10 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 
-#include "tttd-netlink.h"
+#include "tttd-netlink-private.h"
 
-/* large enough for a dump of many addresses at once */
-#define NETLINK_BUFFER 32768
-
-struct _TttdNetlink {
-  struct mnl_socket *sock;
-  guint32            portid;
-  guint32            seq;
-  char               buf[NETLINK_BUFFER];
-};
-
-static gboolean
-errno_error (GError **error, int errsv, const char *what)
+gboolean
+tttd_netlink_errno_error (GError **error, int errsv, const char *what)
 {
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", what, g_strerror (errsv));
   return FALSE;
@@ -40,12 +30,12 @@ tttd_netlink_new (GError **error)
   nl->sock = mnl_socket_open2 (NETLINK_ROUTE, SOCK_CLOEXEC);
   if (nl->sock == NULL)
     {
-      errno_error (error, errno, "cannot open an rtnetlink socket");
+      tttd_netlink_errno_error (error, errno, "cannot open an rtnetlink socket");
       return NULL;
     }
   if (mnl_socket_bind (nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
     {
-      errno_error (error, errno, "cannot bind the rtnetlink socket");
+      tttd_netlink_errno_error (error, errno, "cannot bind the rtnetlink socket");
       return NULL;
     }
   nl->portid = mnl_socket_get_portid (nl->sock);
@@ -65,14 +55,14 @@ tttd_netlink_free (TttdNetlink *nl)
 
 /* send one request and run cb over every answer until the ack or the end of
  * a dump */
-static gboolean
-transact (TttdNetlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, gpointer data, const char *what, GError **error)
+gboolean
+tttd_netlink_transact (TttdNetlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, gpointer data, const char *what, GError **error)
 {
   guint32 seq = nlh->nlmsg_seq = ++nl->seq;
   int ret;
 
   if (mnl_socket_sendto (nl->sock, nlh, nlh->nlmsg_len) < 0)
-    return errno_error (error, errno, what);
+    return tttd_netlink_errno_error (error, errno, what);
   do
     {
       ret = (int) mnl_socket_recvfrom (nl->sock, nl->buf, sizeof nl->buf);
@@ -82,12 +72,12 @@ transact (TttdNetlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, gpointer data, con
     }
   while (ret > 0);
   if (ret < 0)
-    return errno_error (error, errno, what);
+    return tttd_netlink_errno_error (error, errno, what);
   return TRUE;
 }
 
-static struct nlmsghdr *
-request (TttdNetlink *nl, guint16 type, guint16 flags)
+struct nlmsghdr *
+tttd_netlink_request (TttdNetlink *nl, guint16 type, guint16 flags)
 {
   struct nlmsghdr *nlh = mnl_nlmsg_put_header (nl->buf);
 
@@ -121,7 +111,7 @@ on_link (const struct nlmsghdr *nlh, void *data)
 gboolean
 tttd_netlink_link_get (TttdNetlink *nl, const char *name, TttdLinkInfo *out, GError **error)
 {
-  struct nlmsghdr *nlh = request (nl, RTM_GETLINK, NLM_F_ACK);
+  struct nlmsghdr *nlh = tttd_netlink_request (nl, RTM_GETLINK, NLM_F_ACK);
   struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header (nlh, sizeof *ifm);
   g_autoptr(GError) local = NULL;
   LinkGet get = { out, FALSE };
@@ -129,7 +119,7 @@ tttd_netlink_link_get (TttdNetlink *nl, const char *name, TttdLinkInfo *out, GEr
   memset (out, 0, sizeof *out);
   ifm->ifi_family = AF_UNSPEC;
   mnl_attr_put_strz (nlh, IFLA_IFNAME, name);
-  if (!transact (nl, nlh, on_link, &get, "RTM_GETLINK", &local) || !get.found)
+  if (!tttd_netlink_transact (nl, nlh, on_link, &get, "RTM_GETLINK", &local) || !get.found)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no interface %s", name);
       return FALSE;
@@ -140,7 +130,7 @@ tttd_netlink_link_get (TttdNetlink *nl, const char *name, TttdLinkInfo *out, GEr
 gboolean
 tttd_netlink_link_set (TttdNetlink *nl, int ifindex, guint mtu, gboolean up, GError **error)
 {
-  struct nlmsghdr *nlh = request (nl, RTM_NEWLINK, NLM_F_ACK);
+  struct nlmsghdr *nlh = tttd_netlink_request (nl, RTM_NEWLINK, NLM_F_ACK);
   struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header (nlh, sizeof *ifm);
 
   ifm->ifi_family = AF_UNSPEC;
@@ -149,13 +139,13 @@ tttd_netlink_link_set (TttdNetlink *nl, int ifindex, guint mtu, gboolean up, GEr
   ifm->ifi_flags = up ? IFF_UP : 0;
   if (mtu != 0)
     mnl_attr_put_u32 (nlh, IFLA_MTU, mtu);
-  return transact (nl, nlh, NULL, NULL, "cannot set the interface's MTU and state", error);
+  return tttd_netlink_transact (nl, nlh, NULL, NULL, "cannot set the interface's MTU and state", error);
 }
 
 static gboolean
 addr_change (TttdNetlink *nl, guint16 type, guint16 flags, int ifindex, const TttdPrefix *prefix, GError **error)
 {
-  struct nlmsghdr *nlh = request (nl, type, NLM_F_ACK | flags);
+  struct nlmsghdr *nlh = tttd_netlink_request (nl, type, NLM_F_ACK | flags);
   struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header (nlh, sizeof *ifa);
   guint len = tttd_prefix_addr_len (prefix);
 
@@ -168,7 +158,7 @@ addr_change (TttdNetlink *nl, guint16 type, guint16 flags, int ifindex, const Tt
   if (prefix->family == AF_INET6)
     /* the tunnel's far end answers neighbour discovery never: no DAD wait */
     mnl_attr_put_u32 (nlh, IFA_FLAGS, IFA_F_NODAD);
-  return transact (nl, nlh, NULL, NULL, type == RTM_NEWADDR ? "cannot add an address" : "cannot remove an address", error);
+  return tttd_netlink_transact (nl, nlh, NULL, NULL, type == RTM_NEWADDR ? "cannot add an address" : "cannot remove an address", error);
 }
 
 gboolean
@@ -224,13 +214,13 @@ on_addr (const struct nlmsghdr *nlh, void *data)
 GArray *
 tttd_netlink_addr_list (TttdNetlink *nl, int ifindex, GError **error)
 {
-  struct nlmsghdr *nlh = request (nl, RTM_GETADDR, NLM_F_DUMP);
+  struct nlmsghdr *nlh = tttd_netlink_request (nl, RTM_GETADDR, NLM_F_DUMP);
   struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header (nlh, sizeof *ifa);
   g_autoptr(GArray) out = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
   AddrList list = { ifindex, out };
 
   ifa->ifa_family = AF_UNSPEC;
-  if (!transact (nl, nlh, on_addr, &list, "cannot list addresses", error))
+  if (!tttd_netlink_transact (nl, nlh, on_addr, &list, "cannot list addresses", error))
     return NULL;
   return g_steal_pointer (&out);
 }
@@ -303,12 +293,12 @@ tttd_netlink_monitor_new (TttdNetlinkMonitorFunc func, gpointer user_data, GErro
   monitor->sock = mnl_socket_open2 (NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (monitor->sock == NULL)
     {
-      errno_error (error, errno, "cannot open an rtnetlink socket");
+      tttd_netlink_errno_error (error, errno, "cannot open an rtnetlink socket");
       return NULL;
     }
   if (mnl_socket_bind (monitor->sock, groups, MNL_SOCKET_AUTOPID) < 0)
     {
-      errno_error (error, errno, "cannot listen to rtnetlink");
+      tttd_netlink_errno_error (error, errno, "cannot listen to rtnetlink");
       return NULL;
     }
   monitor->source = g_unix_fd_source_new (mnl_socket_get_fd (monitor->sock), G_IO_IN);

@@ -28,6 +28,40 @@ gboolean tttd_netlink_addr_del (TttdNetlink *nl, int ifindex, const TttdPrefix *
 /* the interface's addresses, global scope first */
 GArray  *tttd_netlink_addr_list (TttdNetlink *nl, int ifindex, GError **error);
 
+/* routes and rules: everything tttd installs carries this protocol number,
+ * so that what it left behind (after a crash) can be found and removed */
+#define TTTD_RTPROT 116
+
+typedef struct {
+  guint8     family;
+  guint8     type;           /* RTN_UNICAST (0 means it), RTN_BLACKHOLE, RTN_UNREACHABLE, RTN_THROW */
+  guint32    table;
+  TttdPrefix dst;            /* prefix 0: the default route */
+  gboolean   has_gateway;
+  guint8     gateway[16];
+  int        oif;            /* 0: none */
+  guint32    metric;
+} TttdRoute;
+
+typedef struct {
+  guint8   family;
+  guint32  priority;
+  guint32  table;
+  guint32  fwmark;
+  guint32  fwmask;           /* 0: no fwmark match */
+  gboolean invert;
+  gint     suppress_prefixlen; /* -1: none */
+} TttdRule;
+
+gboolean tttd_netlink_route_add (TttdNetlink *nl, const TttdRoute *route, GError **error);
+gboolean tttd_netlink_route_del (TttdNetlink *nl, const TttdRoute *route, GError **error);
+gboolean tttd_netlink_rule_add (TttdNetlink *nl, const TttdRule *rule, GError **error);
+gboolean tttd_netlink_rule_del (TttdNetlink *nl, const TttdRule *rule, GError **error);
+/* removes every route and rule with TTTD_RTPROT; returns how many */
+guint    tttd_netlink_flush_ours (TttdNetlink *nl, GError **error);
+/* the gateway of the main table's default route through ifindex */
+gboolean tttd_netlink_default_gateway (TttdNetlink *nl, guint8 family, int ifindex, guint8 gateway[16]);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdNetlink, tttd_netlink_free)
 
 G_END_DECLS
