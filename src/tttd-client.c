@@ -207,6 +207,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
     {
       client->bad_responses++;
       sodium_memzero (&keys, sizeof keys);
+      tttd_handshake_clear (peer->handshake);
       return;
     }
   first = tttd_keyring_sender (&peer->keyring, now) == NULL;

@@ -618,7 +618,10 @@ tttd_config_parser_feed_line (TttdConfigParser *parser, const char *line, GError
     return TRUE;
   if (text[0] == '[')
     {
-      char *end = strrchr (text, ']');
+      char *end;
+      strip_comment (text);
+      g_strchomp (text);
+      end = strrchr (text, ']');
       if (end == NULL || end[1] != '\0')
         return line_error (parser, error, "'%s' is not a [group] header", text);
       *end = '\0';
@@ -634,6 +637,12 @@ tttd_config_parser_feed_line (TttdConfigParser *parser, const char *line, GError
       g_free (parser->group);
       parser->group = g_strdup (text + 1);
       parser->group_line = parser->line;
+      /* remember the group itself, so that an empty [peer NAME] is seen */
+      entry = g_new0 (Entry, 1);
+      entry->group = g_strdup (parser->group);
+      entry->file = parser->file;
+      entry->line = parser->line;
+      g_ptr_array_add (parser->entries, entry);
       return TRUE;
     }
   eq = strchr (text, '=');
@@ -662,23 +671,28 @@ gboolean
 tttd_config_parser_feed_data (TttdConfigParser *parser, const char *filename,
                               const char *data, gsize len, GError **error)
 {
-  g_autofree char *copy = g_strndup (data, len);
-  g_auto(GStrv) lines = NULL;
+  gsize start = 0;
+  guint line = 0;
 
-  if (memchr (data, '\0', len) != NULL || !g_utf8_validate (copy, -1, NULL))
-    {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s: not a UTF-8 text file", filename);
-      return FALSE;
-    }
   tttd_config_parser_begin_file (parser, filename);
-  lines = g_strsplit (copy, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  while (start < len)
     {
-      /* the last piece after a final newline is not a line */
-      if (lines[i + 1] == NULL && lines[i][0] == '\0')
-        break;
-      if (!tttd_config_parser_feed_line (parser, lines[i], error))
+      const char *nl = memchr (data + start, '\n', len - start);
+      gsize end = nl != NULL ? (gsize) (nl - data) : len;
+      g_autofree char *text = NULL;
+
+      line++;
+      if (memchr (data + start, '\0', end - start) != NULL ||
+          !g_utf8_validate (data + start, (gssize) (end - start), NULL))
+        {
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
+                       "%s:%u: not UTF-8 text (a NUL or an invalid byte)", filename, line);
+          return FALSE;
+        }
+      text = g_strndup (data + start, end - start);
+      if (!tttd_config_parser_feed_line (parser, text, error))
         return FALSE;
+      start = end + 1;
     }
   return TRUE;
 }
@@ -781,7 +795,12 @@ validate (TttdConfigParser *parser, TttdConfig *config, GError **error)
       TttdPeerConfig *peer = g_ptr_array_index (config->peers, i);
       g_autofree char *group = g_strdup_printf ("peer %s", peer->name);
       if (find_entry (parser, group, "public-key") == NULL)
-        return missing (parser, error, group, "public-key", "required for every peer");
+        {
+          const Entry *header = find_entry (parser, group, NULL);
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: [%s] public-key: required for every peer",
+                       header ? header->file : config->source, header ? header->line : 0, group);
+          return FALSE;
+        }
       for (guint j = 0; j < i; j++)
         {
           TttdPeerConfig *other = g_ptr_array_index (config->peers, j);
@@ -811,10 +830,21 @@ tttd_config_parser_finish (TttdConfigParser *parser, GError **error)
       const Entry *entry = g_ptr_array_index (parser->entries, i);
       const char *name;
       GroupKind kind = group_kind (entry->group, &name);
-      const KeySpec *spec = find_key (kind, entry->key);
+      const KeySpec *spec;
       gpointer object = NULL;
       g_autoptr(GError) local = NULL;
 
+      if (entry->key == NULL)
+        {
+          /* a group header: a peer exists once its group does */
+          if (kind == GROUP_PEER)
+            {
+              gboolean created;
+              peer_for (config, name, &created);
+            }
+          continue;
+        }
+      spec = find_key (kind, entry->key);
       if (kind == GROUP_LINK)
         object = link_for (config, name);
       else if (kind == GROUP_PEER)

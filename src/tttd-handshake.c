@@ -370,10 +370,11 @@ tttd_handshake_consume_response (TttdHandshake *hs, const TttdIdentity *local,
 {
   guint8 k[32], plain[TTTD_RESPONSE_PAYLOAD_LEN];
   guint8 hash[32], ck[32];
-  const guint8 *remote_ephemeral = msg + 12;
+  const guint8 *remote_ephemeral;
 
   if (len != TTTD_RESPONSE_LEN || msg[1] != TTTD_MSG_RESPONSE)
     return TTTD_HANDSHAKE_BAD_PAYLOAD;
+  remote_ephemeral = msg + 12;
   if (!hs->pending || tttd_get_le32 (msg + 8) != hs->local_index)
     return TTTD_HANDSHAKE_UNEXPECTED;
   if (!tttd_mac1_check (local->mac1_key, msg, len))

@@ -278,17 +278,13 @@ pick_adaptive (TttdScheduler *sched, guint32 eligible, const TttdPacketInfo *pac
 static guint32
 pick_metered_overflow (TttdScheduler *sched, guint32 eligible, const TttdPacketInfo *packet, gint64 now_us)
 {
-  guint32 unmetered = 0, room = 0;
+  guint32 room = 0;
 
   for (guint32 m = eligible; m != 0; m &= m - 1)
     {
       guint i = lowest_bit (m);
-      if (!sched->links[i].metered)
-        {
-          unmetered |= 1u << i;
-          if (!link_full (sched, i, now_us))
-            room |= 1u << i;
-        }
+      if (!sched->links[i].metered && !link_full (sched, i, now_us))
+        room |= 1u << i;
     }
   /* unmetered links while they have room; then whatever arrives first */
   if (room != 0)
