@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 struct _TttdEngine {
   int                  tun_fd;
   guint                mtu;
+  guint                max_mtu;
   gsize                buf_size;
   TttdPool             pool;
   TttdRxBatch          rx;

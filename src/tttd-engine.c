@@ -32,7 +32,8 @@ tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *health,
   engine->mtu = mtu;
   /* headers before the packet, the tag after, and slack for a datagram a
    * little larger than ours (it is dropped as malformed, not truncated) */
-  engine->buf_size = TTTD_HEADROOM + mtu + TTTD_TAG_LEN + 64;
+  engine->max_mtu = MAX (mtu, 1500u);
+  engine->buf_size = TTTD_HEADROOM + engine->max_mtu + TTTD_TAG_LEN + 64;
   tttd_pool_init (&engine->pool, engine->buf_size, POOL_BUFFERS);
   tttd_rx_batch_init (&engine->rx, engine->buf_size);
   engine->health = *health;
@@ -59,6 +60,18 @@ guint
 tttd_engine_mtu (TttdEngine *engine)
 {
   return engine->mtu;
+}
+
+void
+tttd_engine_set_mtu (TttdEngine *engine, guint mtu)
+{
+  engine->mtu = MIN (mtu, engine->max_mtu);
+}
+
+guint
+tttd_engine_max_mtu (TttdEngine *engine)
+{
+  return engine->max_mtu;
 }
 
 const TttdEngineStats *

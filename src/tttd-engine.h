@@ -116,6 +116,10 @@ TttdEngine *tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *heal
                              const TttdEngineOps *ops, gpointer data);
 void        tttd_engine_free (TttdEngine *engine);
 guint       tttd_engine_mtu (TttdEngine *engine);
+/* the tunnel MTU may change (a link with a smaller MTU joined), up to what
+ * the buffers hold */
+void        tttd_engine_set_mtu (TttdEngine *engine, guint mtu);
+guint       tttd_engine_max_mtu (TttdEngine *engine);
 const TttdEngineStats *tttd_engine_stats (TttdEngine *engine);
 gint64      tttd_engine_now (TttdEngine *engine);
 

@@ -31,3 +31,10 @@
 #define TTTD_FWMARK_MASK          0xffff0000u
 #define TTTD_TABLE_LINK           29812u
 #define TTTD_RULE_PRIORITY_LINK   29812u
+
+/* the tunnel's table and rules (route-all and routes=), as wg-quick does:
+ * everything but tttd's own marked sockets looks up the tunnel table, and
+ * the main table still wins for its more specific routes (the LAN) */
+#define TTTD_TABLE_TUNNEL             29811u
+#define TTTD_RULE_PRIORITY_SUPPRESS   29809u
+#define TTTD_RULE_PRIORITY_TUNNEL     29810u

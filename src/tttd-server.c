@@ -9,6 +9,7 @@
 #include <glib-unix.h>
 
 #include "tttd-error.h"
+#include "tttd-firewall.h"
 #include "tttd-log.h"
 #include "tttd-netlink.h"
 #include "tttd-ratelimit.h"
@@ -50,7 +51,51 @@ struct _TttdServer {
   gpointer                events_data;
   TttdServerStats         stats;
   guint                   next_peer_id;
+  TttdFirewall           *firewall;
+  char                   *old_forward4;   /* sysctl values to restore on stop */
+  char                   *old_forward6;
 };
+
+static const char forward4[] = "/proc/sys/net/ipv4/ip_forward";
+static const char forward6[] = "/proc/sys/net/ipv6/conf/all/forwarding";
+
+/* nat=true: the kernel forwards what clients send, masqueraded out of the
+ * uplink; the unit ships a sysctl.d drop-in for when /proc/sys is read-only */
+static gboolean
+setup_firewall (TttdServer *server, guint mtu, GError **error)
+{
+  TttdFirewallSpec spec = { .mtu = mtu, .masquerade = server->config->nat };
+  g_autoptr(GError) local = NULL;
+
+  server->firewall = tttd_firewall_new (server->tun_name, error);
+  if (server->firewall == NULL || !tttd_firewall_apply (server->firewall, &spec, error))
+    return FALSE;
+  if (!server->config->nat)
+    return TRUE;
+  if (!tttd_sysctl_set (forward4, "1", &server->old_forward4, &local) ||
+      !tttd_sysctl_set (forward6, "1", &server->old_forward6, &local))
+    {
+      g_autofree char *now = NULL;
+      if (g_file_get_contents (forward4, &now, NULL, NULL) && g_str_has_prefix (now, "1"))
+        tttd_log_info (NULL, "nat", "forwarding is on already (%s)", local->message);
+      else
+        tttd_log_warning (NULL, "nat", "cannot turn IP forwarding on, clients cannot reach beyond the server: %s",
+                          local->message);
+    }
+  tttd_log_message (NULL, "nat", "forwarding and masquerading what the clients send");
+  return TRUE;
+}
+
+static void
+restore_forwarding (TttdServer *server)
+{
+  if (server->old_forward4 != NULL && g_strcmp0 (server->old_forward4, "1") != 0)
+    (void) tttd_sysctl_set (forward4, server->old_forward4, NULL, NULL);
+  if (server->old_forward6 != NULL && g_strcmp0 (server->old_forward6, "1") != 0)
+    (void) tttd_sysctl_set (forward6, server->old_forward6, NULL, NULL);
+  g_clear_pointer (&server->old_forward4, g_free);
+  g_clear_pointer (&server->old_forward6, g_free);
+}
 
 const char *
 tttd_server_tun_name (TttdServer *server)
@@ -608,6 +653,8 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
   server->engine = tttd_engine_new (server->tun_fd, mtu, &health, &engine_ops, server);
   if (!add_peers (server, error))
     return NULL;
+  if (!setup_firewall (server, mtu, error))
+    return NULL;
   for (guint i = 0; i < config->listen->len; i++)
     {
       const TttdSockaddr *endpoint = &g_array_index (config->listen, TttdSockaddr, i);
@@ -656,6 +703,8 @@ tttd_server_free (TttdServer *server)
   if (server->tun_fd >= 0)
     close (server->tun_fd);
   g_clear_pointer (&server->rate_limit, tttd_rate_limit_free);
+  g_clear_pointer (&server->firewall, tttd_firewall_free);
+  restore_forwarding (server);
   g_clear_pointer (&server->netlink, tttd_netlink_free);
   g_clear_pointer (&server->identity, tttd_identity_free);
   g_free (server->tun_name);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#pragma once
+
+#include "tttd-client.h"
+#include "tttd-handshake.h"
+#include "tttd-netlink.h"
+#include "tttd-routing.h"
+
+G_BEGIN_DECLS
+
+struct _TttdClient {
+  const TttdConfig       *config;
+  TttdIdentity           *identity;
+  TttdNetlink            *netlink;
+  TttdNetlinkMonitor     *monitor;
+  int                     tun_fd;
+  char                   *tun_name;
+  int                     tun_ifindex;
+  GSource                *tun_watch;
+  TttdEngine             *engine;
+  TttdPeer               *peer;
+  TttdRouting            *routing;
+  guint                   mtu;
+  GSource                *timer;
+  TttdClientLink         *links[TTTD_SCHED_MAX_LINKS];
+  const TttdClientEvents *events;
+  gpointer                events_data;
+
+  /* the handshake in progress */
+  gint64                  handshake_sent_us;
+  guint                   handshake_attempts;
+  guint                   handshake_link;
+  guint64                 last_timestamp;
+  guint64                 bad_responses;
+
+  /* tunnel addresses the server assigned */
+  TttdPrefix              assigned[TTTD_RESPONSE_ADDRESSES];
+  guint                   n_assigned;
+};
+
+void tttd_client_unbind_link (TttdClient *client, TttdClientLink *link);
+void tttd_client_link_free (TttdClientLink *link);
+void tttd_client_update_mtu (TttdClient *client);
+void tttd_client_on_netlink (TttdNetlinkEvent event, int ifindex, const char *ifname, gpointer user_data);
+
+G_END_DECLS

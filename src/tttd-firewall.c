@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#include "config.h"
+
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gio/gio.h>
+
+#include "tttd-addr.h"
+#include "tttd-error.h"
+#include "tttd-firewall.h"
+#include "tttd-names.h"
+
+struct _TttdFirewall {
+  struct nft_ctx *nft;
+  char           *table;
+  char           *tun;
+  gboolean        installed;
+};
+
+static gboolean
+run (TttdFirewall *firewall, const char *commands, GError **error)
+{
+  const char *why;
+
+  nft_ctx_buffer_error (firewall->nft);
+  if (nft_run_cmd_from_buffer (firewall->nft, commands) == 0)
+    return TRUE;
+  why = nft_ctx_get_error_buffer (firewall->nft);
+  g_set_error (error, TTTD_ERROR, TTTD_ERROR_FAILED, "nftables refused the rules: %s",
+               why != NULL && *why ? g_strchomp (g_strdup (why)) : "unknown error");
+  return FALSE;
+}
+
+const char *
+tttd_firewall_table (TttdFirewall *firewall)
+{
+  return firewall->table;
+}
+
+TttdFirewall *
+tttd_firewall_new (const char *tun_name, GError **error)
+{
+  g_autoptr(TttdFirewall) firewall = g_new0 (TttdFirewall, 1);
+  g_autoptr(GString) table = g_string_new ("tttd_");
+
+  /* nftables names: letters, digits, '_' and '.' */
+  for (const char *p = tun_name; *p != '\0'; p++)
+    g_string_append_c (table, g_ascii_isalnum (*p) ? *p : '_');
+  firewall->table = g_string_free (g_steal_pointer (&table), FALSE);
+  firewall->tun = g_strdup (tun_name);
+  firewall->nft = nft_ctx_new (NFT_CTX_DEFAULT);
+  if (firewall->nft == NULL)
+    {
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_FAILED, "cannot create an nftables context");
+      return NULL;
+    }
+  nft_ctx_buffer_output (firewall->nft);
+  /* a killed tttd leaves its table: remove it (no error if there is none) */
+  {
+    g_autofree char *cmd = g_strdup_printf ("table inet %s\ndelete table inet %s\n",
+                                            firewall->table, firewall->table);
+    (void) run (firewall, cmd, NULL);
+  }
+  return g_steal_pointer (&firewall);
+}
+
+/* with route-all nothing may leave but through the tunnel or from tttd's own
+ * sockets; with routes= only those prefixes are guarded */
+static void
+append_kill_switch (GString *rules, const char *tun, GArray *prefixes)
+{
+  g_autoptr(GString) match4 = g_string_new (NULL);
+  g_autoptr(GString) match6 = g_string_new (NULL);
+
+  for (guint i = 0; prefixes != NULL && i < prefixes->len; i++)
+    {
+      g_autofree char *text = tttd_prefix_to_string (&g_array_index (prefixes, TttdPrefix, i));
+      GString *set = g_array_index (prefixes, TttdPrefix, i).family == AF_INET ? match4 : match6;
+      g_string_append_printf (set, "%s%s", set->len ? ", " : "", text);
+    }
+  g_string_append_printf (rules,
+    "  chain killswitch {\n"
+    "    type filter hook output priority filter; policy accept;\n"
+    "    oifname { \"lo\", \"%s\" } accept\n"
+    "    meta mark & 0x%08x == 0x%08x accept\n",
+    tun, TTTD_FWMARK_MASK, TTTD_FWMARK);
+  if (prefixes == NULL)
+    g_string_append (rules,
+      /* what keeps the links themselves alive: DHCP, neighbour discovery */
+      "    udp sport 68 udp dport 67 accept\n"
+      "    udp sport 546 udp dport 547 accept\n"
+      "    icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld2-listener-report } accept\n"
+      "    counter reject\n");
+  else
+    {
+      if (match4->len)
+        g_string_append_printf (rules, "    ip daddr { %s } counter reject\n", match4->str);
+      if (match6->len)
+        g_string_append_printf (rules, "    ip6 daddr { %s } counter reject\n", match6->str);
+    }
+  g_string_append (rules, "  }\n");
+  g_string_append_printf (rules,
+    "  chain killswitch_forward {\n"
+    "    type filter hook forward priority filter; policy accept;\n"
+    "    oifname \"%s\" accept\n"
+    "    iifname \"%s\" accept\n", tun, tun);
+  if (prefixes == NULL)
+    g_string_append (rules, "    counter reject\n");
+  else
+    {
+      if (match4->len)
+        g_string_append_printf (rules, "    ip daddr { %s } counter reject\n", match4->str);
+      if (match6->len)
+        g_string_append_printf (rules, "    ip6 daddr { %s } counter reject\n", match6->str);
+    }
+  g_string_append (rules, "  }\n");
+}
+
+gboolean
+tttd_firewall_apply (TttdFirewall *firewall, const TttdFirewallSpec *spec, GError **error)
+{
+  g_autoptr(GString) rules = g_string_new (NULL);
+  const char *t = firewall->table, *tun = firewall->tun;
+
+  /* one transaction: the old table goes and the new one comes at once */
+  g_string_append_printf (rules, "table inet %s\ndelete table inet %s\n", t, t);
+  g_string_append_printf (rules, "table inet %s {\n  comment \"tttd: rules of the tunnel %s\"\n", t, tun);
+  if (spec->mtu > 0)
+    {
+      /* TCP must not send what the tunnel cannot carry: clamp the MSS of
+       * every SYN through it, both ways */
+      g_string_append_printf (rules,
+        "  chain mss {\n"
+        "    type filter hook forward priority mangle; policy accept;\n"
+        "    oifname \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %u tcp option maxseg size set %u\n"
+        "    iifname \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %u tcp option maxseg size set %u\n"
+        "  }\n",
+        tun, spec->mtu - 40, spec->mtu - 40, tun, spec->mtu - 40, spec->mtu - 40);
+      g_string_append_printf (rules,
+        "  chain mss_out {\n"
+        "    type filter hook output priority mangle; policy accept;\n"
+        "    oifname \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %u tcp option maxseg size set %u\n"
+        "  }\n",
+        tun, spec->mtu - 40, spec->mtu - 40);
+    }
+  if (spec->masquerade)
+    g_string_append_printf (rules,
+      "  chain forward {\n"
+      "    type filter hook forward priority filter; policy accept;\n"
+      "    iifname \"%s\" accept\n"
+      "    oifname \"%s\" ct state established,related accept\n"
+      "  }\n"
+      "  chain postrouting {\n"
+      "    type nat hook postrouting priority srcnat; policy accept;\n"
+      "    iifname \"%s\" oifname != \"%s\" masquerade\n"
+      "  }\n",
+      tun, tun, tun, tun);
+  if (spec->kill_switch)
+    append_kill_switch (rules, tun, spec->kill_prefixes);
+  g_string_append (rules, "}\n");
+  if (!run (firewall, rules->str, error))
+    return FALSE;
+  firewall->installed = TRUE;
+  return TRUE;
+}
+
+void
+tttd_firewall_free (TttdFirewall *firewall)
+{
+  if (firewall == NULL)
+    return;
+  if (firewall->nft != NULL)
+    {
+      if (firewall->installed)
+        {
+          g_autofree char *cmd = g_strdup_printf ("delete table inet %s\n", firewall->table);
+          (void) run (firewall, cmd, NULL);
+        }
+      nft_ctx_free (firewall->nft);
+    }
+  g_free (firewall->table);
+  g_free (firewall->tun);
+  g_free (firewall);
+}
+
+gboolean
+tttd_sysctl_set (const char *path, const char *value, char **old, GError **error)
+{
+  g_autofree char *current = NULL;
+
+  if (!g_file_get_contents (path, &current, NULL, error))
+    return FALSE;
+  g_strchomp (current);
+  if (old != NULL)
+    *old = g_strdup (current);
+  if (g_strcmp0 (current, value) == 0)
+    return TRUE;
+  return g_file_set_contents_full (path, value, -1, G_FILE_SET_CONTENTS_NONE, 0644, error);
+}
