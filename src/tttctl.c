@@ -307,6 +307,21 @@ cmd_status (GDBusObjectManager *om, TttdDBusManager *manager)
       json_builder_add_int_value (b, (gint64) tttd_dbus_manager_get_rx_bytes (manager));
       json_builder_set_member_name (b, "tx_bytes");
       json_builder_add_int_value (b, (gint64) tttd_dbus_manager_get_tx_bytes (manager));
+      json_builder_set_member_name (b, "counters");
+      json_builder_begin_object (b);
+      if (tttd_dbus_manager_get_counters (manager) != NULL)
+        {
+          GVariantIter iter;
+          const char *name;
+          guint64 value;
+          g_variant_iter_init (&iter, tttd_dbus_manager_get_counters (manager));
+          while (g_variant_iter_next (&iter, "{&st}", &name, &value))
+            {
+              json_builder_set_member_name (b, name);
+              json_builder_add_int_value (b, (gint64) value);
+            }
+        }
+      json_builder_end_object (b);
       json_builder_end_object (b);
       print_json (b);
       return EXIT_OK;

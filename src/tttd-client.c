@@ -64,6 +64,18 @@ tttd_client_connected (TttdClient *client)
   return tttd_keyring_sender (&client->peer->keyring, g_get_monotonic_time ()) != NULL;
 }
 
+guint
+tttd_client_tunnel_addresses (TttdClient *client, const TttdPrefix **out)
+{
+  if (client->config->addresses->len > 0)
+    {
+      *out = (const TttdPrefix *) (gpointer) client->config->addresses->data;
+      return client->config->addresses->len;
+    }
+  *out = client->assigned;
+  return client->n_assigned;
+}
+
 TttdClientLink *
 tttd_client_get_link (TttdClient *client, guint id)
 {
@@ -128,18 +140,17 @@ static void
 apply_addresses (TttdClient *client, const TttdResponsePayload *response)
 {
   g_autoptr(GError) error = NULL;
+  gboolean same = response->n_addresses == client->n_assigned;
 
   /* addresses from the configuration win over the server's */
   if (client->config->addresses->len > 0)
     return;
+  for (guint i = 0; same && i < client->n_assigned; i++)
+    same = tttd_prefix_equal (&client->assigned[i], &response->addresses[i]);
+  if (same)
+    return;
   for (guint i = 0; i < client->n_assigned; i++)
-    {
-      gboolean kept = FALSE;
-      for (guint j = 0; j < response->n_addresses; j++)
-        kept |= tttd_prefix_equal (&client->assigned[i], &response->addresses[j]);
-      if (!kept)
-        (void) tttd_netlink_addr_del (client->netlink, client->tun_ifindex, &client->assigned[i], NULL);
-    }
+    (void) tttd_netlink_addr_del (client->netlink, client->tun_ifindex, &client->assigned[i], NULL);
   client->n_assigned = response->n_addresses;
   for (guint i = 0; i < response->n_addresses; i++)
     {
@@ -152,7 +163,7 @@ apply_addresses (TttdClient *client, const TttdResponsePayload *response)
           g_clear_error (&error);
         }
       else
-        tttd_log_info (NULL, "address", "tunnel address %s assigned by the server", text);
+        tttd_log_message (NULL, "address", "tunnel address %s assigned by the server", text);
     }
 }
 
@@ -196,7 +207,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
     tttd_log_message (NULL, "connected", "session with the server established (%s)",
                       tttd_cipher_to_string (response.cipher));
   else
-    tttd_log_debug ("session keys renewed");
+    tttd_log_info (NULL, "rekey", "session keys renewed");
   if (client->events->session_changed != NULL)
     client->events->session_changed (client->events_data);
   /* probe every link at once: the server learns the paths, we their health */

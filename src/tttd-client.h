@@ -64,6 +64,8 @@ const char     *tttd_client_tun_name (TttdClient *client);
 TttdPeer       *tttd_client_peer (TttdClient *client);
 TttdEngine     *tttd_client_engine (TttdClient *client);
 gboolean        tttd_client_connected (TttdClient *client);
+/* this end's tunnel addresses: configured, or assigned by the server */
+guint           tttd_client_tunnel_addresses (TttdClient *client, const TttdPrefix **out);
 
 /* links */
 TttdClientLink *tttd_client_add_link (TttdClient *client, const char *ifname, TttdLinkSource source,

@@ -347,7 +347,7 @@ set_probe_interval (TttdConfig *c, gpointer o, const char *v, GError **error)
 static gboolean
 set_rekey_after (TttdConfig *c, gpointer o, const char *v, GError **error)
 {
-  return parse_uint (v, 10, 86400, &c->rekey_after_seconds, error);
+  return parse_uint (v, 2, 86400, &c->rekey_after_seconds, error);
 }
 
 static gboolean

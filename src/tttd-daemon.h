@@ -54,6 +54,8 @@ TttdStrategy      tttd_daemon_strategy (TttdDaemon *daemon);
 char             *tttd_daemon_summary (TttdDaemon *daemon);
 guint             tttd_daemon_links_up (TttdDaemon *daemon);
 void              tttd_daemon_totals (TttdDaemon *daemon, guint64 *rx_bytes, guint64 *tx_bytes);
+/* the drop and event counters, by name (a{st}) */
+GVariant         *tttd_daemon_counters (TttdDaemon *daemon);
 
 /* operations */
 TttdClientLink   *tttd_daemon_add_link (TttdDaemon *daemon, const char *ifname, TttdLinkSource source,

@@ -320,10 +320,33 @@ update_object_lists (TttdDBus *dbus)
 }
 
 static void
+update_addresses (TttdDBus *dbus)
+{
+  TttdClient *client = tttd_daemon_client (dbus->daemon);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  const TttdPrefix *addresses;
+  guint n;
+
+  if (client != NULL)
+    n = tttd_client_tunnel_addresses (client, &addresses);
+  else
+    {
+      GArray *own = tttd_daemon_config (dbus->daemon)->addresses;
+      addresses = (const TttdPrefix *) (gpointer) own->data;
+      n = own->len;
+    }
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (texts, tttd_prefix_to_string (&addresses[i]));
+  g_ptr_array_add (texts, NULL);
+  tttd_dbus_manager_set_tunnel_addresses (dbus->manager, (const char *const *) texts->pdata);
+}
+
+static void
 update_manager (TttdDBus *dbus, gboolean counters)
 {
   TttdDaemon *daemon = dbus->daemon;
 
+  update_addresses (dbus);
   tttd_dbus_manager_set_state (dbus->manager, tttd_daemon_state (daemon));
   tttd_dbus_manager_set_strategy (dbus->manager, tttd_strategy_to_string (tttd_daemon_strategy (daemon)));
   tttd_dbus_manager_set_mtu (dbus->manager, tttd_engine_mtu (tttd_daemon_engine (daemon)));
@@ -333,6 +356,7 @@ update_manager (TttdDBus *dbus, gboolean counters)
       tttd_daemon_totals (daemon, &rx, &tx);
       tttd_dbus_manager_set_rx_bytes (dbus->manager, rx);
       tttd_dbus_manager_set_tx_bytes (dbus->manager, tx);
+      tttd_dbus_manager_set_counters (dbus->manager, tttd_daemon_counters (daemon));
     }
 }
 

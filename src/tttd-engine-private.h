@@ -22,6 +22,7 @@ struct _TttdEngine {
   guint                n_dirty;
   gint64               now_us;       /* the time of this batch */
   TttdEngineStats      stats;
+  guint64              tx_dropped;
 };
 
 gboolean tttd_engine_seal_and_queue (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,

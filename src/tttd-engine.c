@@ -80,6 +80,12 @@ tttd_engine_stats (TttdEngine *engine)
   return &engine->stats;
 }
 
+guint64
+tttd_engine_tx_dropped (TttdEngine *engine)
+{
+  return engine->tx_dropped;
+}
+
 gint64
 tttd_engine_now (TttdEngine *engine)
 {
@@ -101,7 +107,11 @@ void
 tttd_engine_flush (TttdEngine *engine)
 {
   for (guint i = 0; i < engine->n_dirty; i++)
-    tttd_tx_queue_flush (engine->dirty[i]);
+    {
+      guint64 before = engine->dirty[i]->dropped;
+      tttd_tx_queue_flush (engine->dirty[i]);
+      engine->tx_dropped += engine->dirty[i]->dropped - before;
+    }
   engine->n_dirty = 0;
 }
 

@@ -77,6 +77,7 @@ struct _TttdPeer {
   gboolean        holding;       /* has packets in its reorder buffer */
   gboolean        fresh;         /* the next handshake starts a new tunnel */
   gboolean        pooled;        /* its addresses come from the server's pool */
+  guint64         rekeys;
   TttdPeerStats   stats;
   gpointer        role_data;
 };
@@ -121,6 +122,8 @@ guint       tttd_engine_mtu (TttdEngine *engine);
 void        tttd_engine_set_mtu (TttdEngine *engine, guint mtu);
 guint       tttd_engine_max_mtu (TttdEngine *engine);
 const TttdEngineStats *tttd_engine_stats (TttdEngine *engine);
+/* datagrams the sockets could not take (full buffers, vanished routes) */
+guint64     tttd_engine_tx_dropped (TttdEngine *engine);
 gint64      tttd_engine_now (TttdEngine *engine);
 
 /* the main loop's fd callbacks: drain a bounded batch */

@@ -60,6 +60,8 @@ void
 tttd_peer_install (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh)
 {
   tttd_peer_register_index (peer, keypair->local_index);
+  if (peer->keyring.current != NULL && !fresh)
+    peer->rekeys++;
   tttd_keyring_install (&peer->keyring, keypair);
   if (fresh)
     {

@@ -1,0 +1,865 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+
+/* linkemu: a user-space link emulator for the test lab.
+ *
+ * The lab kernel has no netem, so each emulated path gets a middle namespace
+ * where this program bridges two veths ("a" toward the client, "b" toward the
+ * router) through AF_PACKET sockets and applies, per direction, delay, jitter,
+ * loss, a rate limit with a drop-tail queue, reordering and black-holing.
+ * "up" is a->b (client to router), "down" is b->a.
+ *
+ * A datagram control socket (--control PATH) takes one-line commands such as
+ * "up delay=10 jitter=2 loss=5 rate=20mbit" and answers each; the same binary
+ * is its client (--control PATH --send 'stats'). */
+
+#define G_LOG_DOMAIN "linkemu"
+#include "config.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+#define FRAME_BUFFER_SIZE 65536
+#define RECEIVE_BATCH 64
+#define CONTROL_BATCH 16
+#define MAX_QUEUED_BYTES (64 * 1024 * 1024)
+#define DEFAULT_QUEUE_US 50000
+#define DEFAULT_REORDER_DELAY_US 5000
+#define DEFAULT_SOCKET_BUFFER (4 * 1024 * 1024)
+
+typedef struct
+{
+  double delay_us;
+  double jitter_us;
+  double loss_percent;
+  double rate_bps;              /* 0: unlimited */
+  double queue_bytes;           /* queue limit in bytes when not 0 ... */
+  double queue_us;              /* ... else in time at the current rate */
+  double reorder_percent;
+  double reorder_delay_us;
+  gboolean blackhole;
+} Params;
+
+enum
+{
+  RX_FRAMES, TX_FRAMES, RX_BYTES, TX_BYTES, DROP_LOSS, DROP_BLACKHOLE, DROP_QUEUE, DROP_ERROR,
+  REORDERED, N_COUNTERS
+};
+static const char *const counter_names[N_COUNTERS] = {
+  "rx", "tx", "rx-bytes", "tx-bytes", "drop-loss", "drop-blackhole", "drop-queue", "drop-error",
+  "reordered"
+};
+
+typedef struct
+{
+  gint64 departure_us;
+  guint64 seq;
+  gsize length;
+  guint8 data[];
+} Frame;
+
+typedef struct
+{
+  const char *name;
+  int in_fd;
+  int out_fd;
+  Params params;
+  guint64 counters[N_COUNTERS];
+  GRand *rand;
+  gint64 link_free_ns;          /* when the emulated transmitter is idle again */
+  gint64 last_departure_us;     /* keeps jitter from reordering */
+  guint64 next_seq;
+  Frame **heap;                 /* min-heap on (departure_us, seq) */
+  guint heap_len;
+  guint heap_alloc;
+  gsize heap_bytes;
+  guint send_errors_logged;
+} Direction;
+
+typedef struct
+{
+  Direction up;
+  Direction down;
+  int fd_a;
+  int fd_b;
+  int control_fd;
+  char *control_path;
+  guint8 *buffer;
+} Emulator;
+
+static volatile sig_atomic_t quit_requested;
+static volatile sig_atomic_t stats_requested;
+
+static void
+params_init (Params *params)
+{
+  memset (params, 0, sizeof *params);
+  params->queue_us = DEFAULT_QUEUE_US;
+  params->reorder_delay_us = DEFAULT_REORDER_DELAY_US;
+}
+
+/* values are numbers with the units tc users type */
+typedef struct
+{
+  const char *suffix;
+  double scale;
+} Unit;
+
+static const Unit duration_units[] = {
+  { "", 1e3 }, { "ms", 1e3 }, { "us", 1.0 }, { "s", 1e6 }, { NULL, 0.0 }
+};
+static const Unit percent_units[] = { { "", 1.0 }, { "%", 1.0 }, { NULL, 0.0 } };
+static const Unit rate_units[] = {
+  { "", 1.0 }, { "bit", 1.0 }, { "k", 1e3 }, { "kbit", 1e3 }, { "m", 1e6 }, { "mbit", 1e6 },
+  { "g", 1e9 }, { "gbit", 1e9 }, { NULL, 0.0 }
+};
+static const Unit byte_units[] = {
+  { "", 1.0 }, { "b", 1.0 }, { "k", 1024.0 }, { "kb", 1024.0 }, { "m", 1048576.0 },
+  { "mb", 1048576.0 }, { NULL, 0.0 }
+};
+
+static const struct
+{
+  const char *key;
+  const Unit *units;
+  double max;
+  gsize offset;
+} numeric_keys[] = {
+  { "delay", duration_units, 60e6, G_STRUCT_OFFSET (Params, delay_us) },
+  { "jitter", duration_units, 60e6, G_STRUCT_OFFSET (Params, jitter_us) },
+  { "loss", percent_units, 100.0, G_STRUCT_OFFSET (Params, loss_percent) },
+  { "rate", rate_units, 1e12, G_STRUCT_OFFSET (Params, rate_bps) },
+  { "reorder", percent_units, 100.0, G_STRUCT_OFFSET (Params, reorder_percent) },
+  { "reorder-delay", duration_units, 60e6, G_STRUCT_OFFSET (Params, reorder_delay_us) },
+};
+
+static gboolean
+parse_value (const char *key, const char *value, const Unit *units, double max, double *out,
+             GError **error)
+{
+  char *end = NULL;
+  double number = g_ascii_strtod (value, &end);
+
+  if (end != value && number >= 0.0)
+    for (const Unit *unit = units; unit->suffix != NULL; unit++)
+      if (g_ascii_strcasecmp (end, unit->suffix) == 0 && number * unit->scale <= max)
+        {
+          *out = number * unit->scale;
+          return TRUE;
+        }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "%s: '%s' is out of range or has an unknown unit", key, value);
+  return FALSE;
+}
+
+static gboolean
+params_set (Params *params, const char *token, GError **error)
+{
+  g_auto(GStrv) pair = g_strsplit (token, "=", 2);
+  const char *key = pair[0];
+  const char *value = pair[1];
+
+  if (g_str_equal (token, "clear"))
+    {
+      params_init (params);
+      return TRUE;
+    }
+  if (value == NULL || *value == '\0')
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "'%s' is not key=value or 'clear'", token);
+      return FALSE;
+    }
+  if (g_str_equal (key, "blackhole"))
+    {
+      gboolean on = g_strv_contains ((const char *const[]) { "1", "on", "yes", "true", NULL }, value);
+
+      if (!on && !g_strv_contains ((const char *const[]) { "0", "off", "no", "false", NULL }, value))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "blackhole: '%s' is not on/off", value);
+          return FALSE;
+        }
+      params->blackhole = on;
+      return TRUE;
+    }
+  if (g_str_equal (key, "queue"))
+    {
+      gboolean in_time = g_str_has_suffix (value, "s");
+      double number;
+
+      if (!parse_value (key, value, in_time ? duration_units : byte_units,
+                        in_time ? 60e6 : MAX_QUEUED_BYTES, &number, error))
+        return FALSE;
+      params->queue_us = in_time ? number : 0.0;
+      params->queue_bytes = in_time ? 0.0 : number;
+      return TRUE;
+    }
+  if (g_str_equal (key, "rate") && g_strv_contains ((const char *const[]) { "off", "none", "unlimited", NULL }, value))
+    value = "0";
+  for (gsize i = 0; i < G_N_ELEMENTS (numeric_keys); i++)
+    if (g_str_equal (key, numeric_keys[i].key))
+      return parse_value (key, value, numeric_keys[i].units, numeric_keys[i].max,
+                          G_STRUCT_MEMBER_P (params, numeric_keys[i].offset), error);
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+               "unknown key '%s' (delay, jitter, loss, rate, queue, reorder, reorder-delay, blackhole)",
+               key);
+  return FALSE;
+}
+
+static void
+params_append (const Params *params, const char *name, GString *out)
+{
+  g_string_append_printf (out, "%s delay=%.3f jitter=%.3f loss=%g rate=%.0f", name,
+                          params->delay_us / 1e3, params->jitter_us / 1e3, params->loss_percent,
+                          params->rate_bps);
+  if (params->queue_bytes != 0.0)
+    g_string_append_printf (out, " queue=%.0f", params->queue_bytes);
+  else
+    g_string_append_printf (out, " queue=%.3fms", params->queue_us / 1e3);
+  g_string_append_printf (out, " reorder=%g reorder-delay=%.3f blackhole=%d\n",
+                          params->reorder_percent, params->reorder_delay_us / 1e3,
+                          params->blackhole ? 1 : 0);
+}
+
+static void
+counters_append (const Direction *dir, GString *out)
+{
+  g_string_append (out, dir->name);
+  for (guint i = 0; i < N_COUNTERS; i++)
+    g_string_append_printf (out, " %s=%" G_GUINT64_FORMAT, counter_names[i], dir->counters[i]);
+  g_string_append_printf (out, " queued=%u\n", dir->heap_len);
+}
+
+/* the delay line: a binary min-heap, so reordered frames can overtake */
+
+static gboolean
+frame_before (const Frame *x, const Frame *y)
+{
+  return x->departure_us < y->departure_us
+    || (x->departure_us == y->departure_us && x->seq < y->seq);
+}
+
+static void
+heap_push (Direction *dir, Frame *frame)
+{
+  guint i;
+
+  if (dir->heap_len == dir->heap_alloc)
+    {
+      dir->heap_alloc = MAX (dir->heap_alloc * 2, 256);
+      dir->heap = g_renew (Frame *, dir->heap, dir->heap_alloc);
+    }
+  i = dir->heap_len++;
+  while (i > 0 && frame_before (frame, dir->heap[(i - 1) / 2]))
+    {
+      dir->heap[i] = dir->heap[(i - 1) / 2];
+      i = (i - 1) / 2;
+    }
+  dir->heap[i] = frame;
+  dir->heap_bytes += frame->length;
+}
+
+static Frame *
+heap_pop (Direction *dir)
+{
+  Frame *top = dir->heap[0];
+  Frame *last = dir->heap[--dir->heap_len];
+  guint i = 0;
+
+  for (;;)
+    {
+      guint child = 2 * i + 1;
+
+      if (child >= dir->heap_len)
+        break;
+      if (child + 1 < dir->heap_len && frame_before (dir->heap[child + 1], dir->heap[child]))
+        child++;
+      if (!frame_before (dir->heap[child], last))
+        break;
+      dir->heap[i] = dir->heap[child];
+      i = child;
+    }
+  if (dir->heap_len > 0)
+    dir->heap[i] = last;
+  dir->heap_bytes -= top->length;
+  return top;
+}
+
+static void
+direction_transmit (Direction *dir, const guint8 *data, gsize length)
+{
+  ssize_t sent = send (dir->out_fd, data, length, MSG_DONTWAIT);
+
+  if (sent == (ssize_t) length)
+    {
+      dir->counters[TX_FRAMES]++;
+      dir->counters[TX_BYTES] += length;
+      return;
+    }
+  /* a full socket buffer or a downed veth loses the frame, as a wire would */
+  dir->counters[DROP_ERROR]++;
+  if (dir->send_errors_logged < 5)
+    {
+      dir->send_errors_logged++;
+      g_message ("%s: send failed: %s", dir->name, sent < 0 ? g_strerror (errno) : "short write");
+    }
+}
+
+static void
+direction_enqueue (Direction *dir, const guint8 *data, gsize length, gint64 now_us)
+{
+  const Params *p = &dir->params;
+  gint64 base_us = now_us;
+  gint64 delay_us;
+  gint64 departure_us;
+  Frame *frame;
+
+  if (p->blackhole)
+    {
+      dir->counters[DROP_BLACKHOLE]++;
+      return;
+    }
+  if (p->loss_percent > 0.0 && g_rand_double (dir->rand) * 100.0 < p->loss_percent)
+    {
+      dir->counters[DROP_LOSS]++;
+      return;
+    }
+  if (dir->heap_bytes + length > MAX_QUEUED_BYTES)
+    {
+      dir->counters[DROP_QUEUE]++;
+      return;
+    }
+  if (p->rate_bps > 0.0)
+    {
+      /* serialisation at the link rate behind a drop-tail queue */
+      gint64 now_ns = now_us * 1000;
+      gint64 backlog_ns = MAX (dir->link_free_ns - now_ns, 0);
+      gint64 tx_ns = (gint64) (length * 8e9 / p->rate_bps);
+      double limit_ns = p->queue_bytes != 0.0 ? p->queue_bytes * 8e9 / p->rate_bps : p->queue_us * 1e3;
+
+      if (backlog_ns > 0 && backlog_ns + tx_ns > limit_ns)
+        {
+          dir->counters[DROP_QUEUE]++;
+          return;
+        }
+      dir->link_free_ns = now_ns + backlog_ns + tx_ns;
+      base_us = (dir->link_free_ns + 999) / 1000;
+    }
+  delay_us = (gint64) p->delay_us;
+  if (p->jitter_us > 0.0)
+    delay_us += (gint64) g_rand_double_range (dir->rand, -p->jitter_us, p->jitter_us);
+  departure_us = base_us + MAX (delay_us, 0);
+  if (p->reorder_percent > 0.0 && g_rand_double (dir->rand) * 100.0 < p->reorder_percent)
+    {
+      /* held back past its successors; it does not hold them back */
+      departure_us += (gint64) p->reorder_delay_us;
+      dir->counters[REORDERED]++;
+    }
+  else
+    {
+      departure_us = MAX (departure_us, dir->last_departure_us);
+      dir->last_departure_us = departure_us;
+    }
+  if (departure_us <= now_us && dir->heap_len == 0)
+    {
+      direction_transmit (dir, data, length);
+      return;
+    }
+  frame = g_malloc (sizeof (Frame) + length);
+  frame->departure_us = departure_us;
+  frame->seq = dir->next_seq++;
+  frame->length = length;
+  memcpy (frame->data, data, length);
+  heap_push (dir, frame);
+}
+
+static void
+direction_flush (Direction *dir, gint64 now_us)
+{
+  while (dir->heap_len > 0 && dir->heap[0]->departure_us <= now_us)
+    {
+      g_autofree Frame *frame = heap_pop (dir);
+
+      direction_transmit (dir, frame->data, frame->length);
+    }
+}
+
+static gboolean
+direction_receive (Direction *dir, guint8 *buffer, GError **error)
+{
+  for (guint i = 0; i < RECEIVE_BATCH; i++)
+    {
+      struct sockaddr_ll from;
+      socklen_t from_len = sizeof from;
+      ssize_t n = recvfrom (dir->in_fd, buffer, FRAME_BUFFER_SIZE, MSG_DONTWAIT | MSG_TRUNC,
+                            (struct sockaddr *) &from, &from_len);
+
+      if (n < 0)
+        {
+          int saved = errno;
+
+          if (saved == EAGAIN || saved == EWOULDBLOCK || saved == EINTR || saved == ENETDOWN)
+            return TRUE;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "%s: receive failed: %s", dir->name, g_strerror (saved));
+          return FALSE;
+        }
+      if (from.sll_pkttype == PACKET_OUTGOING)
+        continue;
+      dir->counters[RX_FRAMES]++;
+      dir->counters[RX_BYTES] += (guint64) n;
+      if (n > FRAME_BUFFER_SIZE)
+        {
+          dir->counters[DROP_ERROR]++;
+          continue;
+        }
+      direction_enqueue (dir, buffer, (gsize) n, g_get_monotonic_time ());
+    }
+  return TRUE;
+}
+
+static void
+direction_clear (Direction *dir)
+{
+  while (dir->heap_len > 0)
+    g_free (heap_pop (dir));
+  g_clear_pointer (&dir->heap, g_free);
+  g_clear_pointer (&dir->rand, g_rand_free);
+}
+
+/* control commands */
+
+static gboolean
+emulator_command (Emulator *self, const char *line, GString *reply, GError **error)
+{
+  g_auto(GStrv) tokens = g_strsplit_set (line, " \t\r\n", -1);
+  gboolean set_up = TRUE;
+  gboolean set_down = TRUE;
+  Params up = self->up.params;
+  Params down = self->down.params;
+  guint first = 0;
+  guint settings = 0;
+
+  while (tokens[first] != NULL && tokens[first][0] == '\0')
+    first++;
+  if (tokens[first] == NULL || g_str_equal (tokens[first], "help"))
+    {
+      g_string_append (reply, "commands: [up|down|both] [clear] [KEY=VALUE...]; show; stats; "
+                       "reset-stats (see linkemu --help)\n");
+      return TRUE;
+    }
+  if (g_str_equal (tokens[first], "stats"))
+    {
+      counters_append (&self->up, reply);
+      counters_append (&self->down, reply);
+      return TRUE;
+    }
+  if (g_str_equal (tokens[first], "show"))
+    {
+      params_append (&self->up.params, "up", reply);
+      params_append (&self->down.params, "down", reply);
+      return TRUE;
+    }
+  if (g_str_equal (tokens[first], "reset-stats"))
+    {
+      memset (self->up.counters, 0, sizeof self->up.counters);
+      memset (self->down.counters, 0, sizeof self->down.counters);
+      g_string_append (reply, "ok\n");
+      return TRUE;
+    }
+  if (g_str_equal (tokens[first], "up"))
+    set_down = FALSE;
+  else if (g_str_equal (tokens[first], "down"))
+    set_up = FALSE;
+  if (set_up != set_down || g_str_equal (tokens[first], "both"))
+    first++;                    /* else no direction given: both */
+  for (guint i = first; tokens[i] != NULL; i++)
+    {
+      if (tokens[i][0] == '\0')
+        continue;
+      /* parse into copies so a bad command changes nothing */
+      if ((set_up && !params_set (&up, tokens[i], error))
+          || (set_down && !params_set (&down, tokens[i], error)))
+        return FALSE;
+      settings++;
+    }
+  if (settings == 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "nothing to set in '%s'", line);
+      return FALSE;
+    }
+  if (set_up)
+    self->up.params = up;
+  if (set_down)
+    self->down.params = down;
+  g_string_append (reply, "ok\n");
+  return TRUE;
+}
+
+static void
+emulator_handle_control (Emulator *self)
+{
+  char line[2048];
+
+  for (guint i = 0; i < CONTROL_BATCH; i++)
+    {
+      struct sockaddr_un peer;
+      socklen_t peer_len = sizeof peer;
+      g_autoptr(GString) reply = g_string_new (NULL);
+      g_autoptr(GError) error = NULL;
+      ssize_t n = recvfrom (self->control_fd, line, sizeof line - 1, MSG_DONTWAIT,
+                            (struct sockaddr *) &peer, &peer_len);
+
+      if (n < 0)
+        return;
+      line[n] = '\0';
+      g_strchomp (line);
+      if (!emulator_command (self, line, reply, &error))
+        g_string_printf (reply, "error: %s\n", error->message);
+      else if (g_str_has_prefix (reply->str, "ok"))
+        g_message ("control: %s", line);
+      if (peer_len > sizeof (sa_family_t))
+        (void) sendto (self->control_fd, reply->str, reply->len, MSG_DONTWAIT,
+                       (struct sockaddr *) &peer, peer_len);
+    }
+}
+
+static gboolean
+control_address (const char *path, struct sockaddr_un *addr, GError **error)
+{
+  memset (addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  if (strlen (path) >= sizeof addr->sun_path)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG,
+                   "control socket path '%s' is too long", path);
+      return FALSE;
+    }
+  strcpy (addr->sun_path, path);
+  return TRUE;
+}
+
+static gboolean
+open_control (Emulator *self, const char *path, GError **error)
+{
+  struct sockaddr_un addr;
+
+  if (!control_address (path, &addr, error))
+    return FALSE;
+  self->control_fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  (void) unlink (path);
+  if (self->control_fd < 0 || bind (self->control_fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   "cannot bind control socket '%s': %s", path, g_strerror (errno));
+      return FALSE;
+    }
+  self->control_path = g_strdup (path);
+  return TRUE;
+}
+
+static int
+open_packet_socket (const char *ifname, int buffer_size, GError **error)
+{
+  struct sockaddr_ll addr = { 0 };
+  struct packet_mreq mreq = { 0 };
+  unsigned ifindex = if_nametoindex (ifname);
+  int one = 1;
+  int fd;
+
+  if (ifindex == 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NODEV,
+                   "no interface '%s': %s", ifname, g_strerror (errno));
+      return -1;
+    }
+  addr.sll_family = AF_PACKET;
+  addr.sll_protocol = htons (ETH_P_ALL);
+  addr.sll_ifindex = (int) ifindex;
+  mreq.mr_ifindex = (int) ifindex;
+  mreq.mr_type = PACKET_MR_PROMISC;
+  /* protocol 0 until bound, so no frame of another interface is queued */
+  fd = socket (AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0 || setsockopt (fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0
+      || setsockopt (fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0
+      || (setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_size, sizeof buffer_size) < 0
+          && setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &buffer_size, sizeof buffer_size) < 0)
+      || (setsockopt (fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer_size, sizeof buffer_size) < 0
+          && setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &buffer_size, sizeof buffer_size) < 0)
+      || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   "packet socket on '%s': %s", ifname, g_strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static void
+on_signal (int signum)
+{
+  if (signum == SIGUSR1)
+    stats_requested = 1;
+  else
+    quit_requested = 1;
+}
+
+static void
+print_stats (Emulator *self)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  counters_append (&self->up, out);
+  counters_append (&self->down, out);
+  fputs (out->str, stderr);
+  fflush (stderr);
+}
+
+static struct timespec *
+next_timeout (Emulator *self, struct timespec *ts)
+{
+  gint64 next = G_MAXINT64;
+  gint64 wait_us;
+
+  if (self->up.heap_len > 0)
+    next = self->up.heap[0]->departure_us;
+  if (self->down.heap_len > 0)
+    next = MIN (next, self->down.heap[0]->departure_us);
+  if (next == G_MAXINT64)
+    return NULL;                /* idle: sleep until a frame or command comes */
+  wait_us = next - g_get_monotonic_time ();
+  if (wait_us < 0)
+    wait_us = 0;
+  ts->tv_sec = wait_us / G_USEC_PER_SEC;
+  ts->tv_nsec = (wait_us % G_USEC_PER_SEC) * 1000;
+  return ts;
+}
+
+static gboolean
+emulator_run (Emulator *self, GError **error)
+{
+  static const int signals[] = { SIGUSR1, SIGTERM, SIGINT, SIGHUP };
+  struct sigaction action = { 0 };
+  sigset_t blocked, unblocked;
+  struct pollfd fds[3];
+  nfds_t nfds = self->control_fd >= 0 ? 3 : 2;
+
+  action.sa_handler = on_signal;
+  sigemptyset (&blocked);
+  for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
+    {
+      sigaction (signals[i], &action, NULL);
+      sigaddset (&blocked, signals[i]);
+    }
+  /* signals only arrive inside ppoll, so no wakeup is lost */
+  sigprocmask (SIG_BLOCK, &blocked, &unblocked);
+  for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
+    sigdelset (&unblocked, signals[i]);
+
+  fds[0] = (struct pollfd) { .fd = self->fd_a, .events = POLLIN };
+  fds[1] = (struct pollfd) { .fd = self->fd_b, .events = POLLIN };
+  fds[2] = (struct pollfd) { .fd = self->control_fd, .events = POLLIN };
+
+  while (!quit_requested)
+    {
+      struct timespec ts;
+      gint64 now = g_get_monotonic_time ();
+      int ready;
+
+      direction_flush (&self->up, now);
+      direction_flush (&self->down, now);
+      ready = ppoll (fds, nfds, next_timeout (self, &ts), &unblocked);
+      if (ready < 0 && errno != EINTR)
+        {
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                       "ppoll: %s", g_strerror (errno));
+          return FALSE;
+        }
+      if (stats_requested)
+        {
+          stats_requested = 0;
+          print_stats (self);
+        }
+      if (ready <= 0)
+        continue;
+      if (fds[0].revents != 0 && !direction_receive (&self->up, self->buffer, error))
+        return FALSE;
+      if (fds[1].revents != 0 && !direction_receive (&self->down, self->buffer, error))
+        return FALSE;
+      if (nfds > 2 && fds[2].revents != 0)
+        emulator_handle_control (self);
+    }
+  return TRUE;
+}
+
+static void
+emulator_clear (Emulator *self)
+{
+  direction_clear (&self->up);
+  direction_clear (&self->down);
+  if (self->fd_a >= 0)
+    close (self->fd_a);
+  if (self->fd_b >= 0)
+    close (self->fd_b);
+  if (self->control_fd >= 0)
+    close (self->control_fd);
+  if (self->control_path != NULL)
+    (void) unlink (self->control_path);
+  g_free (self->control_path);
+  g_free (self->buffer);
+}
+
+/* client mode: send one command, print the answer */
+static int
+run_client (const char *path, const char *command, int timeout_ms)
+{
+  g_autofree char *own_path = g_strdup_printf ("%s.%d", path, (int) getpid ());
+  struct sockaddr_un addr;
+  struct sockaddr_un own_addr;
+  g_autoptr(GError) error = NULL;
+  struct pollfd pfd;
+  char reply[8192];
+  ssize_t n = -1;
+  int fd;
+
+  /* the answer needs an address; a path, since abstract names stay inside
+   * one network namespace and the emulator runs in another */
+  if (!control_address (path, &addr, &error) || !control_address (own_path, &own_addr, &error))
+    {
+      g_printerr ("linkemu: %s\n", error->message);
+      return 2;
+    }
+  fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  (void) unlink (own_path);
+  if (fd < 0 || bind (fd, (struct sockaddr *) &own_addr, sizeof own_addr) < 0
+      || sendto (fd, command, strlen (command), 0, (struct sockaddr *) &addr, sizeof addr) < 0)
+    g_printerr ("linkemu: cannot send to '%s': %s\n", path, g_strerror (errno));
+  else
+    {
+      pfd = (struct pollfd) { .fd = fd, .events = POLLIN };
+      if (poll (&pfd, 1, timeout_ms) > 0)
+        n = recv (fd, reply, sizeof reply - 1, 0);
+      if (n < 0)
+        g_printerr ("linkemu: no answer from '%s'\n", path);
+    }
+  if (fd >= 0)
+    close (fd);
+  (void) unlink (own_path);
+  if (n < 0)
+    return 2;
+  reply[n] = '\0';
+  fputs (reply, stdout);
+  return g_str_has_prefix (reply, "error") ? 1 : 0;
+}
+
+static gboolean
+emulator_open (Emulator *self, const char *iface_a, const char *iface_b, const char *control,
+               int buffer_size, GError **error)
+{
+  self->fd_a = open_packet_socket (iface_a, buffer_size, error);
+  if (self->fd_a < 0)
+    return FALSE;
+  self->fd_b = open_packet_socket (iface_b, buffer_size, error);
+  if (self->fd_b < 0)
+    return FALSE;
+  self->up.in_fd = self->down.out_fd = self->fd_a;
+  self->down.in_fd = self->up.out_fd = self->fd_b;
+  return control == NULL || open_control (self, control, error);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *iface_a = NULL;
+  g_autofree char *iface_b = NULL;
+  g_autofree char *control = NULL;
+  g_autofree char *send_command = NULL;
+  gint64 seed = -1;
+  int buffer_size = DEFAULT_SOCKET_BUFFER;
+  int timeout_ms = 2000;
+  const GOptionEntry entries[] = {
+    { "iface-a", 'a', 0, G_OPTION_ARG_STRING, &iface_a, "Interface toward the client", "IFACE" },
+    { "iface-b", 'b', 0, G_OPTION_ARG_STRING, &iface_b, "Interface toward the router", "IFACE" },
+    { "control", 'c', 0, G_OPTION_ARG_FILENAME, &control, "Control socket path", "PATH" },
+    { "send", 's', 0, G_OPTION_ARG_STRING, &send_command,
+      "Send one command to --control, print the answer", "CMD" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (default: random)", "N" },
+    { "buffer", 0, 0, G_OPTION_ARG_INT, &buffer_size, "Socket buffer size in bytes", "BYTES" },
+    { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout_ms, "How long --send waits", "MS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("[COMMAND...] - emulate a network path");
+  g_autoptr(GError) error = NULL;
+  Emulator self = { .fd_a = -1, .fd_b = -1, .control_fd = -1 };
+  gboolean ok = TRUE;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context,
+    "Commands (arguments, or over the control socket):\n"
+    "  [up|down|both] [clear] [delay=MS] [jitter=MS] [loss=PCT] [rate=RATE] [queue=BYTES|MSms]\n"
+    "  [reorder=PCT] [reorder-delay=MS] [blackhole=on|off]; show; stats; reset-stats\n"
+    "SIGUSR1 prints the counters to stderr.");
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("linkemu: %s\n", error->message);
+      return 2;
+    }
+  if (send_command != NULL)
+    return control != NULL ? run_client (control, send_command, timeout_ms) : 2;
+  if (iface_a == NULL || iface_b == NULL)
+    {
+      g_printerr ("linkemu: --iface-a and --iface-b are required (or --control and --send)\n");
+      return 2;
+    }
+
+  /* microsecond wakeups: the default 50 us timer slack would blur them */
+  (void) prctl (PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  self.up.name = "up";
+  self.down.name = "down";
+  params_init (&self.up.params);
+  params_init (&self.down.params);
+  self.up.rand = seed >= 0 ? g_rand_new_with_seed ((guint32) (seed * 2)) : g_rand_new ();
+  self.down.rand = seed >= 0 ? g_rand_new_with_seed ((guint32) (seed * 2 + 1)) : g_rand_new ();
+  self.buffer = g_malloc (FRAME_BUFFER_SIZE);
+
+  for (int i = 1; ok && i < argc; i++)
+    {
+      g_autoptr(GString) reply = g_string_new (NULL);
+
+      ok = emulator_command (&self, argv[i], reply, &error);
+    }
+  if (ok)
+    ok = emulator_open (&self, iface_a, iface_b, control, buffer_size, &error);
+  if (ok)
+    {
+      g_message ("bridging %s <-> %s", iface_a, iface_b);
+      ok = emulator_run (&self, &error);
+      print_stats (&self);
+    }
+  if (!ok)
+    g_printerr ("linkemu: %s\n", error->message);
+  emulator_clear (&self);
+  return ok ? 0 : 1;
+}
