@@ -367,8 +367,9 @@ auto_mtu (TttdClient *client)
     }
   if (mtu == 0)
     mtu = 1500 - TTTD_OVERHEAD - TTTD_UDP4_OVERHEAD;
-  /* IPv6 needs 1280 in the tunnel; no buffer holds more than the engine's */
-  return CLAMP (mtu, 1280u, tttd_engine_max_mtu (client->engine));
+  /* no buffer holds more than the engine's; below 1280 the kernel turns
+   * IPv6 off on the tunnel, which is the price of links that small */
+  return CLAMP (mtu, 576u, tttd_engine_max_mtu (client->engine));
 }
 
 void
@@ -388,7 +389,8 @@ tttd_client_update_mtu (TttdClient *client)
       return;
     }
   if (client->mtu != 0)
-    tttd_log_message (NULL, "mtu", "tunnel MTU now %u (was %u)", mtu, client->mtu);
+    tttd_log_message (NULL, "mtu", "tunnel MTU now %u (was %u)%s", mtu, client->mtu,
+                      mtu < 1280 ? "; below 1280, IPv6 in the tunnel is off" : "");
   client->mtu = mtu;
   tttd_engine_set_mtu (client->engine, mtu);
   if (client->routing != NULL && !tttd_routing_apply (client->routing, mtu, &error))

@@ -38,8 +38,12 @@ route_change (TttdNetlink *nl, guint16 type, guint16 flags, const TttdRoute *rou
     mnl_attr_put_u32 (nlh, RTA_OIF, (guint32) route->oif);
   if (route->metric > 0)
     mnl_attr_put_u32 (nlh, RTA_PRIORITY, route->metric);
-  return tttd_netlink_transact (nl, nlh, NULL, NULL,
-                                type == RTM_NEWROUTE ? "cannot add a route" : "cannot remove a route", error);
+  {
+    g_autofree char *dst = tttd_prefix_to_string (&route->dst);
+    g_autofree char *what = g_strdup_printf ("cannot %s the route %s in table %u",
+                                             type == RTM_NEWROUTE ? "add" : "remove", dst, route->table);
+    return tttd_netlink_transact (nl, nlh, NULL, NULL, what, error);
+  }
 }
 
 gboolean
@@ -75,8 +79,12 @@ rule_change (TttdNetlink *nl, guint16 type, guint16 flags, const TttdRule *rule,
     }
   if (rule->suppress_prefixlen >= 0)
     mnl_attr_put_u32 (nlh, FRA_SUPPRESS_PREFIXLEN, (guint32) rule->suppress_prefixlen);
-  return tttd_netlink_transact (nl, nlh, NULL, NULL,
-                                type == RTM_NEWRULE ? "cannot add a routing rule" : "cannot remove a routing rule", error);
+  {
+    g_autofree char *what = g_strdup_printf ("cannot %s the %s routing rule of priority %u",
+                                             type == RTM_NEWRULE ? "add" : "remove",
+                                             rule->family == AF_INET ? "IPv4" : "IPv6", rule->priority);
+    return tttd_netlink_transact (nl, nlh, NULL, NULL, what, error);
+  }
 }
 
 gboolean

@@ -158,7 +158,12 @@ addr_change (TttdNetlink *nl, guint16 type, guint16 flags, int ifindex, const Tt
   if (prefix->family == AF_INET6)
     /* the tunnel's far end answers neighbour discovery never: no DAD wait */
     mnl_attr_put_u32 (nlh, IFA_FLAGS, IFA_F_NODAD);
-  return tttd_netlink_transact (nl, nlh, NULL, NULL, type == RTM_NEWADDR ? "cannot add an address" : "cannot remove an address", error);
+  {
+    g_autofree char *text = tttd_prefix_to_string (prefix);
+    g_autofree char *what = g_strdup_printf ("cannot %s the address %s",
+                                             type == RTM_NEWADDR ? "add" : "remove", text);
+    return tttd_netlink_transact (nl, nlh, NULL, NULL, what, error);
+  }
 }
 
 gboolean

@@ -24,11 +24,26 @@ struct _TttdRouting {
 
 static const guint8 families[] = { AF_INET, AF_INET6 };
 
+/* IPv6 switched off (or not built): nothing can leak over it either */
+static gboolean
+family_enabled (guint8 family)
+{
+  g_autofree char *value = NULL;
+
+  if (family == AF_INET)
+    return TRUE;
+  if (!g_file_get_contents ("/proc/sys/net/ipv6/conf/all/disable_ipv6", &value, NULL, NULL))
+    return FALSE;
+  return g_str_has_prefix (value, "0");
+}
+
 static gboolean
 install_rules (TttdRouting *routing, GError **error)
 {
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
     {
+      if (!family_enabled (families[i]))
+        continue;
       TttdRule suppress = {
         .family = families[i], .priority = TTTD_RULE_PRIORITY_SUPPRESS,
         .table = RT_TABLE_MAIN, .suppress_prefixlen = 0,
@@ -69,12 +84,21 @@ install_routes (TttdRouting *routing, GError **error)
       {
         /* IPv6 goes in too, tunnel address or not: better dropped than leaked */
         TttdPrefix any = { .family = families[i], .prefix = 0 };
-        if (!add_tunnel_route (routing, &any, error))
+        if (family_enabled (families[i]) && !add_tunnel_route (routing, &any, error))
           return FALSE;
       }
   for (guint i = 0; i < config->routes->len; i++)
-    if (!add_tunnel_route (routing, &g_array_index (config->routes, TttdPrefix, i), error))
-      return FALSE;
+    {
+      const TttdPrefix *prefix = &g_array_index (config->routes, TttdPrefix, i);
+      if (!family_enabled (prefix->family))
+        {
+          g_autofree char *text = tttd_prefix_to_string (prefix);
+          tttd_log_warning (NULL, "routing", "routes=%s: IPv6 is switched off here", text);
+          continue;
+        }
+      if (!add_tunnel_route (routing, prefix, error))
+        return FALSE;
+    }
   return TRUE;
 }
 
