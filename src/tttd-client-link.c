@@ -17,6 +17,8 @@
 /* the client's links: a socket bound to each interface and its address,
  * the link's own routing table, and the tunnel MTU they allow */
 
+#define REBIND_SETTLE_MS 50
+
 static gboolean
 on_link_readable (gint fd, GIOCondition condition, gpointer user_data)
 {
@@ -329,6 +331,24 @@ link_by_ifindex (TttdClient *client, int ifindex, const char *ifname)
   return NULL;
 }
 
+static gboolean
+on_rebind (gpointer user_data)
+{
+  TttdClient *client = user_data;
+
+  client->rebind_id = 0;
+  for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
+    {
+      TttdClientLink *link = client->links[i];
+      if (link != NULL && link->rebind_pending)
+        {
+          link->rebind_pending = FALSE;
+          tttd_client_rebind_link (client, link);
+        }
+    }
+  return G_SOURCE_REMOVE;
+}
+
 void
 tttd_client_on_netlink (TttdNetlinkEvent event, int ifindex, const char *ifname, gpointer user_data)
 {
@@ -348,7 +368,11 @@ tttd_client_on_netlink (TttdNetlinkEvent event, int ifindex, const char *ifname,
       link->ifindex = 0;
       return;
     }
-  tttd_client_rebind_link (client, link);
+  /* an address change comes as a burst (old one gone, new one there):
+   * look once it has settled, so the socket moves in one step */
+  link->rebind_pending = TRUE;
+  if (client->rebind_id == 0)
+    client->rebind_id = g_timeout_add (REBIND_SETTLE_MS, on_rebind, client);
 }
 
 static guint

@@ -23,6 +23,7 @@ struct _TttdClient {
   TttdRouting            *routing;
   guint                   mtu;
   GSource                *timer;
+  guint                   rebind_id;
   TttdClientLink         *links[TTTD_SCHED_MAX_LINKS];
   const TttdClientEvents *events;
   gpointer                events_data;

@@ -404,6 +404,7 @@ tttd_client_free (TttdClient *client)
         tttd_client_link_free (client->links[i]);
       }
   g_clear_pointer (&client->monitor, tttd_netlink_monitor_free);
+  g_clear_handle_id (&client->rebind_id, g_source_remove);
   g_clear_pointer (&client->routing, tttd_routing_free);
   g_clear_pointer (&client->timer, tttd_timer_destroy);
   if (client->tun_watch != NULL)

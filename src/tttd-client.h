@@ -38,6 +38,7 @@ typedef struct {
   gboolean       metered;
   gboolean       enabled;
   char          *why_unusable;  /* for the log and D-Bus */
+  gboolean       rebind_pending;
   /* the gateway NetworkManager reports; without one, the main table's */
   gboolean       has_gateway;
   guint8         gateway_family;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <string.h>
 #include <NetworkManager.h>
 
@@ -293,8 +294,12 @@ on_device_removed (NMClient *client, NMDevice *device, gpointer user_data)
 
   if (watch == NULL)
     return;
-  /* NetworkManager stopping takes all its devices away: keep the links */
-  if (nm_client_get_nm_running (client))
+  /* NetworkManager stopping takes all its devices away (and may say so
+   * before it says it stops): only a device whose interface is gone from
+   * the kernel is unplugged; the others keep their links until
+   * NetworkManager, back, says otherwise */
+  if (nm_client_get_nm_running (client) &&
+      (watch->bonded == NULL || if_nametoindex (watch->bonded) == 0))
     drop (watch, "the device went away");
   g_hash_table_remove (nm->devices, device);
 }
