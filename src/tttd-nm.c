@@ -14,6 +14,9 @@
 /* after NetworkManager (re)starts, how long its devices take to show up
  * before links of devices that did not come back are dropped */
 #define RESYNC_DELAY_MS 3000
+/* a device NetworkManager removed while its interface is still there: how
+ * long to wait for NetworkManager to say it is stopping */
+#define REMOVE_SETTLE_MS 500
 
 typedef struct {
   TttdNm     *nm;
@@ -30,6 +33,7 @@ struct _TttdNm {
   GHashTable   *devices;  /* NMDevice* -> DeviceWatch */
   gboolean      running;
   guint         resync_id;
+  GPtrArray    *pending;  /* GSource: drops waiting to see if NetworkManager stops */
 };
 
 static void evaluate (DeviceWatch *watch);
@@ -286,22 +290,85 @@ on_device_added (NMClient *client, NMDevice *device, gpointer user_data)
   watch_device (user_data, device);
 }
 
+typedef struct {
+  TttdNm  *nm;
+  char    *ifname;
+  GSource *source;
+} PendingDrop;
+
+static void
+pending_drop_free (gpointer data)
+{
+  PendingDrop *pending = data;
+
+  g_free (pending->ifname);
+  g_free (pending);
+}
+
+static gboolean
+claimed (TttdNm *nm, const char *ifname)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, nm->devices);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (((DeviceWatch *) value)->bonded, ifname) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+drop_unclaimed (TttdNm *nm, const char *ifname, const char *reason)
+{
+  TttdClientLink *link = tttd_client_find_link (tttd_daemon_client (nm->daemon), ifname);
+
+  if (link == NULL || link->source != TTTD_LINK_SOURCE_NETWORKMANAGER || claimed (nm, ifname))
+    return;
+  tttd_log_message (link->name, "dropped", "link %s leaves the bond: %s", link->name, reason);
+  tttd_daemon_remove_link (nm->daemon, link, NULL);
+}
+
+static gboolean
+on_pending_drop (gpointer user_data)
+{
+  PendingDrop *pending = user_data;
+
+  /* NetworkManager still runs: the device is really gone */
+  if (pending->nm->client != NULL && nm_client_get_nm_running (pending->nm->client))
+    drop_unclaimed (pending->nm, pending->ifname, "the device went away");
+  g_ptr_array_remove_fast (pending->nm->pending, pending->source);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_device_removed (NMClient *client, NMDevice *device, gpointer user_data)
 {
   TttdNm *nm = user_data;
   DeviceWatch *watch = g_hash_table_lookup (nm->devices, device);
+  g_autofree char *bonded = NULL;
 
   if (watch == NULL)
     return;
-  /* NetworkManager stopping takes all its devices away (and may say so
-   * before it says it stops): only a device whose interface is gone from
-   * the kernel is unplugged; the others keep their links until
-   * NetworkManager, back, says otherwise */
-  if (nm_client_get_nm_running (client) &&
-      (watch->bonded == NULL || if_nametoindex (watch->bonded) == 0))
-    drop (watch, "the device went away");
+  bonded = g_strdup (watch->bonded);
   g_hash_table_remove (nm->devices, device);
+  if (bonded == NULL)
+    return;
+  /* an interface gone from the kernel was unplugged: drop it now.
+   * NetworkManager stopping also takes its devices away, and may say so
+   * before it says it stops: wait a moment to tell the two apart */
+  if (if_nametoindex (bonded) == 0)
+    drop_unclaimed (nm, bonded, "the device went away");
+  else
+    {
+      PendingDrop *pending = g_new0 (PendingDrop, 1);
+      pending->nm = nm;
+      pending->ifname = g_steal_pointer (&bonded);
+      pending->source = g_timeout_source_new (REMOVE_SETTLE_MS);
+      g_source_set_callback (pending->source, on_pending_drop, pending, pending_drop_free);
+      g_source_attach (pending->source, NULL);
+      g_ptr_array_add (nm->pending, pending->source);
+    }
 }
 
 /* links NetworkManager gave us whose device did not come back */
@@ -381,6 +448,15 @@ on_client_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_pending_free (gpointer data)
+{
+  GSource *source = data;
+
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
+static void
 on_reloading (gpointer data, gboolean begin)
 {
   if (!begin)
@@ -400,6 +476,7 @@ tttd_nm_new (TttdDaemon *daemon)
   nm->daemon = daemon;
   nm->cancellable = g_cancellable_new ();
   nm->devices = g_hash_table_new_full (NULL, NULL, NULL, device_watch_free);
+  nm->pending = g_ptr_array_new_with_free_func (on_pending_free);
   nm_client_new_async (nm->cancellable, on_client_ready, nm);
   return nm;
 }
@@ -423,6 +500,7 @@ tttd_nm_free (TttdNm *nm)
   g_cancellable_cancel (nm->cancellable);
   tttd_daemon_remove_events (nm->daemon, nm);
   g_clear_handle_id (&nm->resync_id, g_source_remove);
+  g_clear_pointer (&nm->pending, g_ptr_array_unref);
   g_hash_table_remove_all (nm->devices);
   if (nm->client != NULL)
     g_signal_handlers_disconnect_by_data (nm->client, nm);
