@@ -49,6 +49,8 @@ route_link (TttdClient *client, TttdClientLink *link, int family)
   gboolean has_gateway;
 
   unroute_link (client, link);
+  if (!client->system)
+    return;
   if (link->has_gateway && link->gateway_family == family)
     {
       memcpy (gateway, link->gateway, 16);
@@ -405,7 +407,7 @@ tttd_client_update_mtu (TttdClient *client)
   if (client->engine == NULL)
     return;
   mtu = client->config->mtu != 0 ? client->config->mtu : auto_mtu (client);
-  if (mtu == client->mtu)
+  if (mtu == client->mtu || !client->system)
     return;
   if (!tttd_netlink_link_set (client->netlink, client->tun_ifindex, mtu, TRUE, &error))
     {

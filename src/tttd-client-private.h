@@ -15,6 +15,7 @@ struct _TttdClient {
   TttdNetlink            *netlink;
   TttdNetlinkMonitor     *monitor;
   int                     tun_fd;
+  gboolean                system;       /* FALSE: a test's TUN, touch nothing else */
   char                   *tun_name;
   int                     tun_ifindex;
   GSource                *tun_watch;

@@ -143,7 +143,7 @@ apply_addresses (TttdClient *client, const TttdResponsePayload *response)
   gboolean same = response->n_addresses == client->n_assigned;
 
   /* addresses from the configuration win over the server's */
-  if (client->config->addresses->len > 0)
+  if (client->config->addresses->len > 0 || !client->system)
     return;
   for (guint i = 0; same && i < client->n_assigned; i++)
     same = tttd_prefix_equal (&client->assigned[i], &response->addresses[i]);
@@ -320,13 +320,35 @@ on_tun_readable (gint fd, GIOCondition condition, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* the TUN device: created, addressed, sized and up; and what an earlier,
+ * killed tttd left behind removed first */
+static gboolean
+setup_tun (TttdClient *client, guint mtu, GError **error)
+{
+  const TttdConfig *config = client->config;
+  TttdLinkInfo info;
+
+  client->tun_fd = tttd_tun_open (config->tun, &client->tun_name, error);
+  if (client->tun_fd < 0)
+    return FALSE;
+  if (!tttd_netlink_link_get (client->netlink, client->tun_name, &info, error))
+    return FALSE;
+  client->tun_ifindex = info.ifindex;
+  if (tttd_netlink_flush_ours (client->netlink, NULL) > 0)
+    tttd_log_message (NULL, "cleanup", "removed routes and rules an earlier tttd left behind");
+  for (guint i = 0; i < config->addresses->len; i++)
+    if (!tttd_netlink_addr_add (client->netlink, client->tun_ifindex,
+                                &g_array_index (config->addresses, TttdPrefix, i), error))
+      return FALSE;
+  return tttd_netlink_link_set (client->netlink, client->tun_ifindex, mtu, TRUE, error);
+}
+
 TttdClient *
 tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
-                 const TttdClientEvents *events, gpointer events_data, GError **error)
+                 const TttdClientEvents *events, gpointer events_data, int tun_fd, GError **error)
 {
   g_autoptr(TttdClient) client = g_new0 (TttdClient, 1);
   TttdHealthParams health;
-  TttdLinkInfo info;
   guint mtu;
 
   client->config = config;
@@ -342,29 +364,25 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
   client->netlink = tttd_netlink_new (error);
   if (client->netlink == NULL)
     return NULL;
-  client->tun_fd = tttd_tun_open (config->tun, &client->tun_name, error);
-  if (client->tun_fd < 0)
-    return NULL;
-  if (!tttd_netlink_link_get (client->netlink, client->tun_name, &info, error))
-    return NULL;
-  client->tun_ifindex = info.ifindex;
-  /* what a killed tttd left behind goes first */
-  if (tttd_netlink_flush_ours (client->netlink, NULL) > 0)
-    tttd_log_message (NULL, "cleanup", "removed routes and rules an earlier tttd left behind");
-  for (guint i = 0; i < config->addresses->len; i++)
-    if (!tttd_netlink_addr_add (client->netlink, client->tun_ifindex,
-                                &g_array_index (config->addresses, TttdPrefix, i), error))
-      return NULL;
+  client->system = tun_fd < 0;
   mtu = config->mtu != 0 ? config->mtu : 1500 - TTTD_OVERHEAD - TTTD_UDP4_OVERHEAD;
-  if (!tttd_netlink_link_set (client->netlink, client->tun_ifindex, mtu, TRUE, error))
+  if (client->system && !setup_tun (client, mtu, error))
     return NULL;
+  if (!client->system)
+    {
+      client->tun_fd = tun_fd;
+      client->tun_name = g_strdup (config->tun);
+    }
   client->mtu = mtu;
 
   tttd_health_params_default (&health, config->probe_interval_ms);
   client->engine = tttd_engine_new (client->tun_fd, mtu, &health, &engine_ops, client);
-  client->routing = tttd_routing_new (client->netlink, config, client->tun_name, client->tun_ifindex, error);
-  if (client->routing == NULL || !tttd_routing_apply (client->routing, mtu, error))
-    return NULL;
+  if (client->system)
+    {
+      client->routing = tttd_routing_new (client->netlink, config, client->tun_name, client->tun_ifindex, error);
+      if (client->routing == NULL || !tttd_routing_apply (client->routing, mtu, error))
+        return NULL;
+    }
   client->peer = tttd_peer_new (client->engine, "server", config->strategy,
                                 (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
   client->timer = tttd_timer_new ("tttd client timer", on_timer, client);
@@ -417,7 +435,7 @@ tttd_client_free (TttdClient *client)
   /* the kernel removes the device, and its addresses and routes, with it */
   if (client->tun_fd >= 0)
     close (client->tun_fd);
-  if (client->netlink != NULL)
+  if (client->netlink != NULL && client->system)
     (void) tttd_netlink_flush_ours (client->netlink, NULL);
   g_clear_pointer (&client->netlink, tttd_netlink_free);
   g_clear_pointer (&client->identity, tttd_identity_free);

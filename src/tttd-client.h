@@ -56,9 +56,11 @@ typedef struct {
   void (*session_changed) (gpointer data);
 } TttdClientEvents;
 
+/* tun_fd -1: open and configure the TUN device, routes and firewall; a
+ * test's fd (a socketpair) leaves the system alone */
 TttdClient     *tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
                                  const TttdClientEvents *events, gpointer events_data,
-                                 GError **error);
+                                 int tun_fd, GError **error);
 void            tttd_client_free (TttdClient *client);
 void            tttd_client_set_config (TttdClient *client, const TttdConfig *config);
 const char     *tttd_client_tun_name (TttdClient *client);

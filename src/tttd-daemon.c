@@ -136,9 +136,9 @@ start_role (TttdDaemon *daemon, GError **error)
       return FALSE;
     }
   if (daemon->config->mode == TTTD_MODE_CLIENT)
-    daemon->client = tttd_client_new (daemon->config, key, &client_events, daemon, error);
+    daemon->client = tttd_client_new (daemon->config, key, &client_events, daemon, daemon->options.tun_fd, error);
   else
-    daemon->server = tttd_server_new (daemon->config, key, &server_events, daemon, error);
+    daemon->server = tttd_server_new (daemon->config, key, &server_events, daemon, daemon->options.tun_fd, error);
   sodium_free (key);
   ok = daemon->client != NULL || daemon->server != NULL;
   return ok;
@@ -153,6 +153,7 @@ tttd_daemon_new (const TttdDaemonOptions *options, GError **error)
   daemon->dropin_dir = g_strdup (options->dropin_dir);
   daemon->options.config_path = daemon->config_path;
   daemon->options.dropin_dir = daemon->dropin_dir;
+  daemon->options.tun_fd = options->tun_fd;
   daemon->listeners = g_array_new (FALSE, TRUE, sizeof (Listener));
   if (!tttd_crypto_init (error))
     return NULL;

@@ -18,6 +18,7 @@ typedef struct _TttdDaemon TttdDaemon;
 typedef struct {
   const char *config_path;
   const char *dropin_dir;
+  int         tun_fd;          /* tests: a socketpair end instead of a TUN device; -1 */
 } TttdDaemonOptions;
 
 /* what changed, for the integrations (D-Bus objects, systemd status) */

@@ -18,6 +18,8 @@ typedef void (*TttdDBusReadyFunc) (gboolean owned, gpointer user_data);
 void      tttd_dbus_register_errors (void);
 TttdDBus *tttd_dbus_new (TttdDaemon *daemon, GBusType bus_type, TttdDBusReadyFunc ready, gpointer user_data);
 void      tttd_dbus_free (TttdDBus *dbus);
+/* tests: a uid that may call methods as root may (the test's own) */
+void      tttd_dbus_set_trusted_uid (TttdDBus *dbus, guint32 uid);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdDBus, tttd_dbus_free)
 

@@ -73,7 +73,7 @@ main (int argc, char **argv)
   g_autoptr(TttdSystemd) systemd = NULL;
   g_autoptr(TttdDBus) dbus = NULL;
   g_autoptr(TttdNm) nm = NULL;
-  TttdDaemonOptions options = { 0 };
+  TttdDaemonOptions options = { .tun_fd = -1 };
   Service service = { 0 };
 
   setlocale (LC_ALL, "");

@@ -611,7 +611,7 @@ auto_mtu (const TttdConfig *config)
 
 TttdServer *
 tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
-                 const TttdServerEvents *events, gpointer events_data, GError **error)
+                 const TttdServerEvents *events, gpointer events_data, int tun_fd, GError **error)
 {
   g_autoptr(TttdServer) server = g_new0 (TttdServer, 1);
   TttdHealthParams health;
@@ -637,23 +637,31 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
   server->netlink = tttd_netlink_new (error);
   if (server->netlink == NULL)
     return NULL;
-  server->tun_fd = tttd_tun_open (config->tun, &server->tun_name, error);
-  if (server->tun_fd < 0)
-    return NULL;
-  if (!tttd_netlink_link_get (server->netlink, server->tun_name, &info, error))
-    return NULL;
-  for (guint i = 0; i < config->addresses->len; i++)
-    if (!tttd_netlink_addr_add (server->netlink, info.ifindex,
-                                &g_array_index (config->addresses, TttdPrefix, i), error))
-      return NULL;
-  if (!tttd_netlink_link_set (server->netlink, info.ifindex, mtu, TRUE, error))
-    return NULL;
+  if (tun_fd >= 0)
+    {
+      server->tun_fd = tun_fd;
+      server->tun_name = g_strdup (config->tun);
+    }
+  else
+    {
+      server->tun_fd = tttd_tun_open (config->tun, &server->tun_name, error);
+      if (server->tun_fd < 0)
+        return NULL;
+      if (!tttd_netlink_link_get (server->netlink, server->tun_name, &info, error))
+        return NULL;
+      for (guint i = 0; i < config->addresses->len; i++)
+        if (!tttd_netlink_addr_add (server->netlink, info.ifindex,
+                                    &g_array_index (config->addresses, TttdPrefix, i), error))
+          return NULL;
+      if (!tttd_netlink_link_set (server->netlink, info.ifindex, mtu, TRUE, error))
+        return NULL;
+    }
 
   tttd_health_params_default (&health, config->probe_interval_ms);
   server->engine = tttd_engine_new (server->tun_fd, mtu, &health, &engine_ops, server);
   if (!add_peers (server, error))
     return NULL;
-  if (!setup_firewall (server, mtu, error))
+  if (tun_fd < 0 && !setup_firewall (server, mtu, error))
     return NULL;
   for (guint i = 0; i < config->listen->len; i++)
     {

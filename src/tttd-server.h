@@ -26,8 +26,11 @@ typedef struct {
   guint64 handshake_replayed;    /* an old initiation */
 } TttdServerStats;
 
+/* tun_fd -1: open and configure the TUN device and the firewall; a test's
+ * fd (a socketpair) leaves the system alone */
 TttdServer *tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
-                             const TttdServerEvents *events, gpointer events_data, GError **error);
+                             const TttdServerEvents *events, gpointer events_data,
+                             int tun_fd, GError **error);
 void        tttd_server_free (TttdServer *server);
 const char *tttd_server_tun_name (TttdServer *server);
 TttdEngine *tttd_server_engine (TttdServer *server);
