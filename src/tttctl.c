@@ -2,6 +2,7 @@
 /* Copyright (C) 2026 The tuntuntun authors */
 #include "config.h"
 
+#include <inttypes.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,8 +338,8 @@ cmd_status (GDBusObjectManager *om, TttdDBusManager *manager)
       g_print (_("Links:     %u up of %u\n"), up, g_list_length (links));
     else
       g_print (_("Peers:     %u\n"), g_strv_length ((char **) tttd_dbus_manager_get_peers (manager)));
-    g_print (_("Received:  %" G_GUINT64_FORMAT " bytes\n"), tttd_dbus_manager_get_rx_bytes (manager));
-    g_print (_("Sent:      %" G_GUINT64_FORMAT " bytes\n"), tttd_dbus_manager_get_tx_bytes (manager));
+    g_print (_("Received:  %" PRIu64 " bytes\n"), (uint64_t) tttd_dbus_manager_get_rx_bytes (manager));
+    g_print (_("Sent:      %" PRIu64 " bytes\n"), (uint64_t) tttd_dbus_manager_get_tx_bytes (manager));
   }
   return EXIT_OK;
 }

@@ -55,9 +55,10 @@ main (int argc, char **argv)
 {
   g_autofree char *config_path = NULL;
   g_autofree char *dropin_dir = NULL;
+  g_autofree char *config_help = NULL;
   gboolean verbose = FALSE, debug = FALSE, version = FALSE, session_bus = FALSE, no_bus = FALSE;
   GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file (default " TTTD_CONFIG_FILE ")"), N_("FILE") },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, NULL, N_("FILE") },
     { "config-dir", 0, 0, G_OPTION_ARG_FILENAME, &dropin_dir, N_("Drop-in directory (default: conf.d beside the file)"), N_("DIR") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log informational messages"), NULL },
     { "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debugging messages"), NULL },
@@ -81,6 +82,8 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  config_help = g_strdup_printf (_("Configuration file (default %s)"), TTTD_CONFIG_FILE);
+  entries[0].description = config_help;
   context = g_option_context_new (NULL);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _("Bonds several network links into one tunnel."));

@@ -178,8 +178,8 @@ tttd_routing_new (TttdNetlink *netlink, const TttdConfig *config,
     {
       if (!install_routes (routing, error) || !install_rules (routing, error))
         return NULL;
-      tttd_log_message (NULL, "routing", "%s goes through the tunnel",
-                        config->route_all ? "all traffic" : "the routes= prefixes");
+      tttd_log_message (NULL, "routing", "%s through the tunnel",
+                        config->route_all ? "all traffic goes" : "the routes= prefixes go");
     }
   set_dns (routing);
   return g_steal_pointer (&routing);

@@ -60,7 +60,8 @@ static const char forward4[] = "/proc/sys/net/ipv4/ip_forward";
 static const char forward6[] = "/proc/sys/net/ipv6/conf/all/forwarding";
 
 /* nat=true: the kernel forwards what clients send, masqueraded out of the
- * uplink; the unit ships a sysctl.d drop-in for when /proc/sys is read-only */
+ * uplink; under the hardened unit /proc/sys is read-only, and the example
+ * sysctl.d drop-in (60-tttd-forwarding.conf) turns forwarding on instead */
 static gboolean
 setup_firewall (TttdServer *server, guint mtu, GError **error)
 {
@@ -79,7 +80,8 @@ setup_firewall (TttdServer *server, guint mtu, GError **error)
       if (g_file_get_contents (forward4, &now, NULL, NULL) && g_str_has_prefix (now, "1"))
         tttd_log_info (NULL, "nat", "forwarding is on already (%s)", local->message);
       else
-        tttd_log_warning (NULL, "nat", "cannot turn IP forwarding on, clients cannot reach beyond the server: %s",
+        tttd_log_warning (NULL, "nat", "cannot turn IP forwarding on, clients cannot reach beyond the server "
+                          "(copy /usr/share/doc/tttd/examples/60-tttd-forwarding.conf to /etc/sysctl.d/): %s",
                           local->message);
     }
   tttd_log_message (NULL, "nat", "forwarding and masquerading what the clients send");

@@ -489,7 +489,7 @@ static const BadValue bad_values[] = {
   { "tttd", "private-key-file", "private.key" }, { "tttd", "private-key-file", "" },
   { "tttd", "probe-interval-ms", "19" }, { "tttd", "probe-interval-ms", "60001" },
   { "tttd", "probe-interval-ms", "fast" }, { "tttd", "probe-interval-ms", "" },
-  { "tttd", "rekey-after-seconds", "9" }, { "tttd", "rekey-after-seconds", "86401" },
+  { "tttd", "rekey-after-seconds", "1" }, { "tttd", "rekey-after-seconds", "86401" },
   { "tttd", "rekey-after-seconds", "1e3" }, { "tttd", "rekey-after-seconds", "0x10" },
   { "client", "server", "203.0.113.7:0" }, { "client", "server", "203.0.113.7:65536" },
   { "client", "server", "[2001:db8::7" }, { "client", "server", "[2001:db8::7]5800" },
@@ -544,7 +544,7 @@ test_good_bounds (Fixture *f, gconstpointer data)
   const char *good[] = {
     "[tttd]\nmtu=576\n", "[tttd]\nmtu=65000\n", "[tttd]\nmtu=1280\n",
     "[tttd]\nprobe-interval-ms=20\n", "[tttd]\nprobe-interval-ms=60000\n",
-    "[tttd]\nrekey-after-seconds=10\n", "[tttd]\nrekey-after-seconds=86400\n",
+    "[tttd]\nrekey-after-seconds=2\n", "[tttd]\nrekey-after-seconds=86400\n",
     "[link wwan0]\nweight=1\n", "[link wwan0]\nweight=1000\n",
     "[link wwan0]\npriority=0\n", "[link wwan0]\npriority=1000\n",
     "[tttd]\ntun=abcdefghijklmno\n", "[links]\nstatic=\n",

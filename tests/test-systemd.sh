@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The tuntuntun authors
+#
+# test-systemd.sh BUILDDIR: the unit as installed passes "systemd-analyze
+# verify" (its ExecStart, ExecReload and man pages exist), and its exposure
+# as rated by "systemd-analyze security --offline" is at most 2.0.
+#
+# Exit 77 (skip) unless root and systemd-analyze is there.
+
+set -euo pipefail
+
+builddir=${1:?usage: test-systemd.sh BUILDDIR}
+max_exposure=${TTTD_MAX_EXPOSURE:-2.0}
+
+skip () { echo "SKIP: $*"; exit 77; }
+fail () { echo "FAIL: $*"; exit 1; }
+
+[[ $(id -u) == 0 ]] || skip "needs root"
+command -v systemd-analyze >/dev/null 2>&1 || skip "systemd-analyze is not installed"
+meson=${MESON:-meson}
+command -v "$meson" >/dev/null 2>&1 || skip "meson is not in PATH"
+
+tmp=$(mktemp -d /tmp/tttd-test-systemd.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+destdir=$tmp/root
+
+# install where a package would, so that the paths in the unit are real
+"$meson" install -C "$builddir" --no-rebuild --quiet --destdir "$destdir" >"$tmp/install.log" 2>&1 ||
+  { cat "$tmp/install.log"; fail "meson install failed"; }
+
+unit=$(find "$destdir" -path '*/systemd/system/tttd.service' -type f | head -n 1)
+[[ -n $unit ]] || fail "tttd.service was not installed"
+echo "unit: ${unit#"$destdir"}"
+
+# the unit names its binary by its installed path: point that into DESTDIR
+exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
+[[ -n $exec_start ]] || fail "the unit has no ExecStart="
+[[ -x $destdir$exec_start ]] || fail "ExecStart=$exec_start is not installed (looked for $destdir$exec_start)"
+mkdir -p "$tmp/units"
+sed "s|^ExecStart=$exec_start|ExecStart=$destdir$exec_start|" "$unit" > "$tmp/units/tttd.service"
+
+# Documentation=man:... is checked with man(1): look in DESTDIR's pages
+man_args=()
+mandir=$(find "$destdir" -type d -name man8 -path '*/man/*' | head -n 1)
+if [[ -n $mandir ]] && command -v man >/dev/null 2>&1; then
+  export MANPATH=${mandir%/man8}
+else
+  echo "note: no man pages installed or no man(1): not checking Documentation="
+  man_args=(--man=no)
+fi
+
+echo "# systemd-analyze verify"
+if ! systemd-analyze verify "${man_args[@]}" "$tmp/units/tttd.service" 2>&1 | tee "$tmp/verify.log"; then
+  fail "systemd-analyze verify failed"
+fi
+# verify exits 0 on some warnings: treat any output about our unit as failure
+if grep -q 'tttd.service' "$tmp/verify.log"; then
+  fail "systemd-analyze verify complained about tttd.service"
+fi
+
+echo "# systemd-analyze security --offline=true"
+threshold=$(awk -v m="$max_exposure" 'BEGIN { printf "%d", m * 10 + 0.5 }')
+status=0
+systemd-analyze security --offline=true --threshold="$threshold" "$tmp/units/tttd.service" \
+  > "$tmp/security.log" 2>&1 || status=$?
+cat "$tmp/security.log"
+score=$(sed -n 's/.*Overall exposure level for tttd.service: \([0-9.]*\).*/\1/p' "$tmp/security.log")
+[[ -n $score ]] || fail "no exposure score in the output"
+echo "exposure score: $score (limit $max_exposure)"
+((status == 0)) || fail "exposure $score is above $max_exposure"
+echo "PASS"
