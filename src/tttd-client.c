@@ -306,6 +306,7 @@ on_timer (gpointer user_data, gint64 now_us)
   if (tttd_keyring_sender (&peer->keyring, now_us) != NULL)
     next = MIN (next, tttd_peer_tick (peer, TRUE, now_us));
   tttd_engine_expire_reorder (client->engine, now_us);
+  tttd_engine_pace (client->engine, now_us);
   return next;
 }
 
@@ -370,6 +371,8 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
     return NULL;
   if (!client->system)
     {
+      if (!g_unix_set_fd_nonblocking (tun_fd, TRUE, error))
+        return NULL;
       client->tun_fd = tun_fd;
       client->tun_name = g_strdup (config->tun);
     }

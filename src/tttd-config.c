@@ -239,8 +239,8 @@ parse_key (const char *value, guint8 out[32], GError **error)
   return TRUE;
 }
 
-static gboolean
-valid_ifname (const char *name)
+gboolean
+tttd_ifname_valid (const char *name)
 {
   gsize len = strlen (name);
 
@@ -280,7 +280,7 @@ set_mode (TttdConfig *c, gpointer o, const char *v, GError **error)
 static gboolean
 set_tun (TttdConfig *c, gpointer o, const char *v, GError **error)
 {
-  if (!valid_ifname (v))
+  if (!tttd_ifname_valid (v))
     return bad_ifname (v, error);
   g_free (c->tun);
   c->tun = g_strdup (v);
@@ -414,7 +414,7 @@ set_static (TttdConfig *c, gpointer o, const char *v, GError **error)
   g_auto(GStrv) items = split_list (v);
 
   for (guint i = 0; items[i] != NULL; i++)
-    if (!valid_ifname (items[i]))
+    if (!tttd_ifname_valid (items[i]))
       return bad_ifname (items[i], error);
   g_strfreev (c->static_links);
   c->static_links = g_steal_pointer (&items);
@@ -630,7 +630,7 @@ tttd_config_parser_feed_line (TttdConfigParser *parser, const char *line, GError
         return line_error (parser, error,
                            "unknown group [%s] (tttd, client, links, server, link IFNAME, peer NAME)",
                            text + 1);
-      if (kind == GROUP_LINK && !valid_ifname (name))
+      if (kind == GROUP_LINK && !tttd_ifname_valid (name))
         return line_error (parser, error, "[%s]: '%s' is not a valid interface name", text + 1, name);
       if (kind == GROUP_PEER && *g_strstrip ((char *) name) == '\0')
         return line_error (parser, error, "[peer] needs a name: [peer NAME]");

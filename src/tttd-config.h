@@ -73,6 +73,8 @@ void                  tttd_config_free (TttdConfig *config);
 const TttdLinkConfig *tttd_config_find_link (const TttdConfig *config, const char *name);
 TttdLinkConfig        tttd_config_link_settings (const TttdConfig *config, const char *name);
 const char           *tttd_mode_to_string (TttdMode mode);
+/* 1 to 15 characters, none of '/', ':' or white space, not "." or ".." */
+gboolean              tttd_ifname_valid (const char *name);
 
 /* streaming parser: feed the files one line at a time, in order (main file
  * first, then conf.d drop-ins); later settings override earlier ones */

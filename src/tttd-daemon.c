@@ -261,7 +261,18 @@ tttd_daemon_state (TttdDaemon *daemon)
     return "running";
   if (!tttd_client_connected (daemon->client))
     return "connecting";
-  return tttd_daemon_links_up (daemon) > 0 ? "connected" : "degraded";
+  /* packets flow on links still probing too: only none at all is degraded */
+  for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
+    {
+      TttdClientLink *link = tttd_client_get_link (daemon->client, i);
+      TttdLinkState state;
+      if (link == NULL)
+        continue;
+      state = tttd_client_link_state (daemon->client, link);
+      if (state == TTTD_LINK_UP || state == TTTD_LINK_DEGRADED || state == TTTD_LINK_PROBING)
+        return "connected";
+    }
+  return "degraded";
 }
 
 void
@@ -356,10 +367,11 @@ tttd_daemon_add_link (TttdDaemon *daemon, const char *ifname, TttdLinkSource sou
 
   if (!need_client (daemon, error))
     return NULL;
-  if (ifname == NULL || *ifname == '\0' || strlen (ifname) >= 16 || strchr (ifname, '/') != NULL)
+  if (ifname == NULL || !tttd_ifname_valid (ifname))
     {
       g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                   "'%s' is not a valid interface name", ifname ? ifname : "");
+                   "'%s' is not a valid interface name (1 to 15 characters, no '/', ':' or spaces)",
+                   ifname ? ifname : "");
       return NULL;
     }
   settings = tttd_config_link_settings (daemon->config, ifname);
@@ -468,6 +480,13 @@ tttd_daemon_set_link_metered (TttdDaemon *daemon, TttdClientLink *link, gboolean
   tttd_client_link_update (daemon->client, link);
 }
 
+static gboolean
+same_array (const GArray *a, const GArray *b, gsize element)
+{
+  /* an empty GArray may have no data at all */
+  return a->len == b->len && (a->len == 0 || memcmp (a->data, b->data, a->len * element) == 0);
+}
+
 /* settings that the running tunnel is built on: changing them needs a
  * restart, and a reload that changes them is refused whole */
 static const char *
@@ -481,20 +500,19 @@ restart_needed (const TttdConfig *a, const TttdConfig *b)
     return "[tttd] mtu";
   if (g_strcmp0 (a->private_key_file, b->private_key_file) != 0)
     return "[tttd] private-key-file";
-  if (a->addresses->len != b->addresses->len ||
-      memcmp (a->addresses->data, b->addresses->data, a->addresses->len * sizeof (TttdPrefix)) != 0)
+  if (!same_array (a->addresses, b->addresses, sizeof (TttdPrefix)))
     return "[tttd] address";
   if (a->probe_interval_ms != b->probe_interval_ms || a->rekey_after_seconds != b->rekey_after_seconds)
     return "[tttd] probe-interval-ms or rekey-after-seconds";
-  if (a->servers->len != b->servers->len ||
-      memcmp (a->servers->data, b->servers->data, a->servers->len * sizeof (TttdSockaddr)) != 0 ||
+  if (!same_array (a->servers, b->servers, sizeof (TttdSockaddr)) ||
       memcmp (a->server_public_key, b->server_public_key, 32) != 0)
     return "[client] server or server-public-key";
-  if (a->listen->len != b->listen->len ||
-      memcmp (a->listen->data, b->listen->data, a->listen->len * sizeof (TttdSockaddr)) != 0)
-    return "[server] listen";
-  if (a->pool->len != b->pool->len ||
-      memcmp (a->pool->data, b->pool->data, a->pool->len * sizeof (TttdPrefix)) != 0)
+  if (a->route_all != b->route_all || a->kill_switch != b->kill_switch ||
+      !same_array (a->routes, b->routes, sizeof (TttdPrefix)) || !same_array (a->dns, b->dns, sizeof (TttdPrefix)))
+    return "[client] route-all, routes, dns or kill-switch";
+  if (!same_array (a->listen, b->listen, sizeof (TttdSockaddr)) || a->nat != b->nat)
+    return "[server] listen or nat";
+  if (!same_array (a->pool, b->pool, sizeof (TttdPrefix)))
     return "[server] pool";
   return NULL;
 }
@@ -597,6 +615,7 @@ add_peer_counters (const TttdPeer *peer, guint64 *c)
   c[7] += peer->reorder->stats.lost;
   c[8] += peer->reorder->stats.timeouts;
   c[9] += peer->rekeys;
+  c[10] += peer->stats.tx_queue_full;
 }
 
 GVariant *
@@ -605,6 +624,7 @@ tttd_daemon_counters (TttdDaemon *daemon)
   static const char *const peer_names[] = {
     "rx-bad-source", "rx-not-ip", "tx-no-session", "tx-no-link", "reorder-reordered",
     "reorder-duplicates", "reorder-late", "reorder-lost", "reorder-timeouts", "rekeys",
+    "tx-queue-full",
   };
   const TttdEngineStats *engine = tttd_engine_stats (tttd_daemon_engine (daemon));
   guint64 per_peer[G_N_ELEMENTS (peer_names)] = { 0 };

@@ -260,7 +260,7 @@ update_link (TttdDBus *dbus, TttdClientLink *link, LinkEntry *entry, gboolean co
   tttd_dbus_link_set_rtt_usec (iface, path->health.srtt_us);
   tttd_dbus_link_set_jitter_usec (iface, (guint64) path->health.jitter_us);
   tttd_dbus_link_set_loss_percent (iface, tttd_health_loss (&path->health) * 100.0);
-  tttd_dbus_link_set_capacity_bps (iface, path->health.max_delivery_Bps * 8);
+  tttd_dbus_link_set_capacity_bps (iface, path->health.capacity_Bps * 8);
   tttd_dbus_link_set_tx_bytes (iface, path->tx_bytes);
   tttd_dbus_link_set_rx_bytes (iface, path->rx_bytes);
   tttd_dbus_link_set_tx_packets (iface, path->tx_packets);

@@ -18,15 +18,19 @@ struct _TttdEngine {
   gpointer             data;
   GHashTable          *indexes;      /* local index -> TttdPeer */
   GPtrArray           *holding;      /* peers with packets in their reorder buffer */
+  GPtrArray           *pacing;       /* peers with packets their pacers hold */
   TttdTxQueue         *dirty[64];
   guint                n_dirty;
   gint64               now_us;       /* the time of this batch */
+  gint64               max_pace_us;
   TttdEngineStats      stats;
   guint64              tx_dropped;
 };
 
 gboolean tttd_engine_seal_and_queue (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,
                                      guint link, guint8 *buf, const TttdInner *inner, gsize payload_len);
+void     tttd_engine_path_unpace (TttdEngine *engine, TttdPath *path);
+guint    tttd_engine_wire_overhead (const TttdPath *path);
 void     tttd_engine_hold (TttdEngine *engine, TttdPeer *peer);
 void     tttd_engine_forget_peer (TttdEngine *engine, TttdPeer *peer);
 TttdReorderDeliver tttd_engine_deliver_func (void);

@@ -9,8 +9,15 @@
 #include "tttd-engine-private.h"
 
 /* buffers: a full batch in flight, the reorder buffers of a few sessions,
- * and the copies the redundant strategy makes */
-#define POOL_BUFFERS 8192
+ * what the pacers hold, and the copies the redundant strategy makes */
+#define POOL_BUFFERS 16384
+/* the pacer's queue per path, and the longest wait it allows: beyond it a
+ * datagram is dropped (TCP needs about a third of the path's BDP queued to
+ * stay at full rate; more only adds latency) */
+#define PACE_SLOTS      2048
+#define PACE_MAX_US     50000
+/* a datagram due within this is sent now: the main loop wakes in ms */
+#define PACE_SLACK_US   500
 
 static void on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data);
 
@@ -41,6 +48,8 @@ tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *health,
   engine->data = data;
   engine->indexes = g_hash_table_new (NULL, NULL);
   engine->holding = g_ptr_array_new ();
+  engine->pacing = g_ptr_array_new ();
+  engine->max_pace_us = PACE_MAX_US;
   return engine;
 }
 
@@ -51,6 +60,7 @@ tttd_engine_free (TttdEngine *engine)
     return;
   g_hash_table_unref (engine->indexes);
   g_ptr_array_unref (engine->holding);
+  g_ptr_array_unref (engine->pacing);
   tttd_rx_batch_clear (&engine->rx);
   tttd_pool_clear (&engine->pool);
   g_free (engine);
@@ -143,14 +153,68 @@ tttd_engine_send_raw (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr
   enqueue (engine, queue, dest, buf, buf, len);
 }
 
+guint32
+tttd_peer_path_sent_seq (TttdPeer *peer, guint link)
+{
+  const TttdPath *path = &peer->paths[link];
+
+  if (path->paced_count > 0)
+    return path->paced[path->paced_head].seq;
+  return peer->tx_seq;
+}
+
+guint
+tttd_engine_wire_overhead (const TttdPath *path)
+{
+  return path->remote.sa.sa_family == AF_INET6 ? TTTD_UDP6_OVERHEAD : TTTD_UDP4_OVERHEAD;
+}
+
+static void
+send_now (TttdEngine *engine, TttdPath *path, guint8 *buf, gsize total)
+{
+  path->tx_packets++;
+  path->tx_bytes += total;
+  tttd_health_count_tx (&path->health, (guint) (total + tttd_engine_wire_overhead (path)));
+  enqueue (engine, path->queue, &path->remote, buf, buf, total);
+}
+
+static void
+pace_later (TttdEngine *engine, TttdPeer *peer, TttdPath *path, guint8 *buf, gsize total,
+            guint32 seq, gint64 depart)
+{
+  TttdPaced *slot;
+
+  if (path->paced == NULL)
+    path->paced = g_new (TttdPaced, PACE_SLOTS);
+  slot = &path->paced[(path->paced_head + path->paced_count++) % PACE_SLOTS];
+  slot->buf = buf;
+  slot->len = (guint32) total;
+  slot->seq = seq;
+  slot->depart_us = depart;
+  tttd_health_backlogged (&path->health, engine->now_us);
+  if (!peer->pacing)
+    {
+      peer->pacing = TRUE;
+      g_ptr_array_add (engine->pacing, peer);
+    }
+  engine->ops->schedule (engine->data, depart);
+}
+
 /* seal buf (inner header + payload_len bytes after it) with the current
- * keys and queue it on the path; consumes buf */
-gboolean
-tttd_engine_seal_and_queue (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,
-                            guint link, guint8 *buf, const TttdInner *inner, gsize payload_len)
+ * keys and send it, now or when the link's pacer says; consumes buf.
+ * Paced datagrams leave at the rate the link carries, so that its own
+ * queue (a modem's buffer) stays short; a link whose queue is already
+ * longer than the pacer allows drops them, which is what tells TCP to
+ * slow down.  Urgent ones go at once, ahead of the queue. */
+static gboolean
+transmit (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *buf,
+          const TttdInner *inner, gsize payload_len, gboolean paced)
 {
   TttdPath *path = &peer->paths[link];
+  TttdSchedLink *sl = &peer->sched.links[link];
+  gint64 now = engine->now_us, depart;
   gsize total;
+  guint wire;
 
   tttd_inner_write (buf + TTTD_HEADER_LEN, inner);
   total = tttd_keypair_seal (keypair, peer->keyring.reject_after_messages, buf, TTTD_INNER_LEN + payload_len);
@@ -159,17 +223,91 @@ tttd_engine_seal_and_queue (TttdEngine *engine, TttdPeer *peer, TttdKeypair *key
       tttd_pool_put (&engine->pool, buf);
       return FALSE;
     }
-  path->tx_packets++;
-  path->tx_bytes += total;
-  tttd_health_count_tx (&path->health, (guint) total);
-  enqueue (engine, path->queue, &path->remote, buf, buf, total);
+  if (sl->rate_Bps == 0)
+    {
+      send_now (engine, path, buf, total);
+      return TRUE;
+    }
+  wire = (guint) total + tttd_engine_wire_overhead (path);
+  depart = MAX (now, sl->backlog_until_us);
+  if (paced && depart - now > engine->max_pace_us)
+    {
+      peer->stats.tx_queue_full++;
+      tttd_pool_put (&engine->pool, buf);
+      return FALSE;
+    }
+  tttd_scheduler_sent (&peer->sched, link, wire, now);
+  if (!paced || (depart <= now + PACE_SLACK_US && path->paced_count == 0))
+    send_now (engine, path, buf, total);
+  else if (path->paced_count < PACE_SLOTS)
+    pace_later (engine, peer, path, buf, total, inner->seq, depart);
+  else
+    {
+      peer->stats.tx_queue_full++;
+      tttd_pool_put (&engine->pool, buf);
+      return FALSE;
+    }
   return TRUE;
 }
 
-static guint
-transport_overhead (const TttdPath *path)
+gboolean
+tttd_engine_seal_and_queue (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,
+                            guint link, guint8 *buf, const TttdInner *inner, gsize payload_len)
 {
-  return (path->remote.sa.sa_family == AF_INET6 ? TTTD_UDP6_OVERHEAD : TTTD_UDP4_OVERHEAD) + TTTD_OVERHEAD;
+  return transmit (engine, peer, keypair, link, buf, inner, payload_len, FALSE);
+}
+
+void
+tttd_engine_path_unpace (TttdEngine *engine, TttdPath *path)
+{
+  while (path->paced_count > 0)
+    {
+      tttd_pool_put (&engine->pool, path->paced[path->paced_head].buf);
+      path->paced_head = (path->paced_head + 1) % PACE_SLOTS;
+      path->paced_count--;
+    }
+  g_clear_pointer (&path->paced, g_free);
+  path->paced_head = 0;
+}
+
+void
+tttd_engine_pace (TttdEngine *engine, gint64 now_us)
+{
+  gint64 next = G_MAXINT64;
+
+  engine->now_us = now_us;
+  for (guint i = 0; i < engine->pacing->len;)
+    {
+      TttdPeer *peer = g_ptr_array_index (engine->pacing, i);
+      gboolean waiting = FALSE;
+
+      for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+        {
+          TttdPath *path = &peer->paths[link];
+          while (path->paced_count > 0 && path->paced[path->paced_head].depart_us <= now_us + PACE_SLACK_US)
+            {
+              TttdPaced *slot = &path->paced[path->paced_head];
+              send_now (engine, path, slot->buf, slot->len);
+              path->paced_head = (path->paced_head + 1) % PACE_SLOTS;
+              path->paced_count--;
+            }
+          if (path->paced_count > 0)
+            {
+              waiting = TRUE;
+              next = MIN (next, path->paced[path->paced_head].depart_us);
+            }
+        }
+      if (!waiting)
+        {
+          peer->pacing = FALSE;
+          g_ptr_array_remove_index_fast (engine->pacing, i);
+          continue;
+        }
+      i++;
+    }
+  tttd_engine_flush (engine);
+  if (next != G_MAXINT64)
+    engine->ops->schedule (engine->data, next);
 }
 
 /* consumes buf: the packet is at buf + TTTD_HEADROOM */
@@ -181,6 +319,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
   TttdPacketInfo info;
   guint32 mask, seq;
   guint copies;
+  gboolean urgent;
 
   if (keypair == NULL)
     {
@@ -201,6 +340,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
     }
   seq = peer->tx_seq++;
   copies = (guint) __builtin_popcount (mask);
+  urgent = ip->latency_critical;
   peer->stats.tx_packets++;
   peer->stats.tx_bytes += len;
   for (guint32 m = mask; m != 0; m &= m - 1)
@@ -210,10 +350,11 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
       guint8 *out = buf;
       TttdInner inner = {
         .kind = TTTD_KIND_DATA,
-        .flags = copies > 1 ? TTTD_FLAG_COPY : 0,
+        .flags = (copies > 1 ? TTTD_FLAG_COPY : 0) | (urgent ? TTTD_FLAG_URGENT : 0),
         .link = (guint16) link,
         .seq = seq,
-        .link_prev = path->sent_data ? path->last_data_seq : seq,
+        /* urgent ones overtake the link's queue: they vouch for nothing */
+        .link_prev = path->sent_data && !urgent ? path->last_data_seq : seq,
         .timestamp = (guint32) now,
       };
 
@@ -228,12 +369,14 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
             }
           memcpy (out + TTTD_HEADROOM, buf + TTTD_HEADROOM, len);
         }
-      if (tttd_engine_seal_and_queue (engine, peer, keypair, link, out, &inner, len))
+      if (transmit (engine, peer, keypair, link, out, &inner, len, !urgent))
         {
-          path->last_data_seq = seq;
-          path->sent_data = TRUE;
+          if (!urgent)
+            {
+              path->last_data_seq = seq;
+              path->sent_data = TRUE;
+            }
           path->health.last_data_us = now;
-          tttd_scheduler_sent (&peer->sched, link, (guint) len + transport_overhead (path), now);
         }
     }
 }
@@ -333,6 +476,11 @@ tttd_engine_forget_peer (TttdEngine *engine, TttdPeer *peer)
   if (peer->holding)
     g_ptr_array_remove_fast (engine->holding, peer);
   peer->holding = FALSE;
+  if (peer->pacing)
+    g_ptr_array_remove_fast (engine->pacing, peer);
+  peer->pacing = FALSE;
+  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+    tttd_engine_path_unpace (engine, &peer->paths[link]);
 }
 
 static void
@@ -362,6 +510,7 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
   if (engine->pool.free->len == 0 && engine->pool.allocated >= engine->pool.max)
     tttd_reorder_flush (peer->reorder);
   if (tttd_reorder_push (peer->reorder, inner->seq, link, inner->link_prev,
+                         (inner->flags & TTTD_FLAG_URGENT) != 0,
                          buf, (guint) len, engine->now_us) == TTTD_REORDER_HELD)
     {
       *slot = tttd_pool_get (&engine->pool);
@@ -431,7 +580,7 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
     return;
   path->rx_packets++;
   path->rx_bytes += len;
-  tttd_health_count_rx (&path->health, (guint) len, engine->now_us);
+  tttd_health_count_rx (&path->health, (guint) len + tttd_engine_wire_overhead (path), engine->now_us);
 
   switch (inner.kind)
     {

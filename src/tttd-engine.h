@@ -26,6 +26,14 @@ G_BEGIN_DECLS
 typedef struct _TttdEngine TttdEngine;
 typedef struct _TttdPeer   TttdPeer;
 
+/* a datagram the pacer holds until its time */
+typedef struct {
+  gpointer buf;
+  guint32  len;
+  guint32  seq;          /* its tunnel sequence: probes must not claim it sent */
+  gint64   depart_us;
+} TttdPaced;
+
 /* one way to reach the far end: a client link, or what a server learned
  * of it */
 typedef struct {
@@ -42,6 +50,9 @@ typedef struct {
   guint64      tx_bytes;
   guint64      rx_packets;
   guint64      rx_bytes;
+  TttdPaced   *paced;           /* a ring, allocated when first needed */
+  guint        paced_head;
+  guint        paced_count;
 } TttdPath;
 
 typedef struct {
@@ -52,6 +63,7 @@ typedef struct {
   guint64 tx_no_session;        /* dropped: no keys yet */
   guint64 tx_no_link;           /* dropped: no usable link */
   guint64 tx_no_buffer;
+  guint64 tx_queue_full;        /* dropped: the link's queue was too long (AQM) */
   guint64 rx_bad_source;        /* dropped: inner source not the peer's */
   guint64 rx_bad_packet;        /* dropped: not an IP packet */
 } TttdPeerStats;
@@ -75,6 +87,7 @@ struct _TttdPeer {
   gint64          last_handshake_real;   /* wall clock, for D-Bus */
   gint64          last_check_us;
   gboolean        holding;       /* has packets in its reorder buffer */
+  gboolean        pacing;        /* has packets its pacer holds back */
   gboolean        fresh;         /* the next handshake starts a new tunnel */
   gboolean        pooled;        /* its addresses come from the server's pool */
   guint64         rekeys;
@@ -148,10 +161,15 @@ void        tttd_peer_close (TttdPeer *peer);
 void        tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
                                 const TttdSockaddr *remote, gboolean metered);
 void        tttd_peer_path_remove (TttdPeer *peer, guint link);
+/* the first tunnel sequence number not yet on the wire on this path (what
+ * a probe on it can vouch for) */
+guint32     tttd_peer_path_sent_seq (TttdPeer *peer, guint link);
 /* timers: probes, link states, reorder timeouts, key expiry; returns when
  * it wants to run next */
 gint64      tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us);
 TttdLinkState tttd_peer_path_state (TttdPeer *peer, guint link);
 void        tttd_engine_expire_reorder (TttdEngine *engine, gint64 now_us);
+/* send what the pacers hold that is due */
+void        tttd_engine_pace (TttdEngine *engine, gint64 now_us);
 
 G_END_DECLS

@@ -2,9 +2,12 @@
 /* Copyright (C) 2026 The tuntuntun authors */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 
@@ -190,6 +193,8 @@ gboolean
 tttd_sysctl_set (const char *path, const char *value, char **old, GError **error)
 {
   g_autofree char *current = NULL;
+  int fd;
+  gssize n;
 
   if (!g_file_get_contents (path, &current, NULL, error))
     return FALSE;
@@ -198,5 +203,22 @@ tttd_sysctl_set (const char *path, const char *value, char **old, GError **error
     *old = g_strdup (current);
   if (g_strcmp0 (current, value) == 0)
     return TRUE;
-  return g_file_set_contents_full (path, value, -1, G_FILE_SET_CONTENTS_NONE, 0644, error);
+  /* a /proc/sys file takes one write, in place */
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot write %s: %s", path, g_strerror (errsv));
+      return FALSE;
+    }
+  n = write (fd, value, strlen (value));
+  if (n < 0)
+    {
+      int errsv = errno;
+      close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot write %s: %s", path, g_strerror (errsv));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
 }

@@ -11,6 +11,11 @@
 #define LOSS_MIN_PACKETS    32
 #define LOSS_MAX_US         (2 * G_USEC_PER_SEC)
 #define ACTIVE_US           G_USEC_PER_SEC
+/* pacing: the link's own queue we aim for (the ping of interactive traffic
+ * waits in it), and how long the RTT's floor counts */
+#define QUEUE_LOW_US        1500
+#define QUEUE_HIGH_US       5000
+#define MIN_RTT_WINDOW_US   (10 * G_USEC_PER_SEC)
 
 void
 tttd_health_params_default (TttdHealthParams *params, guint idle_interval_ms)
@@ -95,20 +100,27 @@ loss_sample (TttdLossMeter *m, guint32 tx_count, guint32 rx_count, gint64 now_us
 }
 
 static void
-rtt_sample (TttdHealth *h, guint64 rtt)
+rtt_sample (TttdHealth *h, guint64 rtt, gint64 now_us)
 {
   if (h->srtt_us == 0)
     {
       h->srtt_us = rtt;
       h->rttvar_us = rtt / 2;
-      h->min_rtt_us = rtt;
+      h->fast_rtt_us = rtt;
     }
   else
     {
       guint64 diff = rtt > h->srtt_us ? rtt - h->srtt_us : h->srtt_us - rtt;
       h->rttvar_us = (3 * h->rttvar_us + diff) / 4;
       h->srtt_us = (7 * h->srtt_us + rtt) / 8;
-      h->min_rtt_us = MIN (h->min_rtt_us, rtt);
+      h->fast_rtt_us = (h->fast_rtt_us + rtt) / 2;
+    }
+  /* the path's own RTT, without queues: the least seen lately (a route
+   * that grew longer must not look like a standing queue for ever) */
+  if (h->min_rtt_us == 0 || rtt <= h->min_rtt_us || now_us - h->min_rtt_stamp_us > MIN_RTT_WINDOW_US)
+    {
+      h->min_rtt_us = rtt;
+      h->min_rtt_stamp_us = now_us;
     }
   if (h->last_rtt_us != 0)
     {
@@ -119,20 +131,70 @@ rtt_sample (TttdHealth *h, guint64 rtt)
   h->last_rtt_us = rtt;
 }
 
+/* pacing.  A link is not paced until it shows a queue of its own (the RTT
+ * of probes, which skip the pacer, rises): then its capacity is what it
+ * delivered meanwhile.  From there the rate follows that queue: none, push
+ * a quarter above the capacity (which is how more is found); a little,
+ * hold; more, the capacity is what it delivers now.  Links that are merely
+ * idle keep what they showed. */
+static void
+update_pacing (TttdHealth *h, guint64 queue)
+{
+  double gain;
+
+  if (h->capacity_Bps == 0)
+    {
+      h->pacing_Bps = 0;
+      return;
+    }
+  if (queue < QUEUE_LOW_US)
+    gain = 1.25;
+  else if (queue < QUEUE_HIGH_US)
+    gain = 1.0;
+  else
+    gain = 0.9;
+  h->pacing_Bps = (guint64) ((double) h->capacity_Bps * gain);
+}
+
+static void
+capacity_push (TttdHealth *h, guint64 sample)
+{
+  guint64 best = 0;
+
+  h->capacity_ring[h->capacity_next++ % TTTD_CAPACITY_SAMPLES] = sample;
+  h->capacity_filled = MIN (h->capacity_filled + 1, TTTD_CAPACITY_SAMPLES);
+  for (guint i = 0; i < h->capacity_filled; i++)
+    best = MAX (best, h->capacity_ring[i]);
+  h->capacity_Bps = best;
+}
+
+/* one delivery sample: the far end's byte count now against the last one,
+ * and what we sent meanwhile */
 static void
 rate_sample (TttdHealth *h, guint32 far_rx_bytes, gint64 now_us)
 {
   if (h->rate_base_set && now_us - h->rate_time_base >= 20000)
     {
       guint32 bytes = far_rx_bytes - h->rate_bytes_base;
-      if (bytes < (1u << 30))
+      guint32 sent = h->tx_bytes - h->rate_sent_base;
+      gint64 interval = now_us - h->rate_time_base;
+      if (bytes < (1u << 30) && sent < (1u << 30))
         {
-          h->delivery_Bps = (guint64) bytes * G_USEC_PER_SEC / (guint64) (now_us - h->rate_time_base);
-          if (h->delivery_Bps >= h->max_delivery_Bps || now_us - h->max_delivery_us > RATE_WINDOW_US)
+          guint64 sent_Bps = (guint64) sent * G_USEC_PER_SEC / (guint64) interval;
+          guint64 queue = h->fast_rtt_us > h->min_rtt_us ? h->fast_rtt_us - h->min_rtt_us : 0;
+          /* we gave it all the pacer allowed: what it delivered is its limit */
+          gboolean fed = h->pacing_Bps == 0 || sent_Bps * 5 >= h->pacing_Bps * 4;
+
+          h->delivery_Bps = (guint64) bytes * G_USEC_PER_SEC / (guint64) interval;
+          if (queue >= QUEUE_HIGH_US && fed)
             {
-              h->max_delivery_Bps = h->delivery_Bps;
-              h->max_delivery_us = now_us;
+              for (guint i = 0; i < h->capacity_filled; i++)
+                h->capacity_ring[i] = MIN (h->capacity_ring[i], h->delivery_Bps);
+              capacity_push (h, h->delivery_Bps);
             }
+          else if (h->capacity_Bps != 0 && h->delivery_Bps > h->capacity_Bps)
+            capacity_push (h, h->delivery_Bps);
+          update_pacing (h, queue);
         }
       h->rate_base_set = FALSE;
     }
@@ -140,6 +202,7 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, gint64 now_us)
     {
       h->rate_base_set = TRUE;
       h->rate_bytes_base = far_rx_bytes;
+      h->rate_sent_base = h->tx_bytes;
       h->rate_time_base = now_us;
     }
 }
@@ -180,7 +243,7 @@ tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp,
 {
   guint slot = health->pending_next++ % G_N_ELEMENTS (health->pending);
 
-  probe->echo = (guint32) MIN (health->srtt_us, G_MAXUINT32);
+  probe->echo = (guint32) MIN (health->last_rtt_us, G_MAXUINT32);
   probe->tx_packets = health->tx_packets + 1;
   probe->rx_packets = health->rx_packets;
   probe->rx_bytes = health->rx_bytes;
@@ -200,7 +263,7 @@ tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
     {
       if (health->pending[i].sent_us == 0 || health->pending[i].timestamp != reply->echo)
         continue;
-      rtt_sample (health, (guint64) MAX (now_us - health->pending[i].sent_us, 1));
+      rtt_sample (health, (guint64) MAX (now_us - health->pending[i].sent_us, 1), now_us);
       loss_sample (&health->out, health->pending[i].tx_packets, reply->rx_packets, now_us);
       health->pending[i].sent_us = 0;
       break;
@@ -223,14 +286,7 @@ tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,
   health->last_peer_probe_us = now_us;
   /* the prober measures the RTT and tells us; a path is symmetric */
   if (probe->echo != 0)
-    {
-      guint64 rtt = probe->echo;
-      guint64 diff = rtt > health->srtt_us ? rtt - health->srtt_us : health->srtt_us - rtt;
-      if (health->srtt_us != 0)
-        health->jitter_us += ((double) diff - health->jitter_us) / 16.0;
-      health->srtt_us = rtt;
-      health->min_rtt_us = health->min_rtt_us ? MIN (health->min_rtt_us, rtt) : rtt;
-    }
+    rtt_sample (health, probe->echo, now_us);
   loss_sample (&health->in, probe->tx_packets, health->rx_packets, now_us);
   loss_sample (&health->out, health->tx_packets, probe->rx_packets, now_us);
   rate_sample (health, probe->rx_bytes, now_us);

@@ -23,6 +23,8 @@ typedef struct {
   guint   up_replies;           /* down -> up after this many replies in a row */
 } TttdHealthParams;
 
+#define TTTD_CAPACITY_SAMPLES 16
+
 typedef struct {
   gboolean base_set;
   guint32  tx_base;
@@ -50,7 +52,9 @@ typedef struct {
 
   guint64  srtt_us;
   guint64  rttvar_us;
+  guint64  fast_rtt_us;         /* a quicker average: the queue now */
   guint64  min_rtt_us;
+  gint64   min_rtt_stamp_us;
   guint64  last_rtt_us;
   double   jitter_us;
 
@@ -72,19 +76,33 @@ typedef struct {
   TttdLossMeter out;            /* what we send */
   TttdLossMeter in;             /* what we receive */
 
-  /* delivery rate, from what the far end says it received */
+  /* delivery rate, from what the far end says it received, and the
+   * capacity estimated from it (as BBR does: the most delivered while we
+   * offered enough; probed upward now and then) */
   gboolean rate_base_set;
   guint32  rate_bytes_base;
+  guint32  rate_sent_base;
   gint64   rate_time_base;
   guint64  delivery_Bps;
-  guint64  max_delivery_Bps;
-  gint64   max_delivery_us;
+  guint64  capacity_Bps;              /* 0: not measured yet */
+  guint64  capacity_ring[TTTD_CAPACITY_SAMPLES];
+  guint    capacity_next;
+  guint    capacity_filled;
+  gint64   backlogged_us;             /* when our pacer last held packets back */
+  guint64  pacing_Bps;                /* 0: do not pace */
 } TttdHealth;
 
 void     tttd_health_params_default (TttdHealthParams *params, guint idle_interval_ms);
 void     tttd_health_init (TttdHealth *health, gint64 now_us);
 
 /* the counters: call for every datagram sent or received on the link */
+/* the pacer held packets back: what the link delivers now is all it can */
+static inline void
+tttd_health_backlogged (TttdHealth *health, gint64 now_us)
+{
+  health->backlogged_us = now_us;
+}
+
 static inline void
 tttd_health_count_tx (TttdHealth *health, guint bytes)
 {

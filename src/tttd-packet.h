@@ -50,7 +50,8 @@ typedef enum {
 #define TTTD_FLAG_COPY     (1u << 0)   /* one of several copies (redundant) */
 #define TTTD_FLAG_RESENT   (1u << 1)   /* resent after its first link failed */
 #define TTTD_FLAG_LINK_DOWN (1u << 2)  /* probe: the sender hears nothing on this link */
-#define TTTD_FLAGS_KNOWN   (TTTD_FLAG_COPY | TTTD_FLAG_RESENT | TTTD_FLAG_LINK_DOWN)
+#define TTTD_FLAG_URGENT   (1u << 3)   /* data: latency-critical, deliver at once, out of order */
+#define TTTD_FLAGS_KNOWN   (TTTD_FLAG_COPY | TTTD_FLAG_RESENT | TTTD_FLAG_LINK_DOWN | TTTD_FLAG_URGENT)
 
 typedef struct {
   guint8  type;
@@ -70,7 +71,7 @@ typedef struct {
 /* the body of a probe or probe reply */
 #define TTTD_PROBE_LEN 16
 typedef struct {
-  guint32 echo;            /* probe: the sender's smoothed RTT of this link (us);
+  guint32 echo;            /* probe: the sender's latest RTT sample of this link (us);
                             * reply: the probe's timestamp, echoed */
   guint32 tx_packets;      /* probe: packets the sender sent on this link, this one
                             * included; reply: the probe's tx_packets, echoed */

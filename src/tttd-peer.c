@@ -135,6 +135,7 @@ void
 tttd_peer_path_remove (TttdPeer *peer, guint link)
 {
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
+  tttd_engine_path_unpace (peer->engine, &peer->paths[link]);
   memset (&peer->paths[link], 0, sizeof peer->paths[link]);
   memset (&peer->sched.links[link], 0, sizeof peer->sched.links[link]);
   if (peer->sched.active == (gint) link)
@@ -165,6 +166,7 @@ sync_sched (TttdPeer *peer, guint link)
   if (state == TTTD_LINK_UP && sl->state != TTTD_LINK_UP)
     sl->up_since_us = path->health.state_since_us;
   sl->state = state;
+  sl->rate_Bps = path->health.pacing_Bps;
   sl->srtt_us = path->health.srtt_us;
   sl->loss = tttd_health_loss (&path->health);
 }
@@ -194,7 +196,7 @@ send_probe (TttdPeer *peer, guint link, TttdKind kind, const TttdProbe *body, gu
     .kind = kind,
     .flags = flags,
     .link = (guint16) link,
-    .seq = peer->tx_seq,        /* every data sequence before it is sent */
+    .seq = tttd_peer_path_sent_seq (peer, link),  /* every data sequence before it is on the wire */
     .link_prev = interval_ms,   /* when the next probe comes */
     .timestamp = (guint32) engine->now_us,
   };

@@ -12,7 +12,8 @@ G_STATIC_ASSERT (TTTD_REORDER_HISTORY > TTTD_REORDER_SLOTS);
 enum {
   SLOT_EMPTY,
   SLOT_HELD,
-  SLOT_LOST,   /* a later packet on its own link arrived: it will not come */
+  SLOT_LOST,       /* a later packet on its own link arrived: it will not come */
+  SLOT_DELIVERED,  /* urgent: delivered ahead of its turn */
 };
 
 #define SLOT(r, seq) (&(r)->slots[(seq) & (TTTD_REORDER_SLOTS - 1)])
@@ -62,6 +63,11 @@ advance (TttdReorder *r)
       slot->state = SLOT_EMPTY;
       r->deliver (g_steal_pointer (&slot->buf), slot->len, TRUE, r->user_data);
     }
+  else if (slot->state == SLOT_DELIVERED)
+    {
+      seen_set (r, r->next, TRUE);
+      slot->state = SLOT_EMPTY;
+    }
   else
     {
       r->stats.lost++;
@@ -99,8 +105,9 @@ release (TttdReorder *r, gint64 now_us)
         break;
       advance (r);
     }
-  /* what was marked lost ahead of the last held packet stays marked */
-  while (SLOT (r, r->next)->state == SLOT_LOST)
+  /* what was marked lost or delivered early ahead of the last held packet
+   * is passed over */
+  while (SLOT (r, r->next)->state == SLOT_LOST || SLOT (r, r->next)->state == SLOT_DELIVERED)
     advance (r);
 }
 
@@ -152,7 +159,7 @@ resync (TttdReorder *r, guint32 seq)
 
 TttdReorderResult
 tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
-                   gpointer buf, guint len, gint64 now_us)
+                   gboolean urgent, gpointer buf, guint len, gint64 now_us)
 {
   TttdReorderSlot *slot;
 
@@ -161,7 +168,8 @@ tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
       r->started = TRUE;
       r->next = seq;
     }
-  if (link < TTTD_REORDER_LINKS)
+  /* urgent packets overtake their link's queue: they show nothing of it */
+  if (link < TTTD_REORDER_LINKS && !urgent)
     {
       link_seen (r, link, seq);
       r->data_us[link] = now_us;
@@ -203,10 +211,19 @@ tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
     }
 
   slot = SLOT (r, seq);
-  if (slot->state == SLOT_HELD)
+  if (slot->state == SLOT_HELD || slot->state == SLOT_DELIVERED)
     {
       r->stats.duplicates++;
       return TTTD_REORDER_DUPLICATE;
+    }
+  if (urgent)
+    {
+      /* interactive traffic does not wait for bulk sent before it */
+      slot->state = SLOT_DELIVERED;
+      r->stats.delivered++;
+      r->deliver (buf, len, FALSE, r->user_data);
+      release (r, now_us);
+      return TTTD_REORDER_DELIVERED;
     }
   slot->state = SLOT_HELD;
   slot->buf = buf;

@@ -61,8 +61,11 @@ typedef enum {
 } TttdReorderResult;
 
 void              tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer user_data);
+/* urgent: deliver at once even ahead of its turn (interactive traffic);
+ * its copies are still dropped */
 TttdReorderResult tttd_reorder_push (TttdReorder *reorder, guint32 seq, guint link,
-                                     guint32 link_prev, gpointer buf, guint len, gint64 now_us);
+                                     guint32 link_prev, gboolean urgent,
+                                     gpointer buf, guint len, gint64 now_us);
 /* a probe on link said: every data sequence before next_seq has been sent */
 void              tttd_reorder_link_mark (TttdReorder *reorder, guint link, guint32 next_seq, gint64 now_us);
 void              tttd_reorder_forget_link (TttdReorder *reorder, guint link);

@@ -348,6 +348,7 @@ on_timer (gpointer user_data, gint64 now_us)
   TttdServer *server = user_data;
 
   tttd_engine_expire_reorder (server->engine, now_us);
+  tttd_engine_pace (server->engine, now_us);
   if (now_us >= server->next_slow_us)
     {
       server->next_slow_us = now_us + G_USEC_PER_SEC;
@@ -641,6 +642,8 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
     return NULL;
   if (tun_fd >= 0)
     {
+      if (!g_unix_set_fd_nonblocking (tun_fd, TRUE, error))
+        return NULL;
       server->tun_fd = tun_fd;
       server->tun_name = g_strdup (config->tun);
     }

@@ -31,4 +31,4 @@ lab_iperf_server iperf "$LAB_NS_SERVER"
 rate=$(lab_iperf "${LAB_NS_CLIENT[0]}" "$TTTD_SERVER_TUN6" 3) || lab_fail "TCP over IPv6 in IPv6 failed"
 lab_log "TCP, IPv6 in the tunnel over IPv6 links: $rate Mbit/s"
 awk -v r="$rate" 'BEGIN { exit !(r > 20) }' || lab_fail "TCP over IPv6: only $rate Mbit/s"
-lab_log "PASS"
+tttd_lab_pass

@@ -47,4 +47,4 @@ ip netns exec "$LAB_NS_SERVER" sysctl -qw net.ipv4.ip_forward=1
 loss=$(lab_ping_loss "${LAB_NS_CLIENT[0]}" "$(tttd_client_tun 2)" 10 0.02)
 lab_log "client 0 reaches client 2 through the server: $loss% loss"
 [[ $loss == 0 ]] || lab_fail "client 0 could not reach client 2 through the server"
-lab_log "PASS"
+tttd_lab_pass

@@ -46,4 +46,4 @@ lab_kill tttd-c0 TERM
 lab_wait_exit tttd-c0 10 || lab_fail "tttd did not stop on SIGTERM"
 grep -q "STOPPING=1" "$LAB_DIR/notify.log" || lab_fail "no STOPPING=1 on SIGTERM"
 lab_log "SIGTERM: STOPPING=1, exit"
-lab_log "PASS"
+tttd_lab_pass

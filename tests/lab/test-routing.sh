@@ -102,4 +102,4 @@ snapshot "$LAB_NS_SERVER" > "$LAB_DIR/server.after"
 diff -u "$LAB_DIR/client.before" "$LAB_DIR/client.after" || lab_fail "the client's routing differs after stop"
 diff -u "$LAB_DIR/server.before" "$LAB_DIR/server.after" || lab_fail "the server's routing, nftables or forwarding differ after stop"
 lab_log "rules, routes, nftables and forwarding are as before"
-lab_log "PASS"
+tttd_lab_pass

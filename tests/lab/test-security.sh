@@ -91,4 +91,4 @@ rekeys=$(grep -c "session keys renewed" "$LAB_DIR/tttd-c0.log" || true)
 lab_log "600 pings across $rekeys rekeys: $loss% loss"
 (( rekeys >= 3 )) || lab_fail "only $rekeys rekeys in 8 s"
 [[ $loss == 0 ]] || lab_fail "lost $loss% of the pings across rekeys"
-lab_log "PASS"
+tttd_lab_pass

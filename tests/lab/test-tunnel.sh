@@ -54,4 +54,4 @@ for strategy in adaptive balance-rr; do
     tttd_lab_wait_connected 0
   fi
 done
-lab_log "PASS"
+tttd_lab_pass

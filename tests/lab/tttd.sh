@@ -149,3 +149,23 @@ tttd_ctl () {
   shift
   DBUS_SYSTEM_BUS_ADDRESS=$bus "$TTTCTL_BIN" "$@"
 }
+
+# tttd_lab_pass: stop every tttd the test started (so that LeakSanitizer
+# reports), fail on any sanitizer report in their logs, then log PASS
+tttd_lab_pass () {
+  local name f
+  for name in "${!LAB_PIDS[@]}"; do
+    [[ $name == tttd-* ]] && lab_kill "$name" TERM
+  done
+  for name in "${!LAB_PIDS[@]}"; do
+    [[ $name == tttd-* ]] && { lab_wait_exit "$name" 10 || true; }
+  done
+  for f in "$LAB_DIR"/tttd-*.log; do
+    [[ -f $f ]] || continue
+    if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f"; then
+      grep -E -A15 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f" | head -40 >&2
+      lab_fail "a sanitizer reported a bug in $(basename "$f" .log)"
+    fi
+  done
+  lab_log "PASS"
+}
