@@ -12,15 +12,21 @@
 #  - redundant with 10% random loss on each link: packets delivered;
 #  - probe bytes per idle hour per link.
 #
-#   sudo bench/multipath.sh [--seconds N] [--runs N] [--strategy S]
+# TCP flows use the machine's congestion control (its sysctl) unless --cc
+# names one (cubic, bbr): a single BBR flow caps what it has in flight at
+# twice its bandwidth times the smallest RTT it saw, which a bond of a fast
+# and a slow path (in order) cannot fill; MPTCP runs BBR per subflow.
+#
+#   sudo bench/multipath.sh [--seconds N] [--runs N] [--strategy S] [--cc NAME]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=10 runs=3 strategy=adaptive
+seconds=10 runs=3 strategy=adaptive cc=
 while (( $# )); do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --strategy) strategy=$2; shift 2 ;;
+    --cc) cc=$2; shift 2 ;;
     *) echo "multipath: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -40,7 +46,11 @@ bench_shape 0 1 20mbit
 client=${LAB_NS_CLIENT[0]}
 lab_iperf_server iperf "$LAB_NS_SERVER"
 
-echo "bench/multipath: 2 links, 40 Mbit/s @ 10 ms and 20 Mbit/s @ 40 ms; one TCP flow, ${seconds} s x ${runs} runs (medians)"
+if [[ -n $cc ]]; then
+  for ns in "$client" "$LAB_NS_SERVER"; do ip netns exec "$ns" sysctl -qw net.ipv4.tcp_congestion_control="$cc"; done
+fi
+cc=$(ip netns exec "$client" sysctl -n net.ipv4.tcp_congestion_control)
+echo "bench/multipath: 2 links, 40 Mbit/s @ 10 ms and 20 Mbit/s @ 40 ms; one TCP flow ($cc), ${seconds} s x ${runs} runs (medians)"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)"
 
 # raw paths, one at a time

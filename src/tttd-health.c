@@ -13,8 +13,11 @@
 #define ACTIVE_US           G_USEC_PER_SEC
 /* pacing: the link's own queue we aim for (the ping of interactive traffic
  * waits in it), and how long the RTT's floor counts */
-#define QUEUE_LOW_US        1500
-#define QUEUE_HIGH_US       5000
+#define QUEUE_LOW_US        1000
+#define QUEUE_HIGH_US       3000
+#define PROBE_GAIN          1.06
+/* no link is paced below this (or thought congested by less): 1 Mbit/s */
+#define MIN_PACING_BPS      125000
 #define MIN_RTT_WINDOW_US   (10 * G_USEC_PER_SEC)
 
 void
@@ -132,11 +135,14 @@ rtt_sample (TttdHealth *h, guint64 rtt, gint64 now_us)
 }
 
 /* pacing.  A link is not paced until it shows a queue of its own (the RTT
- * of probes, which skip the pacer, rises): then its capacity is what it
- * delivered meanwhile.  From there the rate follows that queue: none, push
- * a quarter above the capacity (which is how more is found); a little,
- * hold; more, the capacity is what it delivers now.  Links that are merely
- * idle keep what they showed. */
+ * of probes, which skip the pacer, rises) while we push it: then its
+ * capacity is what it delivered meanwhile.  From there the rate follows
+ * that queue: none, push a little above the capacity (which is how more
+ * is found, and why not much: the queue it makes shows a sample later); a
+ * little, hold; more, the capacity is what it delivers now (by at
+ * most 30% a sample: one noisy RTT must not starve a link).  A link left
+ * idle regains a little room each queue-free sample, up to twice what it
+ * delivered lately, so the scheduler tries it again. */
 static void
 update_pacing (TttdHealth *h, guint64 queue)
 {
@@ -148,52 +154,73 @@ update_pacing (TttdHealth *h, guint64 queue)
       return;
     }
   if (queue < QUEUE_LOW_US)
-    gain = 1.25;
+    gain = PROBE_GAIN;
   else if (queue < QUEUE_HIGH_US)
     gain = 1.0;
   else
     gain = 0.9;
-  h->pacing_Bps = (guint64) ((double) h->capacity_Bps * gain);
+  h->pacing_Bps = MAX ((guint64) ((double) h->capacity_Bps * gain), MIN_PACING_BPS);
 }
 
+/* the capacity: a high percentile of the recent samples, not their
+ * maximum, as a sample over a burst of the link's shaper runs high */
 static void
 capacity_push (TttdHealth *h, guint64 sample)
 {
-  guint64 best = 0;
+  guint64 sorted[TTTD_CAPACITY_SAMPLES];
+  guint n;
 
   h->capacity_ring[h->capacity_next++ % TTTD_CAPACITY_SAMPLES] = sample;
   h->capacity_filled = MIN (h->capacity_filled + 1, TTTD_CAPACITY_SAMPLES);
-  for (guint i = 0; i < h->capacity_filled; i++)
-    best = MAX (best, h->capacity_ring[i]);
-  h->capacity_Bps = best;
+  n = h->capacity_filled;
+  memcpy (sorted, h->capacity_ring, n * sizeof sorted[0]);
+  for (guint i = 1; i < n; i++)
+    for (guint j = i; j > 0 && sorted[j - 1] > sorted[j]; j--)
+      {
+        guint64 t = sorted[j];
+        sorted[j] = sorted[j - 1];
+        sorted[j - 1] = t;
+      }
+  h->capacity_Bps = sorted[(n * 3) / 4 < n ? (n * 3) / 4 : n - 1];
 }
 
 /* one delivery sample: the far end's byte count now against the last one,
+ * timed by the far end's clock (ours would add the jitter of the way back),
  * and what we sent meanwhile */
 static void
-rate_sample (TttdHealth *h, guint32 far_rx_bytes, gint64 now_us)
+rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 now_us)
 {
-  if (h->rate_base_set && now_us - h->rate_time_base >= 20000)
+  guint32 interval = far_time_us - h->rate_far_time_base;
+
+  if (h->rate_base_set && interval > 10 * G_USEC_PER_SEC)
+    h->rate_base_set = FALSE;   /* a gap (or a clock that jumped): start over */
+  if (h->rate_base_set && interval >= 20000)
     {
       guint32 bytes = far_rx_bytes - h->rate_bytes_base;
       guint32 sent = h->tx_bytes - h->rate_sent_base;
-      gint64 interval = now_us - h->rate_time_base;
       if (bytes < (1u << 30) && sent < (1u << 30))
         {
           guint64 sent_Bps = (guint64) sent * G_USEC_PER_SEC / (guint64) interval;
           guint64 queue = h->fast_rtt_us > h->min_rtt_us ? h->fast_rtt_us - h->min_rtt_us : 0;
-          /* we gave it all the pacer allowed: what it delivered is its limit */
-          gboolean fed = h->pacing_Bps == 0 || sent_Bps * 5 >= h->pacing_Bps * 4;
+          /* a queue while we send this much is ours; an idle link is one
+           * we send next to nothing on */
+          gboolean pushed = sent_Bps >= MIN_PACING_BPS;
+          gboolean idle = h->pacing_Bps == 0 || sent_Bps * 2 < h->pacing_Bps;
 
           h->delivery_Bps = (guint64) bytes * G_USEC_PER_SEC / (guint64) interval;
-          if (queue >= QUEUE_HIGH_US && fed)
+          h->peak_delivery_Bps = MAX (h->peak_delivery_Bps - h->peak_delivery_Bps / 64, h->delivery_Bps);
+          if (queue >= QUEUE_HIGH_US && pushed)
             {
+              guint64 target = MAX (h->delivery_Bps, h->capacity_Bps * 7 / 10);
               for (guint i = 0; i < h->capacity_filled; i++)
-                h->capacity_ring[i] = MIN (h->capacity_ring[i], h->delivery_Bps);
-              capacity_push (h, h->delivery_Bps);
+                h->capacity_ring[i] = MIN (h->capacity_ring[i], target);
+              capacity_push (h, target);
             }
           else if (h->capacity_Bps != 0 && h->delivery_Bps > h->capacity_Bps)
             capacity_push (h, h->delivery_Bps);
+          else if (h->capacity_Bps != 0 && queue < QUEUE_LOW_US && idle &&
+                   h->capacity_Bps < 2 * h->peak_delivery_Bps + MIN_PACING_BPS)
+            capacity_push (h, h->capacity_Bps + h->capacity_Bps / 20);
           update_pacing (h, queue);
         }
       h->rate_base_set = FALSE;
@@ -203,7 +230,7 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, gint64 now_us)
       h->rate_base_set = TRUE;
       h->rate_bytes_base = far_rx_bytes;
       h->rate_sent_base = h->tx_bytes;
-      h->rate_time_base = now_us;
+      h->rate_far_time_base = far_time_us;
     }
 }
 
@@ -257,7 +284,7 @@ tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp,
 
 void
 tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
-                            const TttdProbe *reply, gint64 now_us)
+                            const TttdProbe *reply, guint32 reply_timestamp, gint64 now_us)
 {
   for (guint i = 0; i < G_N_ELEMENTS (health->pending); i++)
     {
@@ -269,7 +296,7 @@ tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
       break;
     }
   loss_sample (&health->in, reply->tx_packets, health->rx_packets, now_us);
-  rate_sample (health, reply->rx_bytes, now_us);
+  rate_sample (health, reply->rx_bytes, reply_timestamp, now_us);
   alive (health, params, now_us);
 }
 
@@ -289,7 +316,7 @@ tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,
     rtt_sample (health, probe->echo, now_us);
   loss_sample (&health->in, probe->tx_packets, health->rx_packets, now_us);
   loss_sample (&health->out, health->tx_packets, probe->rx_packets, now_us);
-  rate_sample (health, probe->rx_bytes, now_us);
+  rate_sample (health, probe->rx_bytes, probe_timestamp, now_us);
   alive (health, params, now_us);
 
   reply->echo = probe_timestamp;

@@ -82,8 +82,9 @@ typedef struct {
   gboolean rate_base_set;
   guint32  rate_bytes_base;
   guint32  rate_sent_base;
-  gint64   rate_time_base;
+  guint32  rate_far_time_base;        /* the far end's clock, microseconds */
   guint64  delivery_Bps;
+  guint64  peak_delivery_Bps;         /* the most delivered lately, decaying */
   guint64  capacity_Bps;              /* 0: not measured yet */
   guint64  capacity_ring[TTTD_CAPACITY_SAMPLES];
   guint    capacity_next;
@@ -123,7 +124,7 @@ tttd_health_count_rx (TttdHealth *health, guint bytes, gint64 now_us)
 void     tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp, gint64 now_us);
 /* a reply to one of our probes (counted already) */
 void     tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
-                                     const TttdProbe *reply, gint64 now_us);
+                                     const TttdProbe *reply, guint32 reply_timestamp, gint64 now_us);
 /* the far end probed us (counted already): learn its view and fill the
  * reply with the probe's timestamp */
 void     tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,

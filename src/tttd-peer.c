@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tttd-engine-private.h"
+#include "tttd-log.h"
 
 /* how often the send path looks at the links' liveness */
 #define CHECK_INTERVAL_US 10000
@@ -221,8 +222,13 @@ tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, con
     tttd_engine_hold (engine, peer);
   if (inner->kind == TTTD_KIND_PROBE_REPLY)
     {
-      tttd_health_reply_received (&path->health, &engine->health, &probe, engine->now_us);
+      tttd_health_reply_received (&path->health, &engine->health, &probe, inner->timestamp, engine->now_us);
       sync_sched (peer, link);
+      tttd_log_debug ("%s path %u: rtt %" G_GUINT64_FORMAT " fast %" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT
+                      " delivery %" G_GUINT64_FORMAT " capacity %" G_GUINT64_FORMAT " pacing %" G_GUINT64_FORMAT
+                      " kbit/s, queued %u", peer->name, link, path->health.last_rtt_us, path->health.fast_rtt_us,
+                      path->health.min_rtt_us, path->health.delivery_Bps * 8 / 1000,
+                      path->health.capacity_Bps * 8 / 1000, path->health.pacing_Bps * 8 / 1000, path->paced_count);
       return;
     }
   path->far_down = (inner->flags & TTTD_FLAG_LINK_DOWN) != 0;
