@@ -46,18 +46,16 @@ bench_shape 0 1 20mbit
 client=${LAB_NS_CLIENT[0]}
 lab_iperf_server iperf "$LAB_NS_SERVER"
 
-if [[ -n $cc ]]; then
-  for ns in "$client" "$LAB_NS_SERVER"; do ip netns exec "$ns" sysctl -qw net.ipv4.tcp_congestion_control="$cc"; done
-fi
-cc=$(ip netns exec "$client" sysctl -n net.ipv4.tcp_congestion_control)
+ccarg=()
+if [[ -n $cc ]]; then ccarg=(-C "$cc"); else cc=$(ip netns exec "$client" sysctl -n net.ipv4.tcp_congestion_control); fi
 echo "bench/multipath: 2 links, 40 Mbit/s @ 10 ms and 20 Mbit/s @ 40 ms; one TCP flow ($cc), ${seconds} s x ${runs} runs (medians)"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)"
 
 # raw paths, one at a time
 declare -a raw0 raw1
 for (( r = 0; r < runs; r++ )); do
-  raw0+=($(lab_iperf "$client" "$LAB_SERVER_ADDR" "$seconds" --bind-dev wan0 || echo 0))
-  raw1+=($(lab_iperf "$client" "$LAB_SERVER_ADDR" "$seconds" --bind-dev wan1 || echo 0))
+  raw0+=($(lab_iperf "$client" "$LAB_SERVER_ADDR" "$seconds" --bind-dev wan0 "${ccarg[@]}" || echo 0))
+  raw1+=($(lab_iperf "$client" "$LAB_SERVER_ADDR" "$seconds" --bind-dev wan1 "${ccarg[@]}" || echo 0))
 done
 r0=$(bench_median "${raw0[@]}") r1=$(bench_median "${raw1[@]}")
 raw_sum=$(awk -v a="$r0" -v b="$r1" 'BEGIN { print a + b }')
@@ -77,7 +75,7 @@ if command -v mptcpize >/dev/null && ip netns exec "$client" sysctl -qw net.mptc
   lab_wait_for 5 lab__listening "$LAB_NS_SERVER" 5202
   declare -a mp
   for (( r = 0; r < runs; r++ )); do
-    mp+=($(ip netns exec "$client" timeout $(( seconds + 15 )) mptcpize run iperf3 -c "$LAB_SERVER_ADDR" -p 5202 -t "$seconds" -f m 2>/dev/null |
+    mp+=($(ip netns exec "$client" timeout $(( seconds + 15 )) mptcpize run iperf3 -c "$LAB_SERVER_ADDR" -p 5202 -t "$seconds" -f m "${ccarg[@]}" 2>/dev/null |
            awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) } END { print v + 0 }'))
   done
   mptcp=$(bench_median "${mp[@]}")
@@ -98,7 +96,7 @@ declare -a tun p50s p95s
 for (( r = 0; r < runs; r++ )); do
   ip netns exec "$client" ping -n -i 0.1 -w $(( seconds + 1 )) "$TTTD_SERVER_TUN" > "$LAB_DIR/ping-load-$r.txt" 2>&1 &
   pinger=$!
-  tun+=($(lab_iperf "$client" "$TTTD_SERVER_TUN" "$seconds" || echo 0))
+  tun+=($(lab_iperf "$client" "$TTTD_SERVER_TUN" "$seconds" "${ccarg[@]}" || echo 0))
   wait "$pinger" || true
   read -r p50 p95 _ <<<"$(bench_ping_stats "$LAB_DIR/ping-load-$r.txt")"
   p50s+=("$p50"); p95s+=("$p95")
