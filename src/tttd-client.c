@@ -214,7 +214,30 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
   tttd_timer_schedule (client->timer, now);
 }
 
+static void
+on_path_state (gpointer data, TttdPeer *peer, guint id, TttdLinkState old_state, TttdLinkState new_state)
+{
+  TttdClient *client = data;
+  TttdClientLink *link = client->links[id];
+  TttdHealth *health = &peer->paths[id].health;
+
+  if (link == NULL)
+    return;
+  if (new_state == TTTD_LINK_DOWN)
+    tttd_log_message (link->name, "down", "link %s is down: no answer for %" G_GINT64_FORMAT " ms",
+                      link->name, (tttd_engine_now (client->engine) - health->last_rx_us) / 1000);
+  else if (new_state == TTTD_LINK_DEGRADED)
+    tttd_log_message (link->name, "degraded", "link %s is degraded: %.0f%% loss", link->name,
+                      tttd_health_loss (health) * 100);
+  else
+    tttd_log_message (link->name, tttd_link_state_to_string (new_state), "link %s is %s (was %s)",
+                      link->name, tttd_link_state_to_string (new_state), tttd_link_state_to_string (old_state));
+  if (client->events->session_changed != NULL)
+    client->events->session_changed (client->events_data);
+}
+
 static const TttdEngineOps engine_ops = {
+  .path_state = on_path_state,
   .handshake = on_handshake,
   .route = route,
   .link_of_queue = link_of_queue,

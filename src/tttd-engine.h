@@ -111,6 +111,9 @@ typedef struct {
   void      (*closed) (gpointer data, TttdPeer *peer);
   /* run the engine's timer no later than this */
   void      (*schedule) (gpointer data, gint64 at_us);
+  /* a path's health changed state (for the log) */
+  void      (*path_state) (gpointer data, TttdPeer *peer, guint link, TttdLinkState old_state,
+                           TttdLinkState new_state);
 } TttdEngineOps;
 
 typedef struct {

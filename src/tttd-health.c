@@ -16,6 +16,7 @@
 #define QUEUE_LOW_US        1000
 #define QUEUE_HIGH_US       3000
 #define PROBE_GAIN          1.06
+#define MAX_RATE_INTERVAL_US 500000
 /* no link is paced below this (or thought congested by less): 1 Mbit/s */
 #define MIN_PACING_BPS      125000
 #define MIN_RTT_WINDOW_US   (10 * G_USEC_PER_SEC)
@@ -39,6 +40,7 @@ tttd_health_init (TttdHealth *health, gint64 now_us)
   health->state = TTTD_LINK_PROBING;
   health->state_since_us = now_us;
   health->created_us = now_us;
+  health->answered = 1.0;
 }
 
 static void
@@ -48,6 +50,13 @@ set_state (TttdHealth *h, TttdLinkState state, gint64 now_us)
     return;
   if (state == TTTD_LINK_DOWN)
     h->down_count++;
+  /* what was lost while it was down is not the loss of a working link */
+  if (h->state == TTTD_LINK_DOWN)
+    {
+      memset (&h->out, 0, sizeof h->out);
+      memset (&h->in, 0, sizeof h->in);
+      h->rate_base_set = FALSE;
+    }
   h->state = state;
   h->state_since_us = now_us;
   h->good_replies = 0;
@@ -192,8 +201,10 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
 {
   guint32 interval = far_time_us - h->rate_far_time_base;
 
-  if (h->rate_base_set && interval > 10 * G_USEC_PER_SEC)
-    h->rate_base_set = FALSE;   /* a gap (or a clock that jumped): start over */
+  /* a gap (the link was silent, or idle and barely probed): an average
+   * over it says nothing of what the link carries now; start over */
+  if (h->rate_base_set && interval > MAX_RATE_INTERVAL_US)
+    h->rate_base_set = FALSE;
   if (h->rate_base_set && interval >= 20000)
     {
       guint32 bytes = far_rx_bytes - h->rate_bytes_base;
@@ -209,7 +220,13 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
 
           h->delivery_Bps = (guint64) bytes * G_USEC_PER_SEC / (guint64) interval;
           h->peak_delivery_Bps = MAX (h->peak_delivery_Bps - h->peak_delivery_Bps / 64, h->delivery_Bps);
-          if (queue >= QUEUE_HIGH_US && pushed)
+          /* a queue that grows (we sent more than it delivered), twice in a
+           * row (a ramp has data in flight), is the link's limit; one that
+           * does not is a burst, or the gain of 0.9 drains it */
+          gboolean growing = queue >= QUEUE_HIGH_US && pushed && h->delivery_Bps * 20 < sent_Bps * 19;
+
+          h->congested = growing ? h->congested + 1 : 0;
+          if (h->congested >= 2)
             {
               guint64 target = MAX (h->delivery_Bps, h->capacity_Bps * 7 / 10);
               for (guint i = 0; i < h->capacity_filled; i++)
@@ -270,6 +287,9 @@ tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp,
 {
   guint slot = health->pending_next++ % G_N_ELEMENTS (health->pending);
 
+  /* the probe this slot held went unanswered */
+  if (health->pending[slot].sent_us != 0)
+    health->answered -= health->answered / 8;
   probe->echo = (guint32) MIN (health->last_rtt_us, G_MAXUINT32);
   probe->tx_packets = health->tx_packets + 1;
   probe->rx_packets = health->rx_packets;
@@ -291,6 +311,7 @@ tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
       if (health->pending[i].sent_us == 0 || health->pending[i].timestamp != reply->echo)
         continue;
       rtt_sample (health, (guint64) MAX (now_us - health->pending[i].sent_us, 1), now_us);
+      health->answered += (1.0 - health->answered) / 8;
       loss_sample (&health->out, health->pending[i].tx_packets, reply->rx_packets, now_us);
       health->pending[i].sent_us = 0;
       break;
@@ -344,21 +365,32 @@ tttd_health_next_probe (const TttdHealth *health, const TttdHealthParams *params
   return health->last_probe_us + (gint64) tttd_health_interval_ms (health, params, metered, now_us) * 1000;
 }
 
+/* how many probes in a row must go unanswered before a link is dead: three,
+ * and more on a lossy link, where some runs of lost exchanges are chance
+ * (with half the exchanges lost, eight in a row happen once in 256); the
+ * share of probes answered lately tells how lossy */
+static guint
+silent_probes (const TttdHealth *health)
+{
+  return 3 + (guint) ((1.0 - health->answered) * 10.0);
+}
+
 gint64
 tttd_health_dead_after (const TttdHealth *health, const TttdHealthParams *params,
                         gboolean metered, gint64 now_us)
 {
   gint64 rto = (gint64) (health->srtt_us + 4 * health->rttvar_us);
 
-  /* three probes in a row unanswered, each given an RTO to come back */
-  return MAX (MIN_DEAD_US, 2 * (gint64) tttd_health_interval_ms (health, params, metered, now_us) * 1000 + rto);
+  /* the probes in a row that may go unanswered, each given an RTO to come back */
+  return MAX (MIN_DEAD_US, (gint64) (silent_probes (health) - 1) *
+                           tttd_health_interval_ms (health, params, metered, now_us) * 1000 + rto);
 }
 
 gboolean
 tttd_health_tick (TttdHealth *health, const TttdHealthParams *params,
                   gboolean metered, gint64 now_us)
 {
-  if (health->state != TTTD_LINK_DOWN && health->unanswered >= 3)
+  if (health->state != TTTD_LINK_DOWN && health->unanswered >= silent_probes (health))
     {
       gint64 last = MAX (health->last_rx_us, health->first_unanswered_us);
       if (now_us - last >= tttd_health_dead_after (health, params, metered, now_us))

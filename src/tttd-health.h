@@ -71,6 +71,7 @@ typedef struct {
     gint64  sent_us;
   } pending[4];
   guint    pending_next;
+  double   answered;            /* the share of our probes answered lately */
 
   /* loss each way, from counter deltas between probe exchanges */
   TttdLossMeter out;            /* what we send */
@@ -90,6 +91,7 @@ typedef struct {
   guint    capacity_next;
   guint    capacity_filled;
   gint64   backlogged_us;             /* when our pacer last held packets back */
+  guint    congested;                 /* samples in a row with a growing queue */
   guint64  pacing_Bps;                /* 0: do not pace */
 } TttdHealth;
 

@@ -166,6 +166,10 @@ sync_sched (TttdPeer *peer, guint link)
 
   if (state == TTTD_LINK_UP && sl->state != TTTD_LINK_UP)
     sl->up_since_us = path->health.state_since_us;
+  if (state != sl->state && sl->state != TTTD_LINK_PROBING && peer->engine->ops->path_state != NULL)
+    peer->engine->ops->path_state (peer->engine->data, peer, link, sl->state, state);
+  else if (state != sl->state && state == TTTD_LINK_DOWN && peer->engine->ops->path_state != NULL)
+    peer->engine->ops->path_state (peer->engine->data, peer, link, sl->state, state);
   sl->state = state;
   sl->rate_Bps = path->health.pacing_Bps;
   sl->srtt_us = path->health.srtt_us;
@@ -226,9 +230,10 @@ tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, con
       sync_sched (peer, link);
       tttd_log_debug ("%s path %u: rtt %" G_GUINT64_FORMAT " fast %" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT
                       " delivery %" G_GUINT64_FORMAT " capacity %" G_GUINT64_FORMAT " pacing %" G_GUINT64_FORMAT
-                      " kbit/s, queued %u", peer->name, link, path->health.last_rtt_us, path->health.fast_rtt_us,
-                      path->health.min_rtt_us, path->health.delivery_Bps * 8 / 1000,
-                      path->health.capacity_Bps * 8 / 1000, path->health.pacing_Bps * 8 / 1000, path->paced_count);
+                      " kbit/s, queued %u, loss out %.3f in %.3f, %s", peer->name, link, path->health.last_rtt_us,
+                      path->health.fast_rtt_us, path->health.min_rtt_us, path->health.delivery_Bps * 8 / 1000,
+                      path->health.capacity_Bps * 8 / 1000, path->health.pacing_Bps * 8 / 1000, path->paced_count,
+                      path->health.out.loss, path->health.in.loss, tttd_link_state_to_string (path->health.state));
       return;
     }
   path->far_down = (inner->flags & TTTD_FLAG_LINK_DOWN) != 0;

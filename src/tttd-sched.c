@@ -215,11 +215,12 @@ arrival_us (const TttdScheduler *sched, guint i, guint wire_len, gint64 now_us)
   return t;
 }
 
-/* the links worth using at all: not far slower or far lossier than the best */
+/* the links worth using at all: not far slower or far lossier than the
+ * best (a degraded link still adds what it carries) */
 static guint32
 adaptive_candidates (const TttdScheduler *sched, guint32 eligible)
 {
-  guint32 candidates = prefer_up (sched, eligible);
+  guint32 candidates = eligible;
   guint32 kept = 0;
   guint64 best_rtt = G_MAXUINT64;
 
@@ -280,10 +281,13 @@ pick_metered_overflow (TttdScheduler *sched, guint32 eligible, const TttdPacketI
 {
   guint32 room = 0;
 
+  /* a burst is no reason to pay: only a queue near what the pacer allows is */
   for (guint32 m = eligible; m != 0; m &= m - 1)
     {
       guint i = lowest_bit (m);
-      if (!sched->links[i].metered && !link_full (sched, i, now_us))
+      if (!sched->links[i].metered &&
+          (sched->links[i].rate_Bps == 0 ||
+           tttd_scheduler_queue_delay (sched, i, now_us) <= sched->metered_queue_us))
         room |= 1u << i;
     }
   /* unmetered links while they have room; then whatever arrives first */
@@ -367,6 +371,7 @@ tttd_scheduler_init (TttdScheduler *sched, TttdStrategy strategy)
   sched->active = -1;
   sched->failback_us = 5 * G_USEC_PER_SEC;
   sched->max_queue_us = 20000;
+  sched->metered_queue_us = 40000;
   sched->rtt_cutoff = 3.0;
   sched->loss_cutoff = 0.2;
 }

@@ -73,6 +73,7 @@ typedef struct {
   gint          active;         /* active-backup: current link, -1 none */
   gint64        failback_us;    /* active-backup: stable time before failing back */
   gint64        max_queue_us;   /* a link whose virtual queue is longer is full */
+  gint64        metered_queue_us; /* metered-overflow: fuller than this before a metered link helps */
   double        rtt_cutoff;     /* adaptive: leave out links slower than this x best */
   double        loss_cutoff;    /* adaptive: leave out links lossier than this */
 } TttdScheduler;

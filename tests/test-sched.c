@@ -405,6 +405,7 @@ test_metered_overflow (Fixture *f, gconstpointer data)
 {
   tttd_scheduler_set_strategy (&f->sched, TTTD_STRATEGY_METERED_OVERFLOW);
   f->sched.max_queue_us = 20 * MS;
+  f->sched.metered_queue_us = 40 * MS;
   add_link (f, 0, 10)->metered = TRUE;   /* LTE: fast but paid */
   add_link (f, 1, 40)->rate_Bps = 1000000; /* Wi-Fi */
   add_link (f, 2, 10)->metered = TRUE;
@@ -413,6 +414,10 @@ test_metered_overflow (Fixture *f, gconstpointer data)
       g_assert_cmpint (pick_one (f), ==, 1);
       tttd_scheduler_sent (&f->sched, 1, 100, f->now);
     }
+  /* a queue past max_queue but short of metered_queue is a burst: not worth paying for */
+  fill (f, 1);
+  g_assert_cmpint (pick_one (f), ==, 1);
+  f->sched.metered_queue_us = 20 * MS;
   /* the unmetered link is full: the metered ones carry the overflow */
   fill (f, 1);
   {
@@ -541,8 +546,10 @@ test_adaptive_earliest (Fixture *f, gconstpointer data)
   f->now += 10 * MS;
   g_assert_cmpint (pick_one (f), ==, 1);
 
-  /* degraded links only when nothing up is left */
+  /* a degraded link still counts, unless it is too lossy */
   f->sched.links[1].state = TTTD_LINK_DEGRADED;
+  g_assert_cmpint (pick_one (f), ==, 1);
+  f->sched.links[1].loss = 0.5;
   g_assert_cmpint (pick_one (f), ==, 2);
 }
 

@@ -127,7 +127,7 @@ tttd_lab_client () {
   } > "$conf"
   [[ -n ${TTTD_CLIENT_BUS:-} ]] && bus_args=()
   lab_spawn "tttd-c$c" "${LAB_NS_CLIENT[c]}" env ${TTTD_CLIENT_BUS:+DBUS_SYSTEM_BUS_ADDRESS=$TTTD_CLIENT_BUS} \
-    ${TTTD_WRAPPER:-} "$TTTD_BIN" --config "$conf" --verbose "${bus_args[@]}"
+    ${TTTD_WRAPPER:-} "$TTTD_BIN" --config "$conf" --verbose ${TTTD_CLIENT_DEBUG:+--debug} "${bus_args[@]}"
   lab_wait_for 5 ip -n "${LAB_NS_CLIENT[c]}" link show ttt0 \
     || lab_fail "client $c did not start (see $LAB_DIR/tttd-c$c.log)"
 }
