@@ -4,11 +4,46 @@
 
 #include "tttd-timer.h"
 
+/* the deadline is a plain field that prepare() reads before every poll:
+ * moving it costs nothing, where g_source_set_ready_time() would wake the
+ * loop (an eventfd write and one more poll) every time the packet path
+ * moves it */
 typedef struct {
   GSource       source;
   TttdTimerFunc func;
   gpointer      user_data;
+  gint64        deadline_us;   /* -1: none */
 } TttdTimer;
+
+static gboolean
+timer_prepare (GSource *source, gint *timeout)
+{
+  TttdTimer *timer = (TttdTimer *) source;
+  gint64 now;
+
+  if (timer->deadline_us < 0)
+    {
+      *timeout = -1;
+      return FALSE;
+    }
+  now = g_source_get_time (source);
+  if (timer->deadline_us <= now)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  /* poll takes milliseconds: round up, never wake early */
+  *timeout = (gint) MIN ((timer->deadline_us - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+timer_check (GSource *source)
+{
+  TttdTimer *timer = (TttdTimer *) source;
+
+  return timer->deadline_us >= 0 && timer->deadline_us <= g_source_get_time (source);
+}
 
 static gboolean
 timer_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
@@ -16,7 +51,7 @@ timer_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   TttdTimer *timer = (TttdTimer *) source;
   gint64 next;
 
-  g_source_set_ready_time (source, -1);
+  timer->deadline_us = -1;
   next = timer->func (timer->user_data, g_source_get_time (source));
   if (next >= 0)
     tttd_timer_schedule (source, next);
@@ -24,6 +59,8 @@ timer_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 }
 
 static GSourceFuncs timer_funcs = {
+  .prepare = timer_prepare,
+  .check = timer_check,
   .dispatch = timer_dispatch,
 };
 
@@ -35,18 +72,21 @@ tttd_timer_new (const char *name, TttdTimerFunc func, gpointer user_data)
 
   timer->func = func;
   timer->user_data = user_data;
+  timer->deadline_us = -1;
   g_source_set_static_name (source, name);
   g_source_attach (source, NULL);
   return source;
 }
 
 void
-tttd_timer_schedule (GSource *timer, gint64 at_us)
+tttd_timer_schedule (GSource *source, gint64 at_us)
 {
-  gint64 current = g_source_get_ready_time (timer);
+  TttdTimer *timer = (TttdTimer *) source;
 
-  if (current < 0 || at_us < current)
-    g_source_set_ready_time (timer, at_us);
+  /* only the loop's own thread calls this, so no wakeup is needed: the
+   * next prepare() sees it */
+  if (timer->deadline_us < 0 || at_us < timer->deadline_us)
+    timer->deadline_us = at_us;
 }
 
 void
