@@ -169,6 +169,7 @@ bind_link (TttdClient *client, TttdClientLink *link, GError **error)
   route_link (client, link, local.sa.sa_family);
   tttd_udp_local (fd, &link->local);
   tttd_tx_queue_init (&link->queue, fd, tttd_engine_release_buffer, client->engine);
+  (void) tttd_udp_enable_gro (fd);
   link->watch = g_unix_fd_source_new (fd, G_IO_IN);
   g_source_set_callback (link->watch, (GSourceFunc) (void (*) (void)) on_link_readable, link, NULL);
   g_source_set_priority (link->watch, G_PRIORITY_DEFAULT);

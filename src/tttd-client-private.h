@@ -16,6 +16,7 @@ struct _TttdClient {
   TttdNetlinkMonitor     *monitor;
   int                     tun_fd;
   gboolean                system;       /* FALSE: a test's TUN, touch nothing else */
+  gboolean                tun_offloads; /* the kernel hands us TSO packets */
   char                   *tun_name;
   int                     tun_ifindex;
   GSource                *tun_watch;

@@ -352,7 +352,7 @@ setup_tun (TttdClient *client, guint mtu, GError **error)
   const TttdConfig *config = client->config;
   TttdLinkInfo info;
 
-  client->tun_fd = tttd_tun_open (config->tun, &client->tun_name, error);
+  client->tun_fd = tttd_tun_open (config->tun, TRUE, &client->tun_offloads, &client->tun_name, error);
   if (client->tun_fd < 0)
     return FALSE;
   if (!tttd_netlink_link_get (client->netlink, client->tun_name, &info, error))
@@ -403,6 +403,8 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
 
   tttd_health_params_default (&health, config->probe_interval_ms);
   client->engine = tttd_engine_new (client->tun_fd, mtu, &health, &engine_ops, client);
+  /* a TUN device of our own speaks virtio_net_hdr; a test's socketpair not */
+  tttd_engine_set_vnet (client->engine, client->system);
   if (client->system)
     {
       client->routing = tttd_routing_new (client->netlink, config, client->tun_name, client->tun_ifindex, error);

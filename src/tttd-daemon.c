@@ -636,6 +636,7 @@ tttd_daemon_counters (TttdDaemon *daemon)
   g_variant_builder_add (&b, "{st}", "rx-auth-failed", engine->rx_auth_failed);
   g_variant_builder_add (&b, "{st}", "rx-replayed", engine->rx_replayed);
   g_variant_builder_add (&b, "{st}", "rx-bad-inner", engine->rx_bad_inner);
+  g_variant_builder_add (&b, "{st}", "rx-no-buffer", engine->rx_no_buffer);
   g_variant_builder_add (&b, "{st}", "tx-dropped", tttd_engine_tx_dropped (tttd_daemon_engine (daemon)));
   g_variant_builder_add (&b, "{st}", "tun-write-errors", engine->tun_write_errors);
   if (daemon->client != NULL)

@@ -23,6 +23,8 @@ struct _TttdEngine {
   guint                n_dirty;
   gint64               now_us;       /* the time of this batch */
   gint64               max_pace_us;
+  gboolean             vnet;
+  guint8              *tun_buf;      /* one read: a virtio_net_hdr and up to 64 KiB */
   TttdEngineStats      stats;
   guint64              tx_dropped;
 };

@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include "tttd-engine-private.h"
+#include "tttd-gso.h"
+
+/* the most a TUN read brings with TSO */
+#define TTTD_TSO_MAX 65536
 
 /* buffers: a full batch in flight, the reorder buffers of a few sessions,
  * what the pacers hold, and the copies the redundant strategy makes */
@@ -42,7 +46,7 @@ tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *health,
   engine->max_mtu = MAX (mtu, 1500u);
   engine->buf_size = TTTD_HEADROOM + engine->max_mtu + TTTD_TAG_LEN + 64;
   tttd_pool_init (&engine->pool, engine->buf_size, POOL_BUFFERS);
-  tttd_rx_batch_init (&engine->rx, engine->buf_size);
+  tttd_rx_batch_init (&engine->rx);
   engine->health = *health;
   engine->ops = ops;
   engine->data = data;
@@ -61,6 +65,7 @@ tttd_engine_free (TttdEngine *engine)
   g_hash_table_unref (engine->indexes);
   g_ptr_array_unref (engine->holding);
   g_ptr_array_unref (engine->pacing);
+  g_free (engine->tun_buf);
   tttd_rx_batch_clear (&engine->rx);
   tttd_pool_clear (&engine->pool);
   g_free (engine);
@@ -381,6 +386,74 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
     }
 }
 
+/* one packet from TUN, now in a pool buffer at TTTD_HEADROOM: route it and
+ * send it; consumes buf */
+static void
+from_tun (TttdEngine *engine, guint8 *buf, gsize len)
+{
+  TttdIpInfo ip;
+  TttdPeer *peer;
+
+  if (!tttd_ip_parse (buf + TTTD_HEADROOM, len, 0, &ip) ||
+      (peer = engine->ops->route (engine->data, &ip)) == NULL)
+    {
+      engine->stats.tun_not_ip++;
+      tttd_pool_put (&engine->pool, buf);
+      return;
+    }
+  send_data (engine, peer, buf, len, &ip);
+}
+
+static guint8 *
+get_buffer (TttdEngine *engine)
+{
+  guint8 *buf = tttd_pool_get (&engine->pool);
+
+  if (buf == NULL)
+    {
+      tttd_engine_flush (engine);
+      buf = tttd_pool_get (&engine->pool);
+    }
+  return buf;
+}
+
+/* a read with a virtio_net_hdr: cut a TSO packet into segments of the
+ * tunnel's MTU, finish a checksum left to us */
+static gboolean
+read_vnet (TttdEngine *engine, gsize room)
+{
+  gssize n = read (engine->tun_fd, engine->tun_buf, TTTD_VNET_HDR_LEN + TTTD_TSO_MAX);
+  TttdVnetHdr hdr;
+  TttdGso gso;
+  gssize len;
+
+  if (n <= TTTD_VNET_HDR_LEN)
+    return n > 0;
+  engine->stats.tun_read++;
+  tttd_vnet_hdr_parse (engine->tun_buf, &hdr);
+  if (!tttd_gso_init (&gso, engine->tun_buf + TTTD_VNET_HDR_LEN, (gsize) n - TTTD_VNET_HDR_LEN, &hdr))
+    {
+      engine->stats.tun_bad_gso++;
+      return TRUE;
+    }
+  for (;;)
+    {
+      guint8 *buf = get_buffer (engine);
+      if (buf == NULL)
+        break;
+      len = tttd_gso_next (&gso, buf + TTTD_HEADROOM, room);
+      if (len <= 0)
+        {
+          if (len < 0)
+            engine->stats.tun_bad_gso++;
+          tttd_pool_put (&engine->pool, buf);
+          break;
+        }
+      from_tun (engine, buf, (gsize) len);
+    }
+  return TRUE;
+}
+
 void
 tttd_engine_tun_readable (TttdEngine *engine)
 {
@@ -389,18 +462,18 @@ tttd_engine_tun_readable (TttdEngine *engine)
   engine->now_us = g_get_monotonic_time ();
   for (guint i = 0; i < TTTD_BATCH; i++)
     {
-      guint8 *buf = tttd_pool_get (&engine->pool);
-      TttdIpInfo ip;
-      TttdPeer *peer;
+      guint8 *buf;
       gssize n;
 
-      if (buf == NULL)
+      if (engine->vnet)
         {
-          tttd_engine_flush (engine);
-          buf = tttd_pool_get (&engine->pool);
-          if (buf == NULL)
+          if (!read_vnet (engine, room))
             break;
+          continue;
         }
+      buf = get_buffer (engine);
+      if (buf == NULL)
+        break;
       n = read (engine->tun_fd, buf + TTTD_HEADROOM, room);
       if (n <= 0)
         {
@@ -408,16 +481,17 @@ tttd_engine_tun_readable (TttdEngine *engine)
           break;
         }
       engine->stats.tun_read++;
-      if (!tttd_ip_parse (buf + TTTD_HEADROOM, (gsize) n, 0, &ip) ||
-          (peer = engine->ops->route (engine->data, &ip)) == NULL)
-        {
-          engine->stats.tun_not_ip++;
-          tttd_pool_put (&engine->pool, buf);
-          continue;
-        }
-      send_data (engine, peer, buf, (gsize) n, &ip);
+      from_tun (engine, buf, (gsize) n);
     }
   tttd_engine_flush (engine);
+}
+
+void
+tttd_engine_set_vnet (TttdEngine *engine, gboolean vnet)
+{
+  engine->vnet = vnet;
+  if (vnet && engine->tun_buf == NULL)
+    engine->tun_buf = g_malloc (TTTD_VNET_HDR_LEN + TTTD_TSO_MAX);
 }
 
 static void
@@ -426,7 +500,17 @@ on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data)
   TttdPeer *peer = user_data;
   TttdEngine *engine = peer->engine;
 
-  if (write (engine->tun_fd, (guint8 *) buf + TTTD_HEADROOM, len) == (gssize) len)
+  guint8 *packet = (guint8 *) buf + TTTD_HEADROOM;
+  gssize want = len;
+
+  if (engine->vnet)
+    {
+      /* nothing for the kernel to do: our packets carry whole checksums */
+      packet -= TTTD_VNET_HDR_LEN;
+      memset (packet, 0, TTTD_VNET_HDR_LEN);
+      want += TTTD_VNET_HDR_LEN;
+    }
+  if (write (engine->tun_fd, packet, (gsize) want) == want)
     engine->stats.tun_written++;
   else
     engine->stats.tun_write_errors++;
@@ -506,20 +590,14 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
   path->health.last_data_us = engine->now_us;
   peer->stats.rx_packets++;
   peer->stats.rx_bytes += len;
-  /* without a spare buffer the held ones must go first */
+  /* with no spare buffer left, what is held goes out first, in order */
   if (engine->pool.free->len == 0 && engine->pool.allocated >= engine->pool.max)
     tttd_reorder_flush (peer->reorder);
   if (tttd_reorder_push (peer->reorder, inner->seq, link, inner->link_prev,
                          (inner->flags & TTTD_FLAG_URGENT) != 0,
                          buf, (guint) len, engine->now_us) == TTTD_REORDER_HELD)
     {
-      *slot = tttd_pool_get (&engine->pool);
-      if (*slot == NULL)
-        {
-          /* cannot happen after the flush above; keep the batch whole */
-          tttd_reorder_flush (peer->reorder);
-          *slot = tttd_pool_get (&engine->pool);
-        }
+      *slot = NULL;   /* the reorder buffer has it now */
       tttd_engine_hold (engine, peer);
     }
 }
@@ -600,6 +678,25 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
     }
 }
 
+/* one datagram, in a pool buffer; *slot may be taken (held for reordering) */
+static void
+receive_datagram (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *from,
+                  guint8 **slot, gsize len)
+{
+  TttdHeader header;
+
+  engine->stats.rx_datagrams++;
+  if (tttd_header_parse (*slot, len, &header) != TTTD_PARSE_OK)
+    {
+      engine->stats.rx_malformed++;
+      return;
+    }
+  if (header.type == TTTD_MSG_TRANSPORT)
+    receive_transport (engine, queue, from, &header, slot, len);
+  else
+    engine->ops->handshake (engine->data, queue, from, *slot, len);
+}
+
 void
 tttd_engine_socket_readable (TttdEngine *engine, TttdTxQueue *queue)
 {
@@ -608,21 +705,38 @@ tttd_engine_socket_readable (TttdEngine *engine, TttdTxQueue *queue)
   engine->now_us = g_get_monotonic_time ();
   for (int i = 0; i < n; i++)
     {
-      gsize len = engine->rx.msgs[i].msg_len;
-      TttdHeader header;
+      gsize total = engine->rx.msgs[i].msg_len;
+      gsize segment = engine->rx.segment[i];
 
-      engine->stats.rx_datagrams++;
-      /* a datagram longer than our buffers was truncated: not ours */
-      if ((engine->rx.msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-          tttd_header_parse (engine->rx.bufs[i], len, &header) != TTTD_PARSE_OK)
+      if (total == 0 || segment == 0 || (engine->rx.msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
         {
+          engine->stats.rx_datagrams++;
           engine->stats.rx_malformed++;
           continue;
         }
-      if (header.type == TTTD_MSG_TRANSPORT)
-        receive_transport (engine, queue, &engine->rx.from[i], &header, &engine->rx.bufs[i], len);
-      else
-        engine->ops->handshake (engine->data, queue, &engine->rx.from[i], engine->rx.bufs[i], len);
+      /* a coalesced message holds datagrams of one size, the last shorter */
+      for (gsize off = 0; off < total; off += segment)
+        {
+          gsize len = MIN (segment, total - off);
+          guint8 *buf;
+
+          if (len > engine->buf_size)
+            {
+              engine->stats.rx_datagrams++;
+              engine->stats.rx_malformed++;
+              continue;
+            }
+          buf = get_buffer (engine);
+          if (buf == NULL)
+            {
+              engine->stats.rx_no_buffer++;
+              continue;
+            }
+          memcpy (buf, engine->rx.bufs[i] + off, len);
+          receive_datagram (engine, queue, &engine->rx.from[i], &buf, len);
+          if (buf != NULL)
+            tttd_pool_put (&engine->pool, buf);
+        }
     }
   tttd_engine_flush (engine);
 }

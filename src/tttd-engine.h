@@ -123,16 +123,21 @@ typedef struct {
   guint64 rx_auth_failed;    /* forged, corrupted, or old keys */
   guint64 rx_replayed;
   guint64 rx_bad_inner;      /* authentic, but the sealed part makes no sense */
+  guint64 rx_no_buffer;      /* dropped: every pool buffer was in use */
   guint64 tun_read;
   guint64 tun_written;
   guint64 tun_write_errors;
   guint64 tun_not_ip;
+  guint64 tun_bad_gso;        /* a TSO packet we could not cut */
 } TttdEngineStats;
 
 TttdEngine *tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *health,
                              const TttdEngineOps *ops, gpointer data);
 void        tttd_engine_free (TttdEngine *engine);
 guint       tttd_engine_mtu (TttdEngine *engine);
+/* the TUN fd reads and writes a virtio_net_hdr first (and may bring TSO
+ * packets to cut) */
+void        tttd_engine_set_vnet (TttdEngine *engine, gboolean vnet);
 /* the tunnel MTU may change (a link with a smaller MTU joined), up to what
  * the buffers hold */
 void        tttd_engine_set_mtu (TttdEngine *engine, guint mtu);

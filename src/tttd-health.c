@@ -19,6 +19,8 @@
 #define MAX_RATE_INTERVAL_US 500000
 /* no link is paced below this (or thought congested by less): 1 Mbit/s */
 #define MIN_PACING_BPS      125000
+/* 250 Mbit/s */
+#define UNPACED_BPS         31250000
 #define MIN_RTT_WINDOW_US   (10 * G_USEC_PER_SEC)
 
 void
@@ -157,7 +159,9 @@ update_pacing (TttdHealth *h, guint64 queue)
 {
   double gain;
 
-  if (h->capacity_Bps == 0)
+  /* pacing protects the buffers of slow links (a modem's); a link this
+   * fast has its limit in the machine, where a queue of ours only adds delay */
+  if (h->capacity_Bps == 0 || h->capacity_Bps > UNPACED_BPS)
     {
       h->pacing_Bps = 0;
       return;

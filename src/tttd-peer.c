@@ -212,6 +212,20 @@ send_probe (TttdPeer *peer, guint link, TttdKind kind, const TttdProbe *body, gu
   tttd_engine_seal_and_queue (engine, peer, keypair, link, buf, &inner, TTTD_PROBE_LEN);
 }
 
+/* what the estimators make of a path, at each probe exchange (debug only) */
+static void
+log_path (TttdPeer *peer, guint link)
+{
+  TttdPath *path = &peer->paths[link];
+
+  tttd_log_debug ("%s path %u: rtt %" G_GUINT64_FORMAT " fast %" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT
+                  " delivery %" G_GUINT64_FORMAT " capacity %" G_GUINT64_FORMAT " pacing %" G_GUINT64_FORMAT
+                  " kbit/s, queued %u, loss out %.3f in %.3f, %s", peer->name, link, path->health.last_rtt_us,
+                  path->health.fast_rtt_us, path->health.min_rtt_us, path->health.delivery_Bps * 8 / 1000,
+                  path->health.capacity_Bps * 8 / 1000, path->health.pacing_Bps * 8 / 1000, path->paced_count,
+                  path->health.out.loss, path->health.in.loss, tttd_link_state_to_string (path->health.state));
+}
+
 void
 tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, const guint8 *body)
 {
@@ -228,18 +242,14 @@ tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, con
     {
       tttd_health_reply_received (&path->health, &engine->health, &probe, inner->timestamp, engine->now_us);
       sync_sched (peer, link);
-      tttd_log_debug ("%s path %u: rtt %" G_GUINT64_FORMAT " fast %" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT
-                      " delivery %" G_GUINT64_FORMAT " capacity %" G_GUINT64_FORMAT " pacing %" G_GUINT64_FORMAT
-                      " kbit/s, queued %u, loss out %.3f in %.3f, %s", peer->name, link, path->health.last_rtt_us,
-                      path->health.fast_rtt_us, path->health.min_rtt_us, path->health.delivery_Bps * 8 / 1000,
-                      path->health.capacity_Bps * 8 / 1000, path->health.pacing_Bps * 8 / 1000, path->paced_count,
-                      path->health.out.loss, path->health.in.loss, tttd_link_state_to_string (path->health.state));
+      log_path (peer, link);
       return;
     }
   path->far_down = (inner->flags & TTTD_FLAG_LINK_DOWN) != 0;
   tttd_health_probe_received (&path->health, &engine->health, &probe, inner->timestamp,
                               inner->link_prev, &reply, engine->now_us);
   sync_sched (peer, link);
+  log_path (peer, link);
   send_probe (peer, link, TTTD_KIND_PROBE_REPLY, &reply, 0, 0);
 }
 

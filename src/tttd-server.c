@@ -620,6 +620,7 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
   TttdHealthParams health;
   TttdLinkInfo info;
   guint mtu = config->mtu != 0 ? config->mtu : auto_mtu (config);
+  gboolean offloads = FALSE;
 
   server->config = config;
   server->events = events;
@@ -649,7 +650,7 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
     }
   else
     {
-      server->tun_fd = tttd_tun_open (config->tun, &server->tun_name, error);
+      server->tun_fd = tttd_tun_open (config->tun, TRUE, &offloads, &server->tun_name, error);
       if (server->tun_fd < 0)
         return NULL;
       if (!tttd_netlink_link_get (server->netlink, server->tun_name, &info, error))
@@ -664,6 +665,7 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
 
   tttd_health_params_default (&health, config->probe_interval_ms);
   server->engine = tttd_engine_new (server->tun_fd, mtu, &health, &engine_ops, server);
+  tttd_engine_set_vnet (server->engine, tun_fd < 0);
   if (!add_peers (server, error))
     return NULL;
   if (tun_fd < 0 && !setup_firewall (server, mtu, error))
@@ -678,6 +680,7 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
       if (sock->fd < 0)
         return NULL;
       tttd_tx_queue_init (&sock->queue, sock->fd, tttd_engine_release_buffer, server->engine);
+      (void) tttd_udp_enable_gro (sock->fd);
       sock->watch = g_unix_fd_source_new (sock->fd, G_IO_IN);
       g_source_set_callback (sock->watch, (GSourceFunc) (void (*) (void)) on_socket_readable, sock, NULL);
       g_source_set_static_name (sock->watch, "tttd server socket");

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -82,19 +83,26 @@ tttd_udp_local (int fd, TttdSockaddr *out)
   return getsockname (fd, &out->sa, &len) == 0;
 }
 
+gboolean
+tttd_udp_enable_gro (int fd)
+{
+  int one = 1;
+
+  return setsockopt (fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+}
+
 void
-tttd_rx_batch_init (TttdRxBatch *batch, gsize buf_size)
+tttd_rx_batch_init (TttdRxBatch *batch)
 {
   memset (batch, 0, sizeof *batch);
-  batch->buf_size = buf_size;
-  for (guint i = 0; i < TTTD_BATCH; i++)
-    batch->bufs[i] = g_malloc (buf_size);
+  for (guint i = 0; i < TTTD_RX_MESSAGES; i++)
+    batch->bufs[i] = g_malloc (TTTD_RX_BUFFER);
 }
 
 void
 tttd_rx_batch_clear (TttdRxBatch *batch)
 {
-  for (guint i = 0; i < TTTD_BATCH; i++)
+  for (guint i = 0; i < TTTD_RX_MESSAGES; i++)
     g_clear_pointer (&batch->bufs[i], g_free);
 }
 
@@ -103,19 +111,37 @@ tttd_rx_batch_recv (TttdRxBatch *batch, int fd)
 {
   int n;
 
-  for (guint i = 0; i < TTTD_BATCH; i++)
+  for (guint i = 0; i < TTTD_RX_MESSAGES; i++)
     {
       batch->iov[i].iov_base = batch->bufs[i];
-      batch->iov[i].iov_len = batch->buf_size;
+      batch->iov[i].iov_len = TTTD_RX_BUFFER;
       batch->msgs[i].msg_hdr = (struct msghdr) {
         .msg_name = &batch->from[i],
         .msg_namelen = sizeof batch->from[i],
         .msg_iov = &batch->iov[i],
         .msg_iovlen = 1,
+        .msg_control = batch->ctrl[i],
+        .msg_controllen = sizeof batch->ctrl[i],
       };
     }
-  n = recvmmsg (fd, batch->msgs, TTTD_BATCH, MSG_DONTWAIT, NULL);
-  return n < 0 ? 0 : n;
+  n = recvmmsg (fd, batch->msgs, TTTD_RX_MESSAGES, MSG_DONTWAIT, NULL);
+  if (n <= 0)
+    return 0;
+  for (int i = 0; i < n; i++)
+    {
+      struct msghdr *hdr = &batch->msgs[i].msg_hdr;
+      struct cmsghdr *cmsg;
+      batch->segment[i] = batch->msgs[i].msg_len;
+      for (cmsg = CMSG_FIRSTHDR (hdr); cmsg != NULL; cmsg = CMSG_NXTHDR (hdr, cmsg))
+        if (cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO)
+          {
+            int size;
+            memcpy (&size, CMSG_DATA (cmsg), sizeof size);
+            if (size > 0)
+              batch->segment[i] = (guint) size;
+          }
+    }
+  return n;
 }
 
 void
@@ -125,6 +151,7 @@ tttd_tx_queue_init (TttdTxQueue *queue, int fd, TttdBufferRelease release, gpoin
   queue->fd = fd;
   queue->release = release;
   queue->release_data = release_data;
+  queue->gso = TRUE;
 }
 
 gboolean
@@ -149,11 +176,107 @@ tttd_tx_queue_add (TttdTxQueue *queue, const TttdSockaddr *dest, gpointer buf,
   return TRUE;
 }
 
+/* the largest UDP payload one GSO send may carry */
+#define GSO_MAX_BYTES    60000
+#define GSO_MAX_SEGMENTS 64
+
+/* group runs of datagrams of one size (the last of a run may be shorter)
+ * to one place into one message with UDP_SEGMENT: the stack handles a run
+ * as one packet until the wire */
+static guint
+build_gso (TttdTxQueue *queue)
+{
+  guint m = 0;
+
+  for (guint i = 0; i < queue->n;)
+    {
+      gsize size = queue->iov[i].iov_len, total = size;
+      guint j = i + 1;
+      struct msghdr *hdr = &queue->gso_msgs[m].msg_hdr;
+
+      while (j < queue->n && j - i < GSO_MAX_SEGMENTS &&
+             total + queue->iov[j].iov_len <= GSO_MAX_BYTES &&
+             queue->iov[j].iov_len <= size && queue->iov[j - 1].iov_len == size &&
+             tttd_sockaddr_equal (&queue->dest[j], &queue->dest[i]))
+        total += queue->iov[j++].iov_len;
+      *hdr = queue->msgs[i].msg_hdr;
+      hdr->msg_iovlen = j - i;
+      if (j - i > 1)
+        {
+          struct cmsghdr *cmsg;
+          guint16 segment = (guint16) size;
+          hdr->msg_control = queue->gso_ctrl[m];
+          hdr->msg_controllen = CMSG_SPACE (sizeof segment);
+          cmsg = CMSG_FIRSTHDR (hdr);
+          cmsg->cmsg_level = SOL_UDP;
+          cmsg->cmsg_type = UDP_SEGMENT;
+          cmsg->cmsg_len = CMSG_LEN (sizeof segment);
+          memcpy (CMSG_DATA (cmsg), &segment, sizeof segment);
+        }
+      queue->gso_count[m++] = j - i;
+      i = j;
+    }
+  return m;
+}
+
+static void
+release_all (TttdTxQueue *queue)
+{
+  for (guint i = 0; i < queue->n; i++)
+    if (queue->bufs[i] != NULL && queue->release != NULL)
+      queue->release (queue->bufs[i], queue->release_data);
+  queue->n = 0;
+}
+
+/* FALSE: the kernel or device refuses GSO; send them one by one */
+static gboolean
+flush_gso (TttdTxQueue *queue)
+{
+  guint messages = build_gso (queue);
+  guint done = 0;
+
+  while (done < messages)
+    {
+      int n = sendmmsg (queue->fd, queue->gso_msgs + done, messages - done, MSG_DONTWAIT);
+      if (n > 0)
+        {
+          for (int k = 0; k < n; k++)
+            queue->sent += queue->gso_count[done + (guint) k];
+          done += (guint) n;
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      queue->last_errno = n < 0 ? errno : 0;
+      if (n < 0 && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP) &&
+          queue->gso_count[done] > 1 && done == 0)
+        return FALSE;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+        {
+          for (guint k = done; k < messages; k++)
+            queue->dropped += queue->gso_count[k];
+          break;
+        }
+      queue->dropped += queue->gso_count[done];
+      done++;
+    }
+  release_all (queue);
+  return TRUE;
+}
+
 void
 tttd_tx_queue_flush (TttdTxQueue *queue)
 {
   guint done = 0;
 
+  if (queue->n == 0)
+    return;
+  if (queue->gso && queue->n > 1)
+    {
+      if (flush_gso (queue))
+        return;
+      queue->gso = FALSE;
+    }
   while (done < queue->n)
     {
       int n = sendmmsg (queue->fd, queue->msgs + done, queue->n - done, MSG_DONTWAIT);
@@ -176,8 +299,5 @@ tttd_tx_queue_flush (TttdTxQueue *queue)
       queue->dropped++;
       done++;
     }
-  for (guint i = 0; i < queue->n; i++)
-    if (queue->bufs[i] != NULL && queue->release != NULL)
-      queue->release (queue->bufs[i], queue->release_data);
-  queue->n = 0;
+  release_all (queue);
 }

@@ -15,20 +15,27 @@ G_BEGIN_DECLS
  * (SO_BINDTODEVICE), local to an address and port (either may be NULL) */
 int  tttd_udp_open (int family, const char *device, const TttdSockaddr *local,
                     guint32 fwmark, GError **error);
+/* the kernel may coalesce datagrams on receive (UDP_GRO); FALSE if not */
+gboolean tttd_udp_enable_gro (int fd);
 gboolean tttd_udp_local (int fd, TttdSockaddr *out);
 
-/* datagrams received in one recvmmsg */
+/* datagrams received in one recvmmsg; with UDP GRO one message may hold
+ * several datagrams of one size (the last one shorter) */
+#define TTTD_RX_MESSAGES 16
+#define TTTD_RX_BUFFER   65536
+
 typedef struct {
-  struct mmsghdr msgs[TTTD_BATCH];
-  struct iovec   iov[TTTD_BATCH];
-  TttdSockaddr   from[TTTD_BATCH];
-  guint8        *bufs[TTTD_BATCH];
-  gsize          buf_size;
+  struct mmsghdr msgs[TTTD_RX_MESSAGES];
+  struct iovec   iov[TTTD_RX_MESSAGES];
+  TttdSockaddr   from[TTTD_RX_MESSAGES];
+  guint8        *bufs[TTTD_RX_MESSAGES];
+  guint8         ctrl[TTTD_RX_MESSAGES][64];
+  guint          segment[TTTD_RX_MESSAGES];  /* the datagram size of a coalesced message */
 } TttdRxBatch;
 
-void tttd_rx_batch_init (TttdRxBatch *batch, gsize buf_size);
+void tttd_rx_batch_init (TttdRxBatch *batch);
 void tttd_rx_batch_clear (TttdRxBatch *batch);
-/* number received, 0 when there is nothing (or an error, counted) */
+/* number of messages received, 0 when there is nothing (or an error) */
 int  tttd_rx_batch_recv (TttdRxBatch *batch, int fd);
 
 /* datagrams queued for one socket and sent with sendmmsg */
@@ -46,6 +53,11 @@ typedef struct {
   guint64           sent;
   guint64           dropped;   /* the socket buffer was full, or the route gone */
   int               last_errno;
+  /* UDP GSO: runs of same-size datagrams to one place go as one send */
+  gboolean          gso;
+  struct mmsghdr    gso_msgs[TTTD_BATCH];
+  guint             gso_count[TTTD_BATCH];
+  guint8            gso_ctrl[TTTD_BATCH][32];
 } TttdTxQueue;
 
 void     tttd_tx_queue_init (TttdTxQueue *queue, int fd, TttdBufferRelease release, gpointer release_data);

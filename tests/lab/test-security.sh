@@ -53,7 +53,7 @@ lab_kill cap-real INT; lab_wait_exit cap-real 5 || true
 sleep 1   # let pings and probes settle: only probes flow now, and they never reach ttt0
 drops () {
   local total=0 name
-  for name in rx-malformed rx-unknown-session rx-auth-failed rx-replayed rx-bad-inner \
+  for name in rx-malformed rx-unknown-session rx-auth-failed rx-replayed rx-bad-inner rx-no-buffer \
               handshake-bad-mac handshake-failed handshake-replayed; do
     total=$(( total + $(counter "$name") ))
   done
