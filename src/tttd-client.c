@@ -236,8 +236,25 @@ on_path_state (gpointer data, TttdPeer *peer, guint id, TttdLinkState old_state,
     client->events->session_changed (client->events_data);
 }
 
+/* the server said goodbye (it stops, or dropped us from its peers): start
+ * over at once instead of waiting for probes to go unanswered */
+static void
+on_closed (gpointer data, TttdPeer *peer)
+{
+  TttdClient *client = data;
+
+  tttd_log_message (NULL, "disconnected", "the server closed the session; connecting again");
+  tttd_peer_reset (peer);
+  client->handshake_attempts = 0;
+  client->handshake_sent_us = 0;
+  if (client->events->session_changed != NULL)
+    client->events->session_changed (client->events_data);
+  tttd_timer_schedule (client->timer, tttd_engine_now (client->engine));
+}
+
 static const TttdEngineOps engine_ops = {
   .path_state = on_path_state,
+  .closed = on_closed,
   .handshake = on_handshake,
   .route = route,
   .link_of_queue = link_of_queue,

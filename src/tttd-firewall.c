@@ -134,20 +134,23 @@ tttd_firewall_apply (TttdFirewall *firewall, const TttdFirewallSpec *spec, GErro
   if (spec->mtu > 0)
     {
       /* TCP must not send what the tunnel cannot carry: clamp the MSS of
-       * every SYN through it, both ways */
-      g_string_append_printf (rules,
-        "  chain mss {\n"
-        "    type filter hook forward priority mangle; policy accept;\n"
-        "    oifname \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %u tcp option maxseg size set %u\n"
-        "    iifname \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %u tcp option maxseg size set %u\n"
-        "  }\n",
-        tun, spec->mtu - 40, spec->mtu - 40, tun, spec->mtu - 40, spec->mtu - 40);
-      g_string_append_printf (rules,
-        "  chain mss_out {\n"
-        "    type filter hook output priority mangle; policy accept;\n"
-        "    oifname \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %u tcp option maxseg size set %u\n"
-        "  }\n",
-        tun, spec->mtu - 40, spec->mtu - 40);
+       * every SYN through it, both ways (IPv6 headers are 20 bytes longer) */
+      static const char *const matches[] = { "oifname", "iifname", "oifname" };
+      g_string_append (rules, "  chain mss {\n    type filter hook forward priority mangle; policy accept;\n");
+      for (guint i = 0; i < G_N_ELEMENTS (matches); i++)
+        {
+          if (i == 2)
+            g_string_append (rules, "  }\n  chain mss_out {\n"
+                                    "    type filter hook output priority mangle; policy accept;\n");
+          for (guint v6 = 0; v6 <= 1; v6++)
+            {
+              guint mss = spec->mtu - (v6 ? 60 : 40);
+              g_string_append_printf (rules,
+                "    meta nfproto %s %s \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %u "
+                "tcp option maxseg size set %u\n", v6 ? "ipv6" : "ipv4", matches[i], tun, mss, mss);
+            }
+        }
+      g_string_append (rules, "  }\n");
     }
   if (spec->masquerade)
     g_string_append_printf (rules,

@@ -63,7 +63,8 @@ typedef struct {
   guint8  kind;
   guint8  flags;
   guint16 link;
-  guint32 seq;        /* data: tunnel sequence; probes: probe id */
+  guint32 seq;        /* data: tunnel sequence; probes and close: the next data
+                       * sequence (everything before it is on the wire) */
   guint32 link_prev;  /* data: seq of the previous data sent on this link */
   guint32 timestamp;  /* sender's clock, microseconds, wrapping */
 } TttdInner;
@@ -73,10 +74,11 @@ typedef struct {
 typedef struct {
   guint32 echo;            /* probe: the sender's latest RTT sample of this link (us);
                             * reply: the probe's timestamp, echoed */
-  guint32 tx_packets;      /* probe: packets the sender sent on this link, this one
-                            * included; reply: the probe's tx_packets, echoed */
-  guint32 rx_packets;      /* packets the sender got on this link, this one included */
-  guint32 rx_bytes;        /* bytes of those (datagram payload bytes) */
+  guint32 tx_packets;      /* packets the sender sent on this link, this one
+                            * included (probe and reply alike) */
+  guint32 rx_packets;      /* packets the sender got on this link */
+  guint32 rx_bytes;        /* bytes of those, on the wire: IP and UDP headers
+                            * included */
 } TttdProbe;
 
 typedef enum {

@@ -3,7 +3,8 @@
 # Copyright (C) 2026 The tuntuntun authors
 #
 # Three clients share one server at once: each reaches the server, and each
-# receives only the packets addressed to it.
+# receives only the packets addressed to it. When the server restarts, it
+# says goodbye and every client is back within seconds.
 set -euo pipefail
 source "$(dirname "$0")/lab.sh"
 source "$(dirname "$0")/tttd.sh"
@@ -47,4 +48,18 @@ ip netns exec "$LAB_NS_SERVER" sysctl -qw net.ipv4.ip_forward=1
 loss=$(lab_ping_loss "${LAB_NS_CLIENT[0]}" "$(tttd_client_tun 2)" 10 0.02)
 lab_log "client 0 reaches client 2 through the server: $loss% loss"
 [[ $loss == 0 ]] || lab_fail "client 0 could not reach client 2 through the server"
+
+# the server stops: it closes every session, and each client starts over
+# at once instead of waiting for its probes to go unanswered
+lab_kill tttd-server TERM
+lab_wait_exit tttd-server 10 || lab_fail "the server did not stop"
+mv "$LAB_DIR/tttd-server.log" "$LAB_DIR/tttd-server-first.log"
+for c in 0 1 2; do
+  lab_wait_for 2 tttd_log_has "tttd-c$c" "server closed the session" \
+    || lab_fail "client $c did not notice the server closing its session"
+done
+start=$(date +%s%N)
+tttd_lab_server
+for c in 0 1 2; do tttd_lab_wait_connected "$c" 10; done
+lab_log "server restarted: all 3 clients back through the tunnel in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 tttd_lab_pass
