@@ -62,6 +62,13 @@ lab_log "packets on the client's links other than the tunnel's: $leaks"
 mtu=$(ip -n "$client" -o link show ttt0 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 lab_log "tunnel MTU with a 1280-byte link: $mtu"
 (( mtu == 1280 - 28 - 48 )) || lab_fail "the tunnel MTU is $mtu, not $(( 1280 - 76 ))"
+# forwarded SYNs are clamped to what the tunnel carries, per IP version
+ruleset=$(ip netns exec "$client" nft list table inet tttd_ttt0)
+for want in "ipv4 oifname \"ttt0\" .* maxseg size set $(( mtu - 40 ))" \
+            "ipv6 oifname \"ttt0\" .* maxseg size set $(( mtu - 60 ))" \
+            "ipv4 iifname \"ttt0\" .* maxseg size set $(( mtu - 40 ))"; do
+  grep -Eq "$want" <<<"$ruleset" || lab_fail "no MSS clamp rule like '$want' in: $ruleset"
+done
 lab_iperf_server iperf "$LAB_NS_INET"
 rate=$(lab_iperf "$client" "$LAB_INET_ADDR" 3) || lab_fail "TCP to the internet host stalled"
 lab_log "TCP to the internet host through the tunnel: $rate Mbit/s"
