@@ -17,16 +17,22 @@
 # twice its bandwidth times the smallest RTT it saw, which a bond of a fast
 # and a slow path (in order) cannot fill; MPTCP runs BBR per subflow.
 #
-#   sudo bench/multipath.sh [--seconds N] [--runs N] [--strategy S] [--cc NAME]
+# Failover is measured two ways: pings every 10 ms through the tunnel (with
+# adaptive, pings are interactive and travel on both links, so the figure
+# that shows failover itself is active-backup's), and one TCP download whose
+# path is cut, beside MPTCP's.
+#
+#   sudo bench/multipath.sh [--seconds N] [--runs N] [--strategy S] [--cc NAME] [--idle N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=10 runs=3 strategy=adaptive cc=
+seconds=10 runs=3 strategy=adaptive cc= idle_s=30
 while (( $# )); do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --strategy) strategy=$2; shift 2 ;;
     --cc) cc=$2; shift 2 ;;
+    --idle) idle_s=$2; shift 2 ;;
     *) echo "multipath: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -66,7 +72,7 @@ bench_row "raw sum" "$raw_sum Mbit/s"
 bench_row "best path idle RTT" "$idle ms"
 
 # kernel MPTCP on the same paths, when the kernel and mptcpize have it
-mptcp=n/a
+mptcp=n/a mptcp_stall=n/a
 if command -v mptcpize >/dev/null && ip netns exec "$client" sysctl -qw net.mptcp.enabled=1 2>/dev/null; then
   ip netns exec "$LAB_NS_SERVER" sysctl -qw net.mptcp.enabled=1
   for ns in "$client" "$LAB_NS_SERVER"; do ip -n "$ns" mptcp limits set subflows 4 add_addr_accepted 4; done
@@ -79,6 +85,8 @@ if command -v mptcpize >/dev/null && ip netns exec "$client" sysctl -qw net.mptc
            awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) } END { print v + 0 }'))
   done
   mptcp=$(bench_median "${mp[@]}")
+  mptcp_stall=$(BENCH_PORT=5202 bench_tcp_stall "$client" "$LAB_SERVER_ADDR" 8 3 mptcpize run)
+  sleep 2
   ip -n "$client" mptcp endpoint flush
   lab_kill iperf-mptcp; lab_wait_exit iperf-mptcp 5 || true
 fi
@@ -110,3 +118,55 @@ if [[ -n ${BENCH_VERBOSE:-} ]]; then
   tttd_ctl "$TTTD_CLIENT_BUS" --json status | grep -A30 counters
   tttd_ctl "$TTTD_SERVER_BUS" --json status | grep -A30 counters
 fi
+
+# failover and loss, with the same daemons
+links_up () { [[ $(tttd_ctl "$TTTD_CLIENT_BUS" --json links | grep -cE '"state" : "(up|standby)"') == 2 ]]; }
+strategy_both () {
+  tttd_ctl "$TTTD_CLIENT_BUS" set-strategy "$1" >/dev/null
+  tttd_ctl "$TTTD_SERVER_BUS" set-strategy "$1" >/dev/null
+}
+# ping_gap: pings every 10 ms for 6 s through the tunnel, path 0 cut at 2 s
+ping_gap () {
+  lab_wait_for 20 links_up || lab_fail "the links did not come back up"
+  ip netns exec "$client" ping -n -i 0.01 -c 600 -W 1 "$TTTD_SERVER_TUN" > "$LAB_DIR/ping-gap-$1.txt" 2>&1 &
+  local pinger=$!
+  sleep 2
+  lab_path_blackhole 0 0 on
+  wait "$pinger" || true
+  lab_path_blackhole 0 0 off
+  bench_ping_gap "$LAB_DIR/ping-gap-$1.txt" 10
+}
+
+lab_wait_for 20 links_up || lab_fail "the links are not up"
+tstall=$(bench_tcp_stall "$client" "$TTTD_SERVER_TUN" 8 3)
+bench_row "TCP download, path 0 cut: longest stall" "tttd $tstall ms, MPTCP $mptcp_stall ms (100 ms resolution)"
+read -r gap lost sent <<<"$(ping_gap adaptive)"
+bench_row "ping every 10 ms, path 0 cut ($strategy)" "longest gap $gap ms, $lost of $sent lost"
+strategy_both active-backup
+sleep 2
+read -r gap lost sent <<<"$(ping_gap active-backup)"
+bench_row "ping every 10 ms, active link cut (active-backup)" "longest gap $gap ms, $lost of $sent lost (goal <= 150 ms)"
+
+# redundant through 10% random loss on each link, both ways; one-way UDP
+lab_wait_for 20 links_up || lab_fail "the links did not come back up"
+strategy_both redundant
+lab_path_emulate 0 0 --loss 10
+lab_path_emulate 0 1 --loss 10
+sleep 1
+raw_udp=$(bench_udp_delivered "$client" "$LAB_SERVER_ADDR" "$seconds" 5 --bind-dev wan0)
+tun_udp=$(bench_udp_delivered "$client" "$TTTD_SERVER_TUN" "$seconds" 5)
+bench_row "UDP 5 Mbit/s, 10% loss on each link: delivered" "tttd redundant $tun_udp%, raw path 0 $raw_udp% (goal >= 99%)"
+lab_path_emulate 0 0 --loss 0
+lab_path_emulate 0 1 --loss 0
+
+# idle: only probes flow; after 30 s without data, links are probed once a
+# second (data brings the 50 ms watch back at once)
+strategy_both "$strategy"
+lab_wait_for 20 links_up || lab_fail "the links did not come back up"
+sleep 32
+before=$(bench_link_bytes "$TTTD_CLIENT_BUS")
+sleep "$idle_s"
+after=$(bench_link_bytes "$TTTD_CLIENT_BUS")
+probe=$(join <(sort <<<"$before") <(sort <<<"$after") |
+        awk -v t="$idle_s" '{ printf "%s%s %.2f MB", sep, $1, ($3 - $2) * 3600 / t / 1e6; sep = ", " }')
+bench_row "probe traffic per idle hour, both ways, per link" "$probe (measured over $idle_s s)"
