@@ -716,22 +716,18 @@ link_for (TttdConfig *config, const char *name)
 }
 
 static TttdPeerConfig *
-peer_for (TttdConfig *config, const char *name, gboolean *created)
+peer_for (TttdConfig *config, GHashTable *index, const char *name, gboolean *created)
 {
-  TttdPeerConfig *peer;
+  TttdPeerConfig *peer = g_hash_table_lookup (index, name);
 
-  *created = FALSE;
-  for (guint i = 0; i < config->peers->len; i++)
-    {
-      peer = g_ptr_array_index (config->peers, i);
-      if (g_strcmp0 (peer->name, name) == 0)
-        return peer;
-    }
+  *created = peer == NULL;
+  if (peer != NULL)
+    return peer;
   peer = g_new0 (TttdPeerConfig, 1);
   peer->name = g_strdup (name);
   peer->addresses = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
   g_ptr_array_add (config->peers, peer);
-  *created = TRUE;
+  g_hash_table_insert (index, peer->name, peer);
   return peer;
 }
 
@@ -763,9 +759,28 @@ missing (TttdConfigParser *parser, GError **error, const char *group, const char
   return FALSE;
 }
 
+static guint
+key_hash (gconstpointer key)
+{
+  guint h;
+
+  memcpy (&h, key, sizeof h);
+  return h;
+}
+
+static gboolean
+key_equal (gconstpointer a, gconstpointer b)
+{
+  return memcmp (a, b, 32) == 0;
+}
+
 static gboolean
 validate (TttdConfigParser *parser, TttdConfig *config, GError **error)
 {
+  g_autoptr(GHashTable) headers = NULL;
+  g_autoptr(GHashTable) key_entries = NULL;
+  g_autoptr(GHashTable) seen_keys = NULL;
+
   if (find_entry (parser, "tttd", "mode") == NULL)
     return missing (parser, error, "tttd", "mode", "required (client or server)");
   if (config->private_key_file == NULL)
@@ -790,29 +805,45 @@ validate (TttdConfigParser *parser, TttdConfig *config, GError **error)
       if (config->peers->len == 0)
         return missing (parser, error, "peer NAME", "public-key", "a server needs at least one [peer NAME] group");
     }
+  if (config->peers->len == 0)
+    return TRUE;
+  /* thousands of peers: one pass over the entries, then lookups */
+  headers = g_hash_table_new (g_str_hash, g_str_equal);
+  key_entries = g_hash_table_new (g_str_hash, g_str_equal);
+  seen_keys = g_hash_table_new (key_hash, key_equal);
+  for (guint i = 0; i < parser->entries->len; i++)
+    {
+      const Entry *entry = g_ptr_array_index (parser->entries, i);
+      if (!g_str_has_prefix (entry->group, "peer "))
+        continue;
+      if (entry->key == NULL && !g_hash_table_contains (headers, entry->group))
+        g_hash_table_insert (headers, entry->group, (gpointer) entry);
+      else if (g_strcmp0 (entry->key, "public-key") == 0)
+        g_hash_table_insert (key_entries, entry->group, (gpointer) entry);
+    }
   for (guint i = 0; i < config->peers->len; i++)
     {
       TttdPeerConfig *peer = g_ptr_array_index (config->peers, i);
       g_autofree char *group = g_strdup_printf ("peer %s", peer->name);
-      if (find_entry (parser, group, "public-key") == NULL)
+      const Entry *e = g_hash_table_lookup (key_entries, group);
+      TttdPeerConfig *other;
+
+      if (e == NULL)
         {
-          const Entry *header = find_entry (parser, group, NULL);
+          const Entry *header = g_hash_table_lookup (headers, group);
           g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: [%s] public-key: required for every peer",
                        header ? header->file : config->source, header ? header->line : 0, group);
           return FALSE;
         }
-      for (guint j = 0; j < i; j++)
+      other = g_hash_table_lookup (seen_keys, peer->public_key);
+      if (other != NULL)
         {
-          TttdPeerConfig *other = g_ptr_array_index (config->peers, j);
-          const Entry *e = find_entry (parser, group, "public-key");
-          if (memcmp (other->public_key, peer->public_key, 32) == 0)
-            {
-              g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                           "%s:%u: [%s] public-key: the same key as [peer %s]",
-                           e->file, e->line, group, other->name);
-              return FALSE;
-            }
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
+                       "%s:%u: [%s] public-key: the same key as [peer %s]",
+                       e->file, e->line, group, other->name);
+          return FALSE;
         }
+      g_hash_table_insert (seen_keys, peer->public_key, peer);
       if (peer->addresses->len == 0 && config->pool->len == 0)
         return missing (parser, error, group, "address", "required unless [server] pool= is set");
     }
@@ -823,6 +854,7 @@ TttdConfig *
 tttd_config_parser_finish (TttdConfigParser *parser, GError **error)
 {
   g_autoptr(TttdConfig) config = config_new ();
+  g_autoptr(GHashTable) peer_index = g_hash_table_new (g_str_hash, g_str_equal);
 
   config->source = g_strdup (parser->files->len ? g_ptr_array_index (parser->files, 0) : "(config)");
   for (guint i = 0; i < parser->entries->len; i++)
@@ -840,7 +872,7 @@ tttd_config_parser_finish (TttdConfigParser *parser, GError **error)
           if (kind == GROUP_PEER)
             {
               gboolean created;
-              peer_for (config, name, &created);
+              peer_for (config, peer_index, name, &created);
             }
           continue;
         }
@@ -850,7 +882,7 @@ tttd_config_parser_finish (TttdConfigParser *parser, GError **error)
       else if (kind == GROUP_PEER)
         {
           gboolean created;
-          object = peer_for (config, name, &created);
+          object = peer_for (config, peer_index, name, &created);
         }
       if (!spec->set (config, object, entry->value, &local))
         {

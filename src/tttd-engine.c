@@ -381,7 +381,8 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
               path->last_data_seq = seq;
               path->sent_data = TRUE;
             }
-          path->health.last_data_us = now;
+          if (tttd_health_note_data (&path->health, now))
+            engine->ops->schedule (engine->data, now);
         }
     }
 }
@@ -587,7 +588,8 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
       return;
     }
   path->last_rx_data_us = engine->now_us;
-  path->health.last_data_us = engine->now_us;
+  if (tttd_health_note_data (&path->health, engine->now_us))
+    engine->ops->schedule (engine->data, engine->now_us);
   peer->stats.rx_packets++;
   peer->stats.rx_bytes += len;
   /* with no spare buffer left, what is held goes out first, in order */

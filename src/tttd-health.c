@@ -11,6 +11,8 @@
 #define LOSS_MIN_PACKETS    32
 #define LOSS_MAX_US         (2 * G_USEC_PER_SEC)
 #define ACTIVE_US           G_USEC_PER_SEC
+/* a healthy link without data this long is probed at the quiet rate */
+#define QUIET_US            (30 * G_USEC_PER_SEC)
 /* pacing: the link's own queue we aim for (the ping of interactive traffic
  * waits in it), and how long the RTT's floor counts */
 #define QUEUE_LOW_US        1000
@@ -27,6 +29,7 @@ void
 tttd_health_params_default (TttdHealthParams *params, guint idle_interval_ms)
 {
   params->idle_interval_ms = idle_interval_ms;
+  params->quiet_interval_ms = MAX (idle_interval_ms, 1000u);
   params->metered_interval_ms = MAX (idle_interval_ms, 10000u);
   params->active_interval_ms = MIN (idle_interval_ms, 50u);
   params->degraded_loss = 0.10;
@@ -350,14 +353,30 @@ tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,
   reply->rx_bytes = health->rx_bytes;
 }
 
+gboolean
+tttd_health_note_data (TttdHealth *health, gint64 now_us)
+{
+  gboolean woke = health->last_data_us == 0 || now_us - health->last_data_us >= ACTIVE_US;
+
+  health->last_data_us = now_us;
+  return woke;
+}
+
 guint
 tttd_health_interval_ms (const TttdHealth *health, const TttdHealthParams *params, gboolean metered, gint64 now_us)
 {
   /* a link in use is watched closely, so that its failure shows at once */
   if (health->last_data_us != 0 && now_us - health->last_data_us < ACTIVE_US)
     return params->active_interval_ms;
-  /* a link that is not answering: keep asking at the idle rate */
-  return metered ? params->metered_interval_ms : params->idle_interval_ms;
+  if (metered)
+    return params->metered_interval_ms;
+  /* a tunnel that has been idle a while: a probe a second still tells a
+   * dead link within seconds, and data brings the close watch back at
+   * once; a link coming up or not answering keeps the idle rate */
+  if (health->state == TTTD_LINK_UP &&
+      now_us - MAX (health->last_data_us, health->state_since_us) >= QUIET_US)
+    return params->quiet_interval_ms;
+  return params->idle_interval_ms;
 }
 
 gint64

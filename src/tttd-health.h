@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   guint   idle_interval_ms;     /* probes on a link that carries no data */
+  guint   quiet_interval_ms;    /* ... and has carried none for a while */
   guint   metered_interval_ms;  /* the same on a metered link */
   guint   active_interval_ms;   /* probes on a link that carries data */
   double  degraded_loss;        /* up -> degraded above this loss */
@@ -96,6 +97,9 @@ typedef struct {
 } TttdHealth;
 
 void     tttd_health_params_default (TttdHealthParams *params, guint idle_interval_ms);
+/* data went over the link: TRUE if it was idle, so that its probes must
+ * speed up now rather than at the next idle probe */
+gboolean tttd_health_note_data (TttdHealth *health, gint64 now_us);
 void     tttd_health_init (TttdHealth *health, gint64 now_us);
 
 /* the counters: call for every datagram sent or received on the link */

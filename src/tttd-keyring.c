@@ -18,10 +18,12 @@ tttd_keypair_new (const TttdSessionKeys *keys, TttdCipher cipher,
                   guint32 local_index, guint32 remote_index,
                   gboolean initiator, gint64 now_us)
 {
-  TttdKeypair *keypair = sodium_malloc (sizeof *keypair);
+  /* plain heap, not sodium_malloc: its guard pages cost four mappings
+   * per key pair, and a server with thousands of clients would run out of
+   * them (vm.max_map_count); the unit keeps tttd out of swap
+   * (MemorySwapMax=0) and the keys are wiped when freed */
+  TttdKeypair *keypair = g_aligned_alloc0 (1, sizeof *keypair, 64);
 
-  g_assert (keypair != NULL);
-  memset (keypair, 0, sizeof *keypair);
   tttd_aead_key_init (&keypair->send, cipher, keys->send);
   tttd_aead_key_init (&keypair->recv, cipher, keys->recv);
   tttd_replay_init (&keypair->replay);
@@ -35,9 +37,10 @@ tttd_keypair_new (const TttdSessionKeys *keys, TttdCipher cipher,
 void
 tttd_keypair_free (TttdKeypair *keypair)
 {
-  /* sodium_free wipes before it unmaps */
-  if (keypair != NULL)
-    sodium_free (keypair);
+  if (keypair == NULL)
+    return;
+  sodium_memzero (keypair, sizeof *keypair);
+  g_aligned_free (keypair);
 }
 
 gsize

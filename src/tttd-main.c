@@ -6,10 +6,13 @@
 #include <stdlib.h>
 
 #include <glib-unix.h>
+#include <sodium.h>
 #include <glib/gi18n.h>
 
+#include "tttd-config.h"
 #include "tttd-daemon.h"
 #include "tttd-dbus.h"
+#include "tttd-keyfile.h"
 #include "tttd-log.h"
 #include "tttd-nm.h"
 #include "tttd-systemd.h"
@@ -50,13 +53,33 @@ on_bus_ready (gboolean owned, gpointer user_data)
   tttd_systemd_ready (service->systemd);
 }
 
+/* --check: what a start would refuse, without starting (for packaging
+ * scripts and ExecReload guards); exit 0 if it would start */
+static int
+check_config (const TttdDaemonOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TttdConfig) config = tttd_config_load (options->config_path, options->dropin_dir, &error);
+  guint8 key[32];
+
+  if (config == NULL || !tttd_keyfile_read (config->private_key_file, key, &error))
+    {
+      g_printerr ("tttd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  sodium_memzero (key, sizeof key);
+  g_print (_("%s: the configuration is valid (%s, %u peers, %u links)\n"), options->config_path,
+           config->mode == TTTD_MODE_CLIENT ? "client" : "server", config->peers->len, config->links->len);
+  return EXIT_SUCCESS;
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree char *config_path = NULL;
   g_autofree char *dropin_dir = NULL;
   g_autofree char *config_help = NULL;
-  gboolean verbose = FALSE, debug = FALSE, version = FALSE, session_bus = FALSE, no_bus = FALSE;
+  gboolean verbose = FALSE, debug = FALSE, version = FALSE, session_bus = FALSE, no_bus = FALSE, check = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, NULL, N_("FILE") },
     { "config-dir", 0, 0, G_OPTION_ARG_FILENAME, &dropin_dir, N_("Drop-in directory (default: conf.d beside the file)"), N_("DIR") },
@@ -64,6 +87,7 @@ main (int argc, char **argv)
     { "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debugging messages"), NULL },
     { "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, N_("Serve on the session bus instead of the system bus"), NULL },
     { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus, N_("Do not serve on D-Bus"), NULL },
+    { "check", 0, 0, G_OPTION_ARG_NONE, &check, N_("Check the configuration and the private key, then exit"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { NULL }
   };
@@ -107,6 +131,9 @@ main (int argc, char **argv)
       dropin_dir = g_build_filename (dir, "conf.d", NULL);
     }
   options.dropin_dir = dropin_dir;
+
+  if (check)
+    return check_config (&options);
 
   loop = g_main_loop_new (NULL, FALSE);
   daemon = tttd_daemon_new (&options, &error);

@@ -26,8 +26,8 @@ tttd_peer_new (TttdEngine *engine, const char *name, TttdStrategy strategy, gint
   peer->engine = engine;
   peer->name = g_strdup (name);
   tttd_keyring_init (&peer->keyring, rekey_after_us, on_retire, peer);
-  peer->handshake = sodium_malloc (sizeof *peer->handshake);
-  g_assert (peer->handshake != NULL);
+  /* wiped when freed; see tttd_keypair_new for why not sodium_malloc */
+  peer->handshake = g_aligned_alloc0 (1, sizeof *peer->handshake, 64);
   tttd_handshake_clear (peer->handshake);
   tttd_scheduler_init (&peer->sched, strategy);
   peer->reorder = g_new0 (TttdReorder, 1);
@@ -45,7 +45,8 @@ tttd_peer_free (TttdPeer *peer)
   tttd_engine_forget_peer (peer->engine, peer);
   tttd_reorder_flush (peer->reorder);
   tttd_keyring_clear (&peer->keyring);
-  sodium_free (peer->handshake);
+  sodium_memzero (peer->handshake, sizeof *peer->handshake);
+  g_aligned_free (peer->handshake);
   g_free (peer->reorder);
   g_free (peer->name);
   g_free (peer);

@@ -43,6 +43,7 @@ struct _TttdServer {
   GPtrArray              *sockets;      /* ServerSocket */
   GPtrArray              *peers;        /* TttdPeer */
   GHashTable             *by_host;      /* TttdAddrKey of a host address -> TttdPeer */
+  GHashTable             *by_key;       /* public key -> TttdPeer */
   GPtrArray              *by_prefix;    /* TttdPeer with non-host prefixes */
   TttdRateLimit          *rate_limit;
   GSource                *timer;
@@ -212,19 +213,32 @@ closed (gpointer data, TttdPeer *peer)
   peer_reset (server, peer);
 }
 
+/* the public keys' hash is keyed with a secret, so that nobody can choose
+ * keys that collide and turn lookups into long scans */
+static guint8 key_hash_secret[crypto_shorthash_KEYBYTES];
+
+static guint
+public_key_hash (gconstpointer key)
+{
+  guint8 out[crypto_shorthash_BYTES];
+  guint h;
+
+  crypto_shorthash (out, key, 32, key_hash_secret);
+  memcpy (&h, out, sizeof h);
+  return h;
+}
+
+static gboolean
+public_key_equal (gconstpointer a, gconstpointer b)
+{
+  return sodium_memcmp (a, b, 32) == 0;
+}
+
 static TttdPeer *
 find_by_key (TttdServer *server, const guint8 key[32])
 {
-  /* constant time per key, so that timing tells nothing of the keys */
-  TttdPeer *found = NULL;
-
-  for (guint i = 0; i < server->peers->len; i++)
-    {
-      TttdPeer *peer = g_ptr_array_index (server->peers, i);
-      if (sodium_memcmp (peer->public_key, key, 32) == 0)
-        found = peer;
-    }
-  return found;
+  /* one hash and one constant-time compare, whatever the number of peers */
+  return g_hash_table_lookup (server->by_key, key);
 }
 
 static void
@@ -445,6 +459,7 @@ pool_allocate (TttdServer *server, const TttdPrefix *pool, TttdPrefix *out)
 static void
 index_peer (TttdServer *server, TttdPeer *peer)
 {
+  g_hash_table_insert (server->by_key, peer->public_key, peer);
   for (guint i = 0; i < peer->n_addresses; i++)
     {
       const TttdPrefix *p = &peer->addresses[i];
@@ -463,6 +478,7 @@ static void
 reindex (TttdServer *server)
 {
   g_hash_table_remove_all (server->by_host);
+  g_hash_table_remove_all (server->by_key);
   g_ptr_array_set_size (server->by_prefix, 0);
   for (guint i = 0; i < server->peers->len; i++)
     index_peer (server, g_ptr_array_index (server->peers, i));
@@ -525,18 +541,6 @@ add_peers (TttdServer *server, GError **error)
   return assign_pool (server, config, error);
 }
 
-static const TttdPeerConfig *
-find_peer_config (const TttdConfig *config, const char *name)
-{
-  for (guint i = 0; i < config->peers->len; i++)
-    {
-      const TttdPeerConfig *pc = g_ptr_array_index (config->peers, i);
-      if (g_strcmp0 (pc->name, name) == 0)
-        return pc;
-    }
-  return NULL;
-}
-
 static gboolean
 peer_unchanged (const TttdPeer *peer, const TttdPeerConfig *pc)
 {
@@ -557,14 +561,25 @@ tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **
 {
   g_autoptr(GPtrArray) added = g_ptr_array_new ();
   g_autoptr(GError) local = NULL;
+  g_autoptr(GHashTable) configured = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) kept = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < config->peers->len; i++)
+    {
+      TttdPeerConfig *pc = g_ptr_array_index (config->peers, i);
+      g_hash_table_insert (configured, pc->name, pc);
+    }
 
   /* peers that went or changed: their sessions end */
   for (guint i = server->peers->len; i-- > 0;)
     {
       TttdPeer *peer = g_ptr_array_index (server->peers, i);
-      const TttdPeerConfig *pc = find_peer_config (config, peer->name);
+      const TttdPeerConfig *pc = g_hash_table_lookup (configured, peer->name);
       if (pc != NULL && peer_unchanged (peer, pc))
-        continue;
+        {
+          g_hash_table_add (kept, peer->name);
+          continue;
+        }
       tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "removed", "peer %s %s", peer->name,
                      pc == NULL ? "removed" : "changed: its session ends");
       if (server->events->peer_removed != NULL)
@@ -577,10 +592,7 @@ tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **
   for (guint i = 0; i < config->peers->len; i++)
     {
       const TttdPeerConfig *pc = g_ptr_array_index (config->peers, i);
-      gboolean present = FALSE;
-      for (guint j = 0; j < server->peers->len && !present; j++)
-        present = g_strcmp0 (((TttdPeer *) g_ptr_array_index (server->peers, j))->name, pc->name) == 0;
-      if (present)
+      if (g_hash_table_contains (kept, pc->name))
         continue;
       TttdPeer *peer = peer_from_config (server, config, pc);
       g_ptr_array_add (server->peers, peer);
@@ -629,6 +641,9 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
   server->sockets = g_ptr_array_new_with_free_func (server_socket_free);
   server->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) tttd_peer_free);
   server->by_host = g_hash_table_new_full (tttd_addr_key_hash, tttd_addr_key_equal, g_free, NULL);
+  if (sodium_is_zero (key_hash_secret, sizeof key_hash_secret))
+    randombytes_buf (key_hash_secret, sizeof key_hash_secret);
+  server->by_key = g_hash_table_new (public_key_hash, public_key_equal);
   server->by_prefix = g_ptr_array_new ();
   server->rate_limit = tttd_rate_limit_new (HANDSHAKES_PER_SOURCE, HANDSHAKE_SOURCE_BURST,
                                             HANDSHAKES_TOTAL, HANDSHAKE_TOTAL_BURST, RATE_LIMIT_SOURCES);
@@ -714,6 +729,7 @@ tttd_server_free (TttdServer *server)
   g_clear_pointer (&server->peers, g_ptr_array_unref);
   g_clear_pointer (&server->sockets, g_ptr_array_unref);
   g_clear_pointer (&server->by_host, g_hash_table_unref);
+  g_clear_pointer (&server->by_key, g_hash_table_unref);
   g_clear_pointer (&server->by_prefix, g_ptr_array_unref);
   g_clear_pointer (&server->engine, tttd_engine_free);
   if (server->tun_fd >= 0)

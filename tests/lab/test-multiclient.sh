@@ -4,7 +4,8 @@
 #
 # Three clients share one server at once: each reaches the server, and each
 # receives only the packets addressed to it. When the server restarts, it
-# says goodbye and every client is back within seconds.
+# says goodbye and every client is back within seconds. A reload that drops
+# a peer ends that peer's session only; adding it back lets it in again.
 set -euo pipefail
 source "$(dirname "$0")/lab.sh"
 source "$(dirname "$0")/tttd.sh"
@@ -62,4 +63,22 @@ start=$(date +%s%N)
 tttd_lab_server
 for c in 0 1 2; do tttd_lab_wait_connected "$c" 10; done
 lab_log "server restarted: all 3 clients back through the tunnel in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
+# reload without [peer c2]: c2's session ends, c0 and c1 keep theirs
+cp "$LAB_DIR/server.conf" "$LAB_DIR/server.conf.full"
+awk '/^\[/ { skip = ($0 == "[peer c2]") } !skip' "$LAB_DIR/server.conf.full" > "$LAB_DIR/server.conf"
+lab_kill tttd-server HUP
+lab_wait_for 5 tttd_log_has tttd-server "peer c2 removed" || lab_fail "the reload did not remove peer c2"
+tttd_log_has tttd-server "peer c[01] removed" && lab_fail "the reload touched peers it should have kept"
+for c in 0 1; do
+  loss=$(lab_ping_loss "${LAB_NS_CLIENT[c]}" "$TTTD_SERVER_TUN" 10 0.05)
+  [[ $loss == 0 ]] || lab_fail "client $c lost $loss% of its pings after a reload that kept it"
+done
+loss=$(lab_ping_loss "${LAB_NS_CLIENT[2]}" "$TTTD_SERVER_TUN" 5 0.2)
+[[ $loss == 100 ]] || lab_fail "client 2 still reaches the server after its peer was removed ($loss% loss)"
+cp "$LAB_DIR/server.conf.full" "$LAB_DIR/server.conf"
+lab_kill tttd-server HUP
+lab_wait_for 5 tttd_log_has tttd-server "peer c2 added" || lab_fail "the reload did not add peer c2 back"
+tttd_lab_wait_connected 2 10
+lab_log "reload: peer c2 removed (its pings fail, the others lose none), added back, connected again"
 tttd_lab_pass
