@@ -778,6 +778,8 @@ static gboolean
 validate (TttdConfigParser *parser, TttdConfig *config, GError **error)
 {
   g_autoptr(GHashTable) headers = NULL;
+  g_autoptr(GHashTable) address_entries = NULL;
+  g_autoptr(GHashTable) seen_addresses = NULL;
   g_autoptr(GHashTable) key_entries = NULL;
   g_autoptr(GHashTable) seen_keys = NULL;
 
@@ -811,6 +813,8 @@ validate (TttdConfigParser *parser, TttdConfig *config, GError **error)
   headers = g_hash_table_new (g_str_hash, g_str_equal);
   key_entries = g_hash_table_new (g_str_hash, g_str_equal);
   seen_keys = g_hash_table_new (key_hash, key_equal);
+  address_entries = g_hash_table_new (g_str_hash, g_str_equal);
+  seen_addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < parser->entries->len; i++)
     {
       const Entry *entry = g_ptr_array_index (parser->entries, i);
@@ -820,6 +824,8 @@ validate (TttdConfigParser *parser, TttdConfig *config, GError **error)
         g_hash_table_insert (headers, entry->group, (gpointer) entry);
       else if (g_strcmp0 (entry->key, "public-key") == 0)
         g_hash_table_insert (key_entries, entry->group, (gpointer) entry);
+      else if (g_strcmp0 (entry->key, "address") == 0)
+        g_hash_table_insert (address_entries, entry->group, (gpointer) entry);
     }
   for (guint i = 0; i < config->peers->len; i++)
     {
@@ -844,6 +850,23 @@ validate (TttdConfigParser *parser, TttdConfig *config, GError **error)
           return FALSE;
         }
       g_hash_table_insert (seen_keys, peer->public_key, peer);
+      /* one tunnel address, two peers: the server could not tell where
+       * its packets go */
+      for (guint a = 0; a < peer->addresses->len; a++)
+        {
+          char *text = tttd_prefix_to_string (&g_array_index (peer->addresses, TttdPrefix, a));
+          other = g_hash_table_lookup (seen_addresses, text);
+          if (other != NULL)
+            {
+              const Entry *ae = g_hash_table_lookup (address_entries, group);
+              g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
+                           "%s:%u: [%s] address: %s is [peer %s]'s already",
+                           ae ? ae->file : config->source, ae ? ae->line : 0, group, text, other->name);
+              g_free (text);
+              return FALSE;
+            }
+          g_hash_table_insert (seen_addresses, text, peer);
+        }
       if (peer->addresses->len == 0 && config->pool->len == 0)
         return missing (parser, error, group, "address", "required unless [server] pool= is set");
     }

@@ -228,12 +228,14 @@ transmit (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair, guint link, 
       tttd_pool_put (&engine->pool, buf);
       return FALSE;
     }
+  wire = (guint) total + tttd_engine_wire_overhead (path);
   if (sl->rate_Bps == 0)
     {
+      /* unpaced: out now, but the scheduler still counts what it sent */
+      tttd_scheduler_sent (&peer->sched, link, wire, now);
       send_now (engine, path, buf, total);
       return TRUE;
     }
-  wire = (guint) total + tttd_engine_wire_overhead (path);
   depart = MAX (now, sl->backlog_until_us);
   if (paced && depart - now > engine->max_pace_us)
     {
@@ -376,7 +378,9 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
         }
       if (transmit (engine, peer, keypair, link, out, &inner, len, !urgent))
         {
-          if (!urgent)
+          /* a copy missing on this link may still come on another: the
+           * next packet here must not vouch that it is lost */
+          if (!urgent && copies == 1)
             {
               path->last_data_seq = seq;
               path->sent_data = TRUE;

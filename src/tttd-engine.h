@@ -40,6 +40,7 @@ typedef struct {
   gboolean     present;
   gboolean     metered;
   gboolean     far_down;        /* the far end reports it hears nothing on it */
+  gboolean     probe_due;
   TttdSockaddr remote;
   TttdTxQueue *queue;           /* the socket it is sent on */
   TttdHealth   health;

@@ -21,8 +21,7 @@
 #define MAX_RATE_INTERVAL_US 500000
 /* no link is paced below this (or thought congested by less): 1 Mbit/s */
 #define MIN_PACING_BPS      125000
-/* 250 Mbit/s */
-#define UNPACED_BPS         31250000
+#define UNPACED_BPS         TTTD_HEALTH_UNPACED_BPS
 #define MIN_RTT_WINDOW_US   (10 * G_USEC_PER_SEC)
 
 void
@@ -315,12 +314,23 @@ tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
 {
   for (guint i = 0; i < G_N_ELEMENTS (health->pending); i++)
     {
-      if (health->pending[i].sent_us == 0 || health->pending[i].timestamp != reply->echo)
+      gint64 sent_us = health->pending[i].sent_us;
+
+      if (sent_us == 0 || health->pending[i].timestamp != reply->echo)
         continue;
-      rtt_sample (health, (guint64) MAX (now_us - health->pending[i].sent_us, 1), now_us);
+      rtt_sample (health, (guint64) MAX (now_us - sent_us, 1), now_us);
       health->answered += (1.0 - health->answered) / 8;
       loss_sample (&health->out, health->pending[i].tx_packets, reply->rx_packets, now_us);
       health->pending[i].sent_us = 0;
+      /* a link keeps order: a probe sent before this one and still
+       * unanswered was lost, and the answers before it were not in a row */
+      for (guint j = 0; j < G_N_ELEMENTS (health->pending); j++)
+        if (health->pending[j].sent_us != 0 && health->pending[j].sent_us < sent_us)
+          {
+            health->pending[j].sent_us = 0;
+            health->answered -= health->answered / 8;
+            health->good_replies = 0;
+          }
       break;
     }
   loss_sample (&health->in, reply->tx_packets, health->rx_packets, now_us);

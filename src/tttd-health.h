@@ -26,6 +26,10 @@ typedef struct {
 
 #define TTTD_CAPACITY_SAMPLES 16
 
+/* a link faster than this (250 Mbit/s) is not paced: its limit is in the
+ * machine, where a queue of ours only adds delay */
+#define TTTD_HEALTH_UNPACED_BPS 31250000
+
 typedef struct {
   gboolean base_set;
   guint32  tx_base;
@@ -35,6 +39,8 @@ typedef struct {
   gint64   since_us;
   double   loss;
 } TttdLossMeter;
+
+#define TTTD_HEALTH_PENDING 16
 
 typedef struct {
   TttdLinkState state;
@@ -65,12 +71,13 @@ typedef struct {
   guint32  rx_packets;
   guint32  rx_bytes;
 
-  /* probes in flight: their timestamps and our tx count when sent */
+  /* probes in flight: their timestamps and our tx count when sent; enough
+   * for a 800 ms RTT at the 50 ms interval of a link that carries data */
   struct {
     guint32 timestamp;
     guint32 tx_packets;
     gint64  sent_us;
-  } pending[4];
+  } pending[TTTD_HEALTH_PENDING];
   guint    pending_next;
   double   answered;            /* the share of our probes answered lately */
 

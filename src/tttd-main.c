@@ -68,8 +68,13 @@ check_config (const TttdDaemonOptions *options)
       return EXIT_FAILURE;
     }
   sodium_memzero (key, sizeof key);
-  g_print (_("%s: the configuration is valid (%s, %u peers, %u links)\n"), options->config_path,
-           config->mode == TTTD_MODE_CLIENT ? "client" : "server", config->peers->len, config->links->len);
+  if (config->mode == TTTD_MODE_CLIENT)
+    g_print (_("%s: the configuration is valid (client, %u static links, %s)\n"), options->config_path,
+             config->static_links != NULL ? g_strv_length (config->static_links) : 0,
+             config->networkmanager ? _("follows NetworkManager") : _("without NetworkManager"));
+  else
+    g_print (_("%s: the configuration is valid (server, %u peers)\n"), options->config_path,
+             config->peers->len);
   return EXIT_SUCCESS;
 }
 

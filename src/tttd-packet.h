@@ -70,7 +70,7 @@ typedef struct {
 } TttdInner;
 
 /* the body of a probe or probe reply */
-#define TTTD_PROBE_LEN 16
+#define TTTD_PROBE_LEN 20
 typedef struct {
   guint32 echo;            /* probe: the sender's latest RTT sample of this link (us);
                             * reply: the probe's timestamp, echoed */
@@ -79,6 +79,9 @@ typedef struct {
   guint32 rx_packets;      /* packets the sender got on this link */
   guint32 rx_bytes;        /* bytes of those, on the wire: IP and UDP headers
                             * included */
+  guint32 down_links;      /* the links the sender found dead by its own probes
+                            * (bit N: link N), so that the far end stops using
+                            * them at once instead of when it notices itself */
 } TttdProbe;
 
 typedef enum {

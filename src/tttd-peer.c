@@ -172,7 +172,11 @@ sync_sched (TttdPeer *peer, guint link)
   else if (state != sl->state && state == TTTD_LINK_DOWN && peer->engine->ops->path_state != NULL)
     peer->engine->ops->path_state (peer->engine->data, peer, link, sl->state, state);
   sl->state = state;
+  /* paced from now on: what the virtual backlog held is no real queue */
+  if (sl->rate_Bps == 0 && path->health.pacing_Bps != 0)
+    sl->backlog_until_us = 0;
   sl->rate_Bps = path->health.pacing_Bps;
+  sl->spread_Bps = path->health.capacity_Bps != 0 ? path->health.capacity_Bps : TTTD_HEALTH_UNPACED_BPS;
   sl->srtt_us = path->health.srtt_us;
   sl->loss = tttd_health_loss (&path->health);
 }
@@ -192,10 +196,41 @@ tttd_peer_check_paths (TttdPeer *peer, gint64 now_us)
       }
 }
 
+/* the links this end found dead itself (not what the far end told it, or
+ * the two would echo a dead link to each other forever) */
+static guint32
+own_down_links (TttdPeer *peer)
+{
+  guint32 mask = 0;
+
+  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+    if (peer->paths[link].present && peer->paths[link].health.state == TTTD_LINK_DOWN)
+      mask |= 1u << link;
+  return mask;
+}
+
+/* what the far end found dead: those links are not used from here either */
+static void
+apply_far_down (TttdPeer *peer, guint32 mask)
+{
+  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+    {
+      TttdPath *path = &peer->paths[link];
+      gboolean down = (mask >> link) & 1;
+      if (!path->present || path->far_down == down)
+        continue;
+      path->far_down = down;
+      if (down)
+        tttd_reorder_forget_link (peer->reorder, link);
+      sync_sched (peer, link);
+    }
+}
+
 static void
 send_probe (TttdPeer *peer, guint link, TttdKind kind, const TttdProbe *body, guint8 flags, guint interval_ms)
 {
   TttdEngine *engine = peer->engine;
+  TttdProbe probe = *body;
   TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, engine->now_us);
   guint8 *buf;
   TttdInner inner = {
@@ -209,7 +244,8 @@ send_probe (TttdPeer *peer, guint link, TttdKind kind, const TttdProbe *body, gu
 
   if (keypair == NULL || (buf = tttd_pool_get (&engine->pool)) == NULL)
     return;
-  tttd_probe_write (buf + TTTD_HEADROOM, body);
+  probe.down_links = own_down_links (peer);
+  tttd_probe_write (buf + TTTD_HEADROOM, &probe);
   tttd_engine_seal_and_queue (engine, peer, keypair, link, buf, &inner, TTTD_PROBE_LEN);
 }
 
@@ -239,14 +275,17 @@ tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, con
   tttd_reorder_link_mark (peer->reorder, link, inner->seq, engine->now_us);
   if (peer->reorder->held > 0)
     tttd_engine_hold (engine, peer);
+  if (inner->flags & TTTD_FLAG_LINK_DOWN)
+    probe.down_links |= 1u << link;
   if (inner->kind == TTTD_KIND_PROBE_REPLY)
     {
       tttd_health_reply_received (&path->health, &engine->health, &probe, inner->timestamp, engine->now_us);
       sync_sched (peer, link);
+      apply_far_down (peer, probe.down_links);
       log_path (peer, link);
       return;
     }
-  path->far_down = (inner->flags & TTTD_FLAG_LINK_DOWN) != 0;
+  apply_far_down (peer, probe.down_links);
   tttd_health_probe_received (&path->health, &engine->health, &probe, inner->timestamp,
                               inner->link_prev, &reply, engine->now_us);
   sync_sched (peer, link);
@@ -259,22 +298,31 @@ tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
 {
   TttdEngine *engine = peer->engine;
   gint64 next = now_us + G_USEC_PER_SEC;
+  guint32 was_down = own_down_links (peer), newly_down;
 
   engine->now_us = now_us;
   tttd_keyring_expire (&peer->keyring, now_us);
   for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
     {
       TttdPath *path = &peer->paths[link];
-      TttdHealth *health = &path->health;
-      gboolean due;
 
       if (!path->present)
         continue;
-      due = tttd_health_tick (health, &engine->health, path->metered, now_us);
+      path->probe_due = tttd_health_tick (&path->health, &engine->health, path->metered, now_us);
       sync_sched (peer, link);
-      if (!prober)
+    }
+  /* a link just found dead: say so at once on every other link, so that
+   * the far end stops sending on it now rather than when it notices */
+  newly_down = own_down_links (peer) & ~was_down;
+  for (guint link = 0; prober && link < TTTD_SCHED_MAX_LINKS; link++)
+    {
+      TttdPath *path = &peer->paths[link];
+      TttdHealth *health = &path->health;
+
+      if (!path->present)
         continue;
-      if (due && tttd_keyring_sender (&peer->keyring, now_us) != NULL)
+      if ((path->probe_due || (newly_down != 0 && health->state != TTTD_LINK_DOWN)) &&
+          tttd_keyring_sender (&peer->keyring, now_us) != NULL)
         {
           TttdProbe probe;
           guint interval = tttd_health_interval_ms (health, &engine->health, path->metered, now_us);

@@ -152,7 +152,13 @@ resync (TttdReorder *r, guint32 seq)
   tttd_reorder_flush (r);
   for (guint i = 0; i < TTTD_REORDER_SLOTS; i++)
     r->slots[i].state = SLOT_EMPTY;
-  memset (r->seen, 0, sizeof r->seen);
+  /* the history keeps what the flush delivered, so that later copies of it
+   * are still duplicates; only the skipped sequences are forgotten */
+  if (seq - r->next >= TTTD_REORDER_HISTORY)
+    memset (r->seen, 0, sizeof r->seen);
+  else
+    for (guint32 s = r->next; s != seq; s++)
+      seen_set (r, s, FALSE);
   r->next = seq;
   r->stats.resyncs++;
 }
@@ -264,7 +270,9 @@ tttd_reorder_expire (TttdReorder *r, gint64 now_us)
     {
       while (SLOT (r, r->next)->state != SLOT_HELD)
         {
-          r->stats.timeouts++;
+          /* only a gap nobody knew lost is given up on by the timer */
+          if (SLOT (r, r->next)->state == SLOT_EMPTY)
+            r->stats.timeouts++;
           advance (r);
         }
       advance (r);
@@ -278,9 +286,10 @@ tttd_reorder_reset (TttdReorder *reorder)
   TttdReorderDeliver deliver = reorder->deliver;
   gpointer user_data = reorder->user_data;
   gint64 hold_us = reorder->hold_us, active_us = reorder->active_us;
-  TttdReorderStats stats = reorder->stats;
+  TttdReorderStats stats;
 
   tttd_reorder_flush (reorder);
+  stats = reorder->stats;
   tttd_reorder_init (reorder, deliver, user_data);
   reorder->hold_us = hold_us;
   reorder->active_us = active_us;

@@ -209,9 +209,10 @@ arrival_us (const TttdScheduler *sched, guint i, guint wire_len, gint64 now_us)
 {
   const TttdSchedLink *link = &sched->links[i];
   gint64 t = tttd_scheduler_queue_delay (sched, i, now_us) + (gint64) effective_rtt (link) / 2;
+  guint64 rate = link->rate_Bps != 0 ? link->rate_Bps : link->spread_Bps;
 
-  if (link->rate_Bps != 0)
-    t += (gint64) wire_len * G_USEC_PER_SEC / (gint64) link->rate_Bps;
+  if (rate != 0)
+    t += (gint64) wire_len * G_USEC_PER_SEC / (gint64) rate;
   return t;
 }
 
@@ -401,9 +402,14 @@ void
 tttd_scheduler_sent (TttdScheduler *sched, guint link, guint wire_len, gint64 now_us)
 {
   TttdSchedLink *l = &sched->links[link];
+  /* an unpaced link keeps a virtual backlog at its capacity, so that the
+   * earliest-arrival choice spreads load over fast links too */
+  guint64 rate = l->rate_Bps != 0 ? l->rate_Bps : l->spread_Bps;
 
-  if (l->rate_Bps == 0)
+  if (rate == 0)
     return;
-  l->backlog_until_us = MAX (l->backlog_until_us, now_us) +
-                        (gint64) wire_len * G_USEC_PER_SEC / (gint64) l->rate_Bps;
+  l->backlog_until_us = MAX (l->backlog_until_us, now_us) + (gint64) wire_len * G_USEC_PER_SEC / (gint64) rate;
+  /* a virtual backlog is an estimate: never more than 50 ms ahead */
+  if (l->rate_Bps == 0)
+    l->backlog_until_us = MIN (l->backlog_until_us, now_us + 50000);
 }

@@ -53,6 +53,8 @@ typedef struct {
   guint64       srtt_us;        /* smoothed RTT, 0: unknown */
   double        loss;           /* 0..1 */
   guint64       rate_Bps;       /* what it can carry, 0: unknown (no pacing) */
+  guint64       spread_Bps;     /* without pacing: the rate that spreads load in
+                                 * arrival estimates (its measured capacity) */
   gint64        backlog_until_us; /* virtual queue: when what we sent will have left */
   gint64        wrr_current;    /* smooth weighted round robin state */
 } TttdSchedLink;

@@ -658,6 +658,25 @@ test_duplicate_peers (Fixture *f, gconstpointer data)
   }
 }
 
+/* two peers with one tunnel address: the later one is named, at the line of
+ * its address */
+static void
+test_duplicate_addresses (Fixture *f, gconstpointer data)
+{
+  g_autofree char *text = g_strconcat (server_conf, "address=198.18.200.9/32;fd00:198:18::2/128\n", NULL);
+  g_autoptr(GError) error = load_error (text);
+
+  assert_error_at (error, FILE_NAME, count_lines (server_conf) + 1, "[peer phone] address: ");
+  assert_contains (error->message, "fd00:198:18::2/128");
+  assert_contains (error->message, "laptop");
+  /* an address given again in the same group is no clash */
+  {
+    g_autofree char *again = g_strconcat (server_conf, "address=198.18.200.9/32\n[peer laptop]\naddress=198.18.200.2/32\n", NULL);
+    g_autoptr(TttdConfig) config = load_ok (again);
+    g_assert_cmpuint (config->peers->len, ==, 2);
+  }
+}
+
 static void
 feed_bytes_error (const char *data, gsize len, guint line)
 {
@@ -839,6 +858,7 @@ main (int argc, char **argv)
   ADD ("strategy-names", test_strategy_names);
   ADD ("required", test_required);
   ADD ("duplicate-peers", test_duplicate_peers);
+  ADD ("duplicate-addresses", test_duplicate_addresses);
   ADD ("streaming", test_streaming);
   ADD ("dropins", test_dropins);
   ADD ("design-example", test_design_example);

@@ -38,7 +38,9 @@ exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
 [[ -n $exec_start ]] || fail "the unit has no ExecStart="
 [[ -x $destdir$exec_start ]] || fail "ExecStart=$exec_start is not installed (looked for $destdir$exec_start)"
 mkdir -p "$tmp/units"
-sed "s|^ExecStart=$exec_start|ExecStart=$destdir$exec_start|" "$unit" > "$tmp/units/tttd.service"
+# (ExecReload= checks the configuration with the same binary first)
+grep -qx "ExecReload=$exec_start --check" "$unit" || fail "ExecReload= does not check the configuration first"
+sed "s|^\(Exec[A-Za-z]*=\)$exec_start|\1$destdir$exec_start|" "$unit" > "$tmp/units/tttd.service"
 
 # Documentation=man:... is checked with man(1): look in DESTDIR's pages
 man_args=()
