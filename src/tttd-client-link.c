@@ -19,13 +19,12 @@
 
 #define REBIND_SETTLE_MS 50
 
-static gboolean
-on_link_readable (gint fd, GIOCondition condition, gpointer user_data)
+static void
+on_link_readable (gpointer user_data)
 {
   TttdClientLink *link = user_data;
 
   tttd_engine_socket_readable (link->client->engine, &link->queue);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -170,11 +169,7 @@ bind_link (TttdClient *client, TttdClientLink *link, GError **error)
   tttd_udp_local (fd, &link->local);
   tttd_tx_queue_init (&link->queue, fd, tttd_engine_release_buffer, client->engine);
   (void) tttd_udp_enable_gro (fd);
-  link->watch = g_unix_fd_source_new (fd, G_IO_IN);
-  g_source_set_callback (link->watch, (GSourceFunc) (void (*) (void)) on_link_readable, link, NULL);
-  g_source_set_priority (link->watch, G_PRIORITY_DEFAULT);
-  g_source_set_static_name (link->watch, "tttd link socket");
-  g_source_attach (link->watch, NULL);
+  link->watch = tttd_watch_new (fd, "tttd link socket", on_link_readable, link);
   tttd_peer_path_set (client->peer, link->id, &link->queue, &server, link->metered);
   tttd_client_link_update (client, link);
   g_clear_pointer (&link->why_unusable, g_free);

@@ -352,13 +352,12 @@ on_timer (gpointer user_data, gint64 now_us)
 
 /* the tunnel MTU: what the smallest link carries less our overhead, so
  * that tttd never has a datagram fragmented (1500 before any link is up) */
-static gboolean
-on_tun_readable (gint fd, GIOCondition condition, gpointer user_data)
+static void
+on_tun_readable (gpointer user_data)
 {
   TttdClient *client = user_data;
 
   tttd_engine_tun_readable (client->engine);
-  return G_SOURCE_CONTINUE;
 }
 
 /* the TUN device: created, addressed, sized and up; and what an earlier,
@@ -431,10 +430,7 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
   client->peer = tttd_peer_new (client->engine, "server", config->strategy,
                                 (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
   client->timer = tttd_timer_new ("tttd client timer", on_timer, client);
-  client->tun_watch = g_unix_fd_source_new (client->tun_fd, G_IO_IN);
-  g_source_set_callback (client->tun_watch, (GSourceFunc) (void (*) (void)) on_tun_readable, client, NULL);
-  g_source_set_static_name (client->tun_watch, "tttd tun");
-  g_source_attach (client->tun_watch, NULL);
+  client->tun_watch = tttd_watch_new (client->tun_fd, "tttd tun", on_tun_readable, client);
   client->monitor = tttd_netlink_monitor_new (tttd_client_on_netlink, client, error);
   if (client->monitor == NULL)
     return NULL;

@@ -707,6 +707,7 @@ void
 tttd_engine_socket_readable (TttdEngine *engine, TttdTxQueue *queue)
 {
   int n = tttd_rx_batch_recv (&engine->rx, queue->fd);
+  guint64 written = engine->stats.tun_written;
 
   engine->now_us = g_get_monotonic_time ();
   for (int i = 0; i < n; i++)
@@ -745,6 +746,11 @@ tttd_engine_socket_readable (TttdEngine *engine, TttdTxQueue *queue)
         }
     }
   tttd_engine_flush (engine);
+  /* the kernel handles what we wrote to TUN before write () returns: an
+   * echo reply or a TCP ACK may be waiting already. Taking it now saves a
+   * trip through poll (a wakeup, tens of microseconds on an idle machine) */
+  if (engine->stats.tun_written != written && engine->tun_fd >= 0)
+    tttd_engine_tun_readable (engine);
 }
 
 guint32

@@ -383,22 +383,20 @@ on_timer (gpointer user_data, gint64 now_us)
   return server->next_slow_us;
 }
 
-static gboolean
-on_socket_readable (gint fd, GIOCondition condition, gpointer user_data)
+static void
+on_socket_readable (gpointer user_data)
 {
   ServerSocket *sock = user_data;
 
   tttd_engine_socket_readable (sock->server->engine, &sock->queue);
-  return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-on_tun_readable (gint fd, GIOCondition condition, gpointer user_data)
+static void
+on_tun_readable (gpointer user_data)
 {
   TttdServer *server = user_data;
 
   tttd_engine_tun_readable (server->engine);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -696,15 +694,9 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
         return NULL;
       tttd_tx_queue_init (&sock->queue, sock->fd, tttd_engine_release_buffer, server->engine);
       (void) tttd_udp_enable_gro (sock->fd);
-      sock->watch = g_unix_fd_source_new (sock->fd, G_IO_IN);
-      g_source_set_callback (sock->watch, (GSourceFunc) (void (*) (void)) on_socket_readable, sock, NULL);
-      g_source_set_static_name (sock->watch, "tttd server socket");
-      g_source_attach (sock->watch, NULL);
+      sock->watch = tttd_watch_new (sock->fd, "tttd server socket", on_socket_readable, sock);
     }
-  server->tun_watch = g_unix_fd_source_new (server->tun_fd, G_IO_IN);
-  g_source_set_callback (server->tun_watch, (GSourceFunc) (void (*) (void)) on_tun_readable, server, NULL);
-  g_source_set_static_name (server->tun_watch, "tttd tun");
-  g_source_attach (server->tun_watch, NULL);
+  server->tun_watch = tttd_watch_new (server->tun_fd, "tttd tun", on_tun_readable, server);
   server->timer = tttd_timer_new ("tttd server timer", on_timer, server);
   tttd_timer_schedule (server->timer, g_get_monotonic_time ());
   tttd_log_message (NULL, "started", "server on %s, MTU %u, %u peers", server->tun_name, mtu,

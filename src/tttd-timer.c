@@ -2,6 +2,8 @@
 /* Copyright (C) 2026 The tuntuntun authors */
 #include "config.h"
 
+#include <glib-unix.h>
+
 #include "tttd-timer.h"
 
 /* the deadline is a plain field that prepare() reads before every poll:
@@ -96,4 +98,37 @@ tttd_timer_destroy (GSource *timer)
     return;
   g_source_destroy (timer);
   g_source_unref (timer);
+}
+
+typedef struct {
+  TttdWatchFunc func;
+  gpointer      user_data;
+} Watch;
+
+static gboolean
+on_watch (gint fd, GIOCondition condition, gpointer user_data)
+{
+  Watch *watch = user_data;
+
+  watch->func (watch->user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+GSource *
+tttd_watch_new (int fd, const char *name, TttdWatchFunc func, gpointer user_data)
+{
+  GSource *source = g_unix_fd_source_new (fd, G_IO_IN);
+  Watch *watch = g_new (Watch, 1);
+
+  watch->func = func;
+  watch->user_data = user_data;
+  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) on_watch, watch, g_free);
+  /* GLib takes a source's descriptors out of the poll set while it
+   * dispatches, unless it may recurse; that change wakes the loop (an
+   * eventfd write, a read and one more poll) after every batch. The
+   * callbacks never run the loop themselves */
+  g_source_set_can_recurse (source, TRUE);
+  g_source_set_static_name (source, name);
+  g_source_attach (source, NULL);
+  return source;
 }

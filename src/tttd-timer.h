@@ -15,4 +15,9 @@ GSource *tttd_timer_new (const char *name, TttdTimerFunc func, gpointer user_dat
 void     tttd_timer_schedule (GSource *timer, gint64 at_us);
 void     tttd_timer_destroy (GSource *timer);
 
+/* a packet-path file descriptor watch, attached to the default context:
+ * func runs whenever fd is readable */
+typedef void (*TttdWatchFunc) (gpointer user_data);
+GSource *tttd_watch_new (int fd, const char *name, TttdWatchFunc func, gpointer user_data);
+
 G_END_DECLS
