@@ -99,7 +99,13 @@ bench_row "tttd / wireguard-go CPU per GB" "$(bench_ratio "$t_c" "$wg_c") (goal 
 bench_row "tttd added RTT (idle ping)" "$(awk -v a="$t_r" -v b="$raw_r" 'BEGIN { printf "%.0f us", (a - b) * 1000 }') (goal <= 50 us)"
 bench_row "tttd / wireguard-go pps (64 B)" "$(bench_ratio "$t_p" "$wg_p")"
 sleep 5
-bench_row "tttd client RSS, idle" "$(awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$(lab_pid tttd-c0)/status") (goal <= 8 MiB)"
+cpid=$(lab_pid tttd-c0)
+bench_row "tttd client RSS, idle" "$(awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$cpid/status") (goal <= 8 MiB)"
+# most of the RSS is shared library pages (libc, GLib, libnm, libnftables
+# and what they pull in); what one more tttd costs is its private memory
+bench_row "  of which shared with other processes" "$(awk '/^Shared_Clean|^Shared_Dirty/ { s += $2 } END { printf "%.1f MiB", s / 1024 }' "/proc/$cpid/smaps_rollup")"
+bench_row "  PSS (shared pages split among their users)" "$(awk '/^Pss:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$cpid/smaps_rollup")"
+bench_row "  private (heap, buffers, stacks)" "$(awk '/^Private_Clean|^Private_Dirty/ { s += $2 } END { printf "%.1f MiB", s / 1024 }' "/proc/$cpid/smaps_rollup")"
 if [[ -x $TTTD_BUILD_DIR/bench/packet-cost ]] && command -v valgrind >/dev/null; then
   ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$TTTD_BUILD_DIR/bench/packet-cost" 10000 2>&1 |
        awk '/Collected :/ { print $4 }')

@@ -616,6 +616,8 @@ add_peer_counters (const TttdPeer *peer, guint64 *c)
   c[8] += peer->reorder->stats.timeouts;
   c[9] += peer->rekeys;
   c[10] += peer->stats.tx_queue_full;
+  c[11] += peer->stats.tx_resent;
+  c[12] += peer->stats.rx_resent;
 }
 
 GVariant *
@@ -624,7 +626,7 @@ tttd_daemon_counters (TttdDaemon *daemon)
   static const char *const peer_names[] = {
     "rx-bad-source", "rx-not-ip", "tx-no-session", "tx-no-link", "reorder-reordered",
     "reorder-duplicates", "reorder-late", "reorder-lost", "reorder-timeouts", "rekeys",
-    "tx-queue-full",
+    "tx-queue-full", "tx-resent", "rx-resent",
   };
   const TttdEngineStats *engine = tttd_engine_stats (tttd_daemon_engine (daemon));
   guint64 per_peer[G_N_ELEMENTS (peer_names)] = { 0 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tttd-engine.h"
+#include "tttd-resend.h"
 
 G_BEGIN_DECLS
 
@@ -27,10 +28,13 @@ struct _TttdEngine {
   guint8              *tun_buf;      /* one read: a virtio_net_hdr and up to 64 KiB */
   TttdEngineStats      stats;
   guint64              tx_dropped;
+  TttdResend           resend;       /* the last packets sent, for a link that dies */
 };
 
 gboolean tttd_engine_seal_and_queue (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,
                                      guint link, guint8 *buf, const TttdInner *inner, gsize payload_len);
+gboolean tttd_engine_seal_and_pace (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,
+                                    guint link, guint8 *buf, const TttdInner *inner, gsize payload_len);
 void     tttd_engine_path_unpace (TttdEngine *engine, TttdPath *path);
 guint    tttd_engine_wire_overhead (const TttdPath *path);
 void     tttd_engine_hold (TttdEngine *engine, TttdPeer *peer);

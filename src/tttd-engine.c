@@ -54,6 +54,7 @@ tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *health,
   engine->holding = g_ptr_array_new ();
   engine->pacing = g_ptr_array_new ();
   engine->max_pace_us = PACE_MAX_US;
+  tttd_resend_init (&engine->resend, TTTD_RESEND_SLOTS, engine->max_mtu);
   return engine;
 }
 
@@ -68,6 +69,7 @@ tttd_engine_free (TttdEngine *engine)
   g_free (engine->tun_buf);
   tttd_rx_batch_clear (&engine->rx);
   tttd_pool_clear (&engine->pool);
+  tttd_resend_clear (&engine->resend);
   g_free (engine);
 }
 
@@ -264,6 +266,14 @@ tttd_engine_seal_and_queue (TttdEngine *engine, TttdPeer *peer, TttdKeypair *key
   return transmit (engine, peer, keypair, link, buf, inner, payload_len, FALSE);
 }
 
+/* the same, through the link's pacer (dropped if its queue is too long) */
+gboolean
+tttd_engine_seal_and_pace (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,
+                           guint link, guint8 *buf, const TttdInner *inner, gsize payload_len)
+{
+  return transmit (engine, peer, keypair, link, buf, inner, payload_len, TRUE);
+}
+
 void
 tttd_engine_path_unpace (TttdEngine *engine, TttdPath *path)
 {
@@ -348,6 +358,10 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
   seq = peer->tx_seq++;
   copies = (guint) __builtin_popcount (mask);
   urgent = ip->latency_critical;
+  /* with another link to go to, keep a copy in case this one dies now */
+  if (copies == 1 && !urgent && __builtin_popcount (peer->sched.eligible) > 1)
+    tttd_resend_note (&engine->resend, peer, (guint) __builtin_ctz (mask), seq, info.flow_hash,
+                      buf + TTTD_HEADROOM, len, now);
   peer->stats.tx_packets++;
   peer->stats.tx_bytes += len;
   for (guint32 m = mask; m != 0; m &= m - 1)
@@ -570,6 +584,7 @@ tttd_engine_forget_peer (TttdEngine *engine, TttdPeer *peer)
   peer->pacing = FALSE;
   for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
     tttd_engine_path_unpace (engine, &peer->paths[link]);
+  tttd_resend_forget (&engine->resend, peer);
 }
 
 static void
@@ -596,6 +611,8 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
     engine->ops->schedule (engine->data, engine->now_us);
   peer->stats.rx_packets++;
   peer->stats.rx_bytes += len;
+  if (inner->flags & TTTD_FLAG_RESENT)
+    peer->stats.rx_resent++;
   /* with no spare buffer left, what is held goes out first, in order */
   if (engine->pool.free->len == 0 && engine->pool.allocated >= engine->pool.max)
     tttd_reorder_flush (peer->reorder);

@@ -67,6 +67,8 @@ typedef struct {
   guint64 tx_queue_full;        /* dropped: the link's queue was too long (AQM) */
   guint64 rx_bad_source;        /* dropped: inner source not the peer's */
   guint64 rx_bad_packet;        /* dropped: not an IP packet */
+  guint64 tx_resent;            /* sent again: their first link died */
+  guint64 rx_resent;
 } TttdPeerStats;
 
 struct _TttdPeer {

@@ -323,13 +323,12 @@ tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
       loss_sample (&health->out, health->pending[i].tx_packets, reply->rx_packets, now_us);
       health->pending[i].sent_us = 0;
       /* a link keeps order: a probe sent before this one and still
-       * unanswered was lost, and the answers before it were not in a row */
+       * unanswered was lost */
       for (guint j = 0; j < G_N_ELEMENTS (health->pending); j++)
         if (health->pending[j].sent_us != 0 && health->pending[j].sent_us < sent_us)
           {
             health->pending[j].sent_us = 0;
             health->answered -= health->answered / 8;
-            health->good_replies = 0;
           }
       break;
     }
@@ -423,6 +422,11 @@ gboolean
 tttd_health_tick (TttdHealth *health, const TttdHealthParams *params,
                   gboolean metered, gint64 now_us)
 {
+  /* a down link proves itself with replies that no silence as long as the
+   * one that took it down interrupts (on a lossy link, single losses do
+   * not, or it would never come back) */
+  if (health->state == TTTD_LINK_DOWN && health->unanswered >= silent_probes (health))
+    health->good_replies = 0;
   if (health->state != TTTD_LINK_DOWN && health->unanswered >= silent_probes (health))
     {
       gint64 last = MAX (health->last_rx_us, health->first_unanswered_us);

@@ -21,7 +21,8 @@ typedef struct {
   double  degraded_loss;        /* up -> degraded above this loss */
   double  recovered_loss;       /* degraded -> up below this */
   gint64  recover_us;           /* ... for this long */
-  guint   up_replies;           /* down -> up after this many replies in a row */
+  guint   up_replies;           /* down -> up after this many replies without a
+                                 * silence that would take it down again */
 } TttdHealthParams;
 
 #define TTTD_CAPACITY_SAMPLES 16

@@ -9,6 +9,8 @@
 
 /* how often the send path looks at the links' liveness */
 #define CHECK_INTERVAL_US 10000
+/* how long the far end takes to find a link dead, at most, while it carries data */
+#define FAR_DOWN_WINDOW_US 300000
 
 static void
 on_retire (guint32 local_index, gpointer user_data)
@@ -133,11 +135,80 @@ tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
   sl->metered = metered;
 }
 
+typedef struct {
+  TttdPeer    *peer;
+  TttdKeypair *keypair;
+} Resend;
+
+static void
+resend_one (const TttdResendEntry *entry, const guint8 *data, gpointer user_data)
+{
+  Resend *r = user_data;
+  TttdEngine *engine = r->peer->engine;
+  TttdPacketInfo info = {
+    .flow_hash = entry->flow_hash,
+    .wire_len = entry->len + TTTD_UDP4_OVERHEAD + TTTD_OVERHEAD,
+  };
+  guint32 mask = tttd_scheduler_pick (&r->peer->sched, &info, engine->now_us);
+  guint link;
+  guint8 *buf;
+  TttdInner inner = {
+    .kind = TTTD_KIND_DATA,
+    .flags = TTTD_FLAG_RESENT,
+    .seq = entry->seq,
+    .link_prev = entry->seq,   /* out of the new link's order: vouches for nothing */
+    .timestamp = (guint32) engine->now_us,
+  };
+
+  if (mask == 0 || (buf = tttd_pool_get (&engine->pool)) == NULL)
+    return;
+  link = (guint) __builtin_ctz (mask);
+  inner.link = (guint16) link;
+  memcpy (buf + TTTD_HEADROOM, data, entry->len);
+  if (tttd_engine_seal_and_pace (engine, r->peer, r->keypair, link, buf, &inner, entry->len))
+    r->peer->stats.tx_resent++;
+}
+
+/* a link just died: what it carried since since_us goes again on the
+ * others, as the far end would otherwise wait for TCP to notice */
+static void
+resend_link (TttdPeer *peer, guint link, gint64 since_us)
+{
+  TttdEngine *engine = peer->engine;
+  Resend r = { peer, tttd_keyring_sender (&peer->keyring, engine->now_us) };
+
+  if (r.keypair == NULL)
+    return;
+  if (tttd_resend_take (&engine->resend, peer, link, since_us, resend_one, &r) > 0)
+    tttd_engine_flush (engine);
+}
+
+/* what may have been lost on a link found dead: sent after the last sign
+ * of life less one RTT; when the far end found it dead, since it last
+ * heard us, which we can only bound */
+static gint64
+lost_since (const TttdPath *path, gint64 now_us)
+{
+  if (path->health.state != TTTD_LINK_DOWN)
+    return now_us - FAR_DOWN_WINDOW_US - (gint64) path->health.srtt_us;
+  return path->health.last_rx_us - (gint64) path->health.srtt_us;
+}
+
 void
 tttd_peer_path_remove (TttdPeer *peer, guint link)
 {
+  TttdSchedLink *sl = &peer->sched.links[link];
+
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
   tttd_engine_path_unpace (peer->engine, &peer->paths[link]);
+  /* a modem unplugged: what its socket still held is gone */
+  if (sl->state == TTTD_LINK_UP || sl->state == TTTD_LINK_DEGRADED)
+    {
+      gint64 now = g_get_monotonic_time ();
+      sl->state = TTTD_LINK_DOWN;
+      peer->engine->now_us = now;
+      resend_link (peer, link, now - (gint64) peer->paths[link].health.srtt_us);
+    }
   memset (&peer->paths[link], 0, sizeof peer->paths[link]);
   memset (&peer->sched.links[link], 0, sizeof peer->sched.links[link]);
   if (peer->sched.active == (gint) link)
@@ -171,6 +242,11 @@ sync_sched (TttdPeer *peer, guint link)
     peer->engine->ops->path_state (peer->engine->data, peer, link, sl->state, state);
   else if (state != sl->state && state == TTTD_LINK_DOWN && peer->engine->ops->path_state != NULL)
     peer->engine->ops->path_state (peer->engine->data, peer, link, sl->state, state);
+  if (state == TTTD_LINK_DOWN && (sl->state == TTTD_LINK_UP || sl->state == TTTD_LINK_DEGRADED))
+    {
+      sl->state = state;
+      resend_link (peer, link, lost_since (path, peer->engine->now_us));
+    }
   sl->state = state;
   /* paced from now on: what the virtual backlog held is no real queue */
   if (sl->rate_Bps == 0 && path->health.pacing_Bps != 0)

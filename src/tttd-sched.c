@@ -219,7 +219,7 @@ arrival_us (const TttdScheduler *sched, guint i, guint wire_len, gint64 now_us)
 /* the links worth using at all: not far slower or far lossier than the
  * best (a degraded link still adds what it carries) */
 static guint32
-adaptive_candidates (const TttdScheduler *sched, guint32 eligible)
+adaptive_candidates (const TttdScheduler *sched, guint32 eligible, gboolean lossy_ok)
 {
   guint32 candidates = eligible;
   guint32 kept = 0;
@@ -234,7 +234,7 @@ adaptive_candidates (const TttdScheduler *sched, guint32 eligible)
       /* the absolute margin keeps short-RTT links from cutting each other */
       if ((double) effective_rtt (link) > (double) best_rtt * sched->rtt_cutoff + 20000.0)
         continue;
-      if (link->loss > sched->loss_cutoff)
+      if (link->loss > sched->loss_cutoff && !lossy_ok)
         continue;
       kept |= 1u << i;
     }
@@ -271,10 +271,16 @@ pick_earliest (const TttdScheduler *sched, guint32 candidates, guint count,
 static guint32
 pick_adaptive (TttdScheduler *sched, guint32 eligible, const TttdPacketInfo *packet, gint64 now_us)
 {
-  guint32 candidates = adaptive_candidates (sched, eligible);
-  guint count = (packet->flags & TTTD_PACKET_LATENCY_CRITICAL) ? 2 : 1;
+  guint32 candidates = adaptive_candidates (sched, eligible, FALSE);
+  guint32 first;
 
-  return pick_earliest (sched, candidates, count, packet->wire_len, now_us);
+  first = pick_earliest (sched, candidates, 1, packet->wire_len, now_us);
+  if (!(packet->flags & TTTD_PACKET_LATENCY_CRITICAL))
+    return first;
+  /* the second copy of an interactive packet may take a lossy link: it
+   * only adds to the chance that one arrives */
+  return first | pick_earliest (sched, adaptive_candidates (sched, eligible, TRUE) & ~first, 1,
+                                packet->wire_len, now_us);
 }
 
 static guint32
@@ -294,7 +300,7 @@ pick_metered_overflow (TttdScheduler *sched, guint32 eligible, const TttdPacketI
   /* unmetered links while they have room; then whatever arrives first */
   if (room != 0)
     return pick_earliest (sched, room, 1, packet->wire_len, now_us);
-  return pick_earliest (sched, adaptive_candidates (sched, eligible), 1, packet->wire_len, now_us);
+  return pick_earliest (sched, adaptive_candidates (sched, eligible, FALSE), 1, packet->wire_len, now_us);
 }
 
 static inline guint32
@@ -393,6 +399,7 @@ tttd_scheduler_pick (TttdScheduler *sched, const TttdPacketInfo *packet, gint64 
 {
   guint32 eligible = tttd_scheduler_usable_mask (sched);
 
+  sched->eligible = eligible;
   if (eligible == 0)
     return 0;
   return strategies[sched->strategy].pick (sched, eligible, packet, now_us);

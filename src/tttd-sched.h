@@ -78,6 +78,7 @@ typedef struct {
   gint64        metered_queue_us; /* metered-overflow: fuller than this before a metered link helps */
   double        rtt_cutoff;     /* adaptive: leave out links slower than this x best */
   double        loss_cutoff;    /* adaptive: leave out links lossier than this */
+  guint32       eligible;       /* the usable links at the last pick */
 } TttdScheduler;
 
 const char  *tttd_strategy_to_string (TttdStrategy strategy);

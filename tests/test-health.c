@@ -443,7 +443,24 @@ test_down_up (Fixture *f, gconstpointer data)
     }
 }
 
-/* ... in a row: answers scattered over a silence do not bring it up */
+/* answer ANSWERS of the next PROBES probes, the first ones */
+static void
+answer_some (Fixture *f, guint probes, guint answers)
+{
+  guint first = f->probes;
+
+  while (f->probes < first + probes)
+    {
+      f->answering = f->probes < first + answers;
+      run (f, MS, 0);
+    }
+  f->answering = FALSE;
+  run (f, 2 * f->delay + MS, 0);
+}
+
+/* a down link proves itself with up_replies answers that no silence as
+ * long as the one that took it down interrupts; single losses between
+ * them (a lossy link) do not count against it */
 static void
 test_down_up_in_a_row (Fixture *f, gconstpointer data)
 {
@@ -452,21 +469,29 @@ test_down_up_in_a_row (Fixture *f, gconstpointer data)
   run_until_change (f, 10 * SEC, 0);
   g_assert_cmpint (f->health.state, ==, TTTD_LINK_DOWN);
   g_assert_cmpuint (f->params.up_replies, ==, 3);
-  /* one answer, then five probes lost, then two answers */
-  for (guint round = 0; round < 3; round++)
-    {
-      guint probes = f->probes;
-      f->answering = round == 1 ? FALSE : TRUE;
-      while (f->probes < probes + (round == 1 ? 5 : round == 0 ? 1 : 2))
-        run (f, MS, 0);
-      f->answering = FALSE;
-    }
-  run (f, 2 * f->delay + MS, 0);
-  /* answers that were not in a row do not bring it up */
+
+  /* one answer, then a long silence, then two answers: still down */
+  answer_some (f, 1, 1);
+  answer_some (f, 20, 0);
+  answer_some (f, 2, 2);
   g_assert_cmpint (f->health.state, ==, TTTD_LINK_DOWN);
-  /* the third in a row brings it up */
+  /* the third since the silence brings it up */
   f->answering = TRUE;
   g_assert_cmpint (run_until_change (f, 10 * SEC, 0), !=, 0);
+  g_assert_cmpint (f->health.state, ==, TTTD_LINK_UP);
+
+  /* down again (the second time: twice the answers), then every other
+   * probe answered: up after six answers all the same */
+  f->answering = FALSE;
+  run_until_change (f, 10 * SEC, 0);
+  g_assert_cmpint (f->health.state, ==, TTTD_LINK_DOWN);
+  for (guint i = 0; i < 5; i++)
+    {
+      answer_some (f, 1, 1);
+      answer_some (f, 1, 0);
+      g_assert_cmpint (f->health.state, ==, TTTD_LINK_DOWN);
+    }
+  answer_some (f, 1, 1);
   g_assert_cmpint (f->health.state, ==, TTTD_LINK_UP);
 }
 

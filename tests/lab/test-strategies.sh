@@ -120,4 +120,19 @@ for strategy in balance-rr adaptive; do
   eval "rate_${strategy//-/_}=$rate"
 done
 awk -v a="$rate_adaptive" -v b="$rate_balance_rr" 'BEGIN { exit !(a > b * 1.1) }' || lab_fail "adaptive ($rate_adaptive) does not beat balance-rr ($rate_balance_rr)"
+
+# failover under load: wan0 black-holed 2 s into an upload; what was in
+# flight on it goes again on wan1 (tx-resent) and the flow carries on
+counter () { ctl --json status | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['counters'].get('$1', 0))"; }
+resent_before=$(counter tx-resent)
+lab_iperf "$client" "$TTTD_SERVER_TUN" 6 -C cubic > "$LAB_DIR/failover.rate" &
+iperf_pid=$!
+sleep 2
+lab_path_blackhole 0 0 on
+wait "$iperf_pid" || lab_fail "the upload failed when wan0 was black-holed"
+sleep 1.5   # counters are published once a second
+resent=$(( $(counter tx-resent) - resent_before ))
+lab_log "wan0 black-holed 2 s into a 6 s upload: $resent packets resent on wan1, $(cat "$LAB_DIR/failover.rate") Mbit/s"
+(( resent > 0 )) || lab_fail "nothing that was in flight on wan0 was resent"
+lab_path_blackhole 0 0 off
 tttd_lab_pass
