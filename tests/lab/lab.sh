@@ -667,10 +667,16 @@ lab_iperf_server () {
 
 # lab_iperf NS ADDR SECONDS [IPERF3 ARGS...]: prints the receiver's Mbit/s
 lab_iperf () {
-  local ns=$1 addr=$2 seconds=$3 out
+  local ns=$1 addr=$2 seconds=$3 out try
   shift 3
   lab_require iperf3
-  out=$(ip netns exec "$ns" timeout $(( seconds + 15 )) iperf3 -c "$addr" -t "$seconds" -f m "$@" 2>&1) || true
+  for try in 1 2; do
+    out=$(ip netns exec "$ns" timeout $(( seconds + 15 )) iperf3 -c "$addr" -t "$seconds" -f m "$@" 2>&1) || true
+    # the server may still be closing the last test (on a long-RTT path):
+    # it resets the next control connection; once more, a moment later
+    [[ $out == *"unable to receive control message"* || $out == *"server is busy"* ]] || break
+    sleep 1
+  done
   out=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) }
              END { if (v != "") print v }' <<<"$out")
   [[ -n $out ]] || return 1
