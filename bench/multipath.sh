@@ -72,19 +72,27 @@ bench_row "raw sum" "$raw_sum Mbit/s"
 bench_row "best path idle RTT" "$idle ms"
 
 # kernel MPTCP on the same paths, when the kernel and mptcpize have it
-mptcp=n/a mptcp_stall=n/a
+mptcp=n/a mptcp_stall=n/a mptcp_ping=n/a
 if command -v mptcpize >/dev/null && ip netns exec "$client" sysctl -qw net.mptcp.enabled=1 2>/dev/null; then
   ip netns exec "$LAB_NS_SERVER" sysctl -qw net.mptcp.enabled=1
   for ns in "$client" "$LAB_NS_SERVER"; do ip -n "$ns" mptcp limits set subflows 4 add_addr_accepted 4; done
   ip -n "$client" mptcp endpoint add "$(lab_path_addr 0 1 client)" dev wan1 subflow
   lab_spawn iperf-mptcp "$LAB_NS_SERVER" mptcpize run iperf3 -s -p 5202
   lab_wait_for 5 lab__listening "$LAB_NS_SERVER" 5202
-  declare -a mp
+  declare -a mp mp50s mp95s
   for (( r = 0; r < runs; r++ )); do
+    # ping on the best path meanwhile: what MPTCP's queues do to latency
+    ip netns exec "$client" ping -n -i 0.1 -w $(( seconds + 1 )) -I wan0 "$LAB_SERVER_ADDR" > "$LAB_DIR/ping-mptcp-$r.txt" 2>&1 &
+    pinger=$!
     mp+=($(ip netns exec "$client" timeout $(( seconds + 15 )) mptcpize run iperf3 -c "$LAB_SERVER_ADDR" -p 5202 -t "$seconds" -f m "${ccarg[@]}" 2>/dev/null |
            awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) } END { print v + 0 }'))
+    wait "$pinger" || true
+    read -r p50 p95 _ <<<"$(bench_ping_stats "$LAB_DIR/ping-mptcp-$r.txt")"
+    mp50s+=("$p50"); mp95s+=("$p95")
+    sleep 1
   done
   mptcp=$(bench_median "${mp[@]}")
+  mptcp_ping="$(bench_median "${mp50s[@]}") / $(bench_median "${mp95s[@]}") ms"
   mptcp_stall=$(BENCH_PORT=5202 bench_tcp_stall "$client" "$LAB_SERVER_ADDR" 8 3 mptcpize run)
   sleep 2
   ip -n "$client" mptcp endpoint flush
@@ -112,6 +120,7 @@ done
 t=$(bench_median "${tun[@]}")
 bench_row "tttd ($strategy), one flow" "$t Mbit/s (ratio $(bench_ratio "$t" "$raw_sum"); goal >= 0.97)"
 bench_row "ping through tttd during the upload, p50 / p95" "$(bench_median "${p50s[@]}") / $(bench_median "${p95s[@]}") ms (idle best path $idle ms; goal p95 <= idle + 5)"
+bench_row "ping on path 0 during the MPTCP upload, p50 / p95" "$mptcp_ping"
 echo "  per run: raw0 ${raw0[*]} | raw1 ${raw1[*]} | tttd ${tun[*]}"
 if [[ -n ${BENCH_VERBOSE:-} ]]; then
   tttd_ctl "$TTTD_CLIENT_BUS" --json links | grep -E '"interface"|capacity|tx_bytes|rtt_usec'

@@ -17,8 +17,8 @@
 /* pacing: the link's own queue we aim for (the ping of interactive traffic
  * waits in it), and how long the RTT's floor counts */
 #define QUEUE_LOW_US        1000
-#define QUEUE_HIGH_US       3000
-#define PROBE_GAIN          1.06
+#define QUEUE_HIGH_US       2000
+#define PROBE_GAIN          1.03
 #define MAX_RATE_INTERVAL_US 500000
 /* no link is paced below this (or thought congested by less): 1 Mbit/s */
 #define MIN_PACING_BPS      125000
@@ -173,13 +173,16 @@ update_pacing (TttdHealth *h, guint64 queue)
     gain = PROBE_GAIN;
   else if (queue < QUEUE_HIGH_US)
     gain = 1.0;
-  else
+  else if (queue < 4 * QUEUE_HIGH_US)
     gain = 0.9;
+  else
+    gain = 0.8;   /* drain a long queue within about one probe interval */
   h->pacing_Bps = MAX ((guint64) ((double) h->capacity_Bps * gain), MIN_PACING_BPS);
 }
 
-/* the capacity: a high percentile of the recent samples, not their
- * maximum, as a sample over a burst of the link's shaper runs high */
+/* the capacity: the median of the recent samples, not their maximum, as a
+ * sample over a burst of the link's shaper runs high (and one above the
+ * true rate keeps the link's queue growing) */
 static void
 capacity_push (TttdHealth *h, guint64 sample)
 {
@@ -197,7 +200,7 @@ capacity_push (TttdHealth *h, guint64 sample)
         sorted[j] = sorted[j - 1];
         sorted[j - 1] = t;
       }
-  h->capacity_Bps = sorted[(n * 3) / 4 < n ? (n * 3) / 4 : n - 1];
+  h->capacity_Bps = sorted[n / 2];
 }
 
 /* one delivery sample: the far end's byte count now against the last one,
@@ -230,15 +233,24 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
           /* a queue that grows (we sent more than it delivered), twice in a
            * row (a ramp has data in flight), is the link's limit; one that
            * does not is a burst, or the gain of 0.9 drains it */
-          gboolean growing = queue >= QUEUE_HIGH_US && pushed && h->delivery_Bps * 20 < sent_Bps * 19;
+          gboolean saturated = queue >= QUEUE_HIGH_US && pushed;
+          gboolean growing = saturated && h->delivery_Bps * 20 < sent_Bps * 19;
 
           h->congested = growing ? h->congested + 1 : 0;
-          if (h->congested >= 2)
+          /* unpaced so far (a flow's start): the first sign is enough */
+          if (h->congested >= 2 || (growing && h->capacity_Bps == 0))
             {
               guint64 target = MAX (h->delivery_Bps, h->capacity_Bps * 7 / 10);
               for (guint i = 0; i < h->capacity_filled; i++)
                 h->capacity_ring[i] = MIN (h->capacity_ring[i], target);
               capacity_push (h, target);
+            }
+          else if (saturated && h->capacity_Bps != 0 && h->delivery_Bps < h->capacity_Bps)
+            {
+              /* a standing queue we keep full: what the link delivers now
+               * is all it can, and an estimate above it (from samples over
+               * its shaper's bursts) would only keep the queue growing */
+              capacity_push (h, h->delivery_Bps);
             }
           else if (h->capacity_Bps != 0 && h->delivery_Bps > h->capacity_Bps)
             capacity_push (h, h->delivery_Bps);
