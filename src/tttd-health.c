@@ -19,6 +19,11 @@
 #define QUEUE_LOW_US        1000
 #define QUEUE_HIGH_US       2000
 #define PROBE_GAIN          1.03
+#define FAST_PROBE_GAIN     1.25
+/* held back with no queue at all (under NO_QUEUE_US) this many samples in
+ * a row: the estimate is stale, grow it fast */
+#define NO_QUEUE_US         300
+#define FAST_PROBE_SAMPLES  6
 #define MAX_RATE_INTERVAL_US 500000
 /* no link is paced below this (or thought congested by less): 1 Mbit/s */
 #define MIN_PACING_BPS      125000
@@ -158,7 +163,7 @@ rtt_sample (TttdHealth *h, guint64 rtt, gint64 now_us)
  * idle regains a little room each queue-free sample, up to twice what it
  * delivered lately, so the scheduler tries it again. */
 static void
-update_pacing (TttdHealth *h, guint64 queue)
+update_pacing (TttdHealth *h, guint64 queue, gint64 now_us)
 {
   double gain;
 
@@ -169,7 +174,17 @@ update_pacing (TttdHealth *h, guint64 queue)
       h->pacing_Bps = 0;
       return;
     }
-  if (queue < QUEUE_LOW_US)
+  /* our pacer holds packets back and the link shows no queue, sample
+   * after sample: the estimate is far too low (a link found busy with the
+   * other direction's load, or one that just got faster); grow it by a
+   * quarter per sample, not by 3% */
+  if (queue < NO_QUEUE_US && now_us - h->backlogged_us < 100000)
+    h->low_queue_samples++;
+  else
+    h->low_queue_samples = 0;
+  if (h->low_queue_samples >= FAST_PROBE_SAMPLES)
+    gain = FAST_PROBE_GAIN;
+  else if (queue < QUEUE_LOW_US)
     gain = PROBE_GAIN;
   else if (queue < QUEUE_HIGH_US)
     gain = 1.0;
@@ -178,6 +193,32 @@ update_pacing (TttdHealth *h, guint64 queue)
   else
     gain = 0.8;   /* drain a long queue within about one probe interval */
   h->pacing_Bps = MAX ((guint64) ((double) h->capacity_Bps * gain), MIN_PACING_BPS);
+}
+
+/* one timestamp of the far end's clock on a packet just in: the queue on
+ * the way here is how far its one-way delay is above the lowest lately */
+static void
+owd_sample (TttdHealth *h, guint32 far_time_us, gint64 now_us)
+{
+  guint32 raw = (guint32) now_us - far_time_us;
+  gint64 owd;
+
+  if (!h->owd_set)
+    {
+      h->owd_set = TRUE;
+      h->owd_base = raw;
+      h->owd_min_us = 0;
+      h->owd_min_stamp_us = now_us;
+      h->owd_fast_us = 0;
+    }
+  owd = (gint32) (raw - h->owd_base);
+  if (owd <= h->owd_min_us || now_us - h->owd_min_stamp_us > MIN_RTT_WINDOW_US)
+    {
+      h->owd_min_us = owd;
+      h->owd_min_stamp_us = now_us;
+    }
+  h->owd_fast_us = (h->owd_fast_us + owd) / 2;
+  h->rx_queue_us = (guint32) CLAMP (h->owd_fast_us - h->owd_min_us, 0, G_MAXINT32);
 }
 
 /* the capacity: the median of the recent samples, not their maximum, as a
@@ -222,7 +263,8 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
       if (bytes < (1u << 30) && sent < (1u << 30))
         {
           guint64 sent_Bps = (guint64) sent * G_USEC_PER_SEC / (guint64) interval;
-          guint64 queue = h->fast_rtt_us > h->min_rtt_us ? h->fast_rtt_us - h->min_rtt_us : 0;
+          /* our queue: the far end sees it in our packets' one-way delay */
+          guint64 queue = h->tx_queue_us;
           /* a queue while we send this much is ours; an idle link is one
            * we send next to nothing on */
           gboolean pushed = sent_Bps >= MIN_PACING_BPS;
@@ -234,7 +276,9 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
            * row (a ramp has data in flight), is the link's limit; one that
            * does not is a burst, or the gain of 0.9 drains it */
           gboolean saturated = queue >= QUEUE_HIGH_US && pushed;
-          gboolean growing = saturated && h->delivery_Bps * 20 < sent_Bps * 19;
+          /* a tenth of what we sent not delivered: a link that is full,
+           * not a receiver that drops a little while its CPU is busy */
+          gboolean growing = saturated && h->delivery_Bps * 10 < sent_Bps * 9;
 
           h->congested = growing ? h->congested + 1 : 0;
           /* unpaced so far (a flow's start): the first sign is enough */
@@ -245,11 +289,21 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
                 h->capacity_ring[i] = MIN (h->capacity_ring[i], target);
               capacity_push (h, target);
             }
-          else if (saturated && h->capacity_Bps != 0 && h->delivery_Bps < h->capacity_Bps)
+          else if (saturated && h->capacity_Bps != 0 && h->delivery_Bps < h->capacity_Bps &&
+                   now_us - h->backlogged_us < 100000)
             {
               /* a standing queue we keep full: what the link delivers now
                * is all it can, and an estimate above it (from samples over
                * its shaper's bursts) would only keep the queue growing */
+              capacity_push (h, h->delivery_Bps);
+            }
+          else if (h->capacity_Bps != 0 && h->low_queue_samples >= FAST_PROBE_SAMPLES &&
+                   h->delivery_Bps > h->capacity_Bps + h->capacity_Bps / 10)
+            {
+              /* clearly more than the estimate: the older samples are
+               * stale, and the median of them would lag for seconds */
+              for (guint i = 0; i < h->capacity_filled; i++)
+                h->capacity_ring[i] = MAX (h->capacity_ring[i], h->delivery_Bps);
               capacity_push (h, h->delivery_Bps);
             }
           else if (h->capacity_Bps != 0 && h->delivery_Bps > h->capacity_Bps)
@@ -257,7 +311,7 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
           else if (h->capacity_Bps != 0 && queue < QUEUE_LOW_US && idle &&
                    h->capacity_Bps < 2 * h->peak_delivery_Bps + MIN_PACING_BPS)
             capacity_push (h, h->capacity_Bps + h->capacity_Bps / 20);
-          update_pacing (h, queue);
+          update_pacing (h, queue, now_us);
         }
       h->rate_base_set = FALSE;
     }
@@ -313,6 +367,7 @@ tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp,
   probe->tx_packets = health->tx_packets + 1;
   probe->rx_packets = health->rx_packets;
   probe->rx_bytes = health->rx_bytes;
+  probe->rx_queue_us = health->rx_queue_us;
   health->pending[slot].timestamp = timestamp;
   health->pending[slot].tx_packets = probe->tx_packets;
   health->pending[slot].sent_us = now_us;
@@ -346,6 +401,8 @@ tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
       break;
     }
   loss_sample (&health->in, reply->tx_packets, health->rx_packets, now_us);
+  owd_sample (health, reply_timestamp, now_us);
+  health->tx_queue_us = reply->rx_queue_us;
   rate_sample (health, reply->rx_bytes, reply_timestamp, now_us);
   alive (health, params, now_us);
 }
@@ -366,6 +423,8 @@ tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,
     rtt_sample (health, probe->echo, now_us);
   loss_sample (&health->in, probe->tx_packets, health->rx_packets, now_us);
   loss_sample (&health->out, health->tx_packets, probe->rx_packets, now_us);
+  owd_sample (health, probe_timestamp, now_us);
+  health->tx_queue_us = probe->rx_queue_us;
   rate_sample (health, probe->rx_bytes, probe_timestamp, now_us);
   alive (health, params, now_us);
 
@@ -373,6 +432,7 @@ tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,
   reply->tx_packets = health->tx_packets + 1;
   reply->rx_packets = health->rx_packets;
   reply->rx_bytes = health->rx_bytes;
+  reply->rx_queue_us = health->rx_queue_us;
 }
 
 gboolean

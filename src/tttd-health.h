@@ -66,6 +66,19 @@ typedef struct {
   guint64  last_rtt_us;
   double   jitter_us;
 
+  /* one-way delay of what the far end sends us, from its timestamps (its
+   * clock, so only differences count): the queue on the way to us, which
+   * we report; and the queue on our way to it, which it reports. RTT
+   * alone cannot tell them apart, and one direction's load would look
+   * like the other's queue */
+  guint32  owd_base;
+  gboolean owd_set;
+  gint64   owd_min_us;
+  gint64   owd_min_stamp_us;
+  gint64   owd_fast_us;
+  guint32  rx_queue_us;
+  guint32  tx_queue_us;
+
   /* counters of this side; wrap at 2^32 */
   guint32  tx_packets;
   guint32  tx_bytes;
@@ -100,6 +113,7 @@ typedef struct {
   guint    capacity_next;
   guint    capacity_filled;
   gint64   backlogged_us;             /* when our pacer last held packets back */
+  guint    low_queue_samples;         /* in a row, held back with no queue on the link */
   guint    congested;                 /* samples in a row with a growing queue */
   guint64  pacing_Bps;                /* 0: do not pace */
 } TttdHealth;

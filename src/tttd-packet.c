@@ -118,6 +118,7 @@ tttd_probe_parse (const guint8 *buf, gsize len, TttdProbe *out)
   out->rx_packets = tttd_get_le32 (buf + 8);
   out->rx_bytes = tttd_get_le32 (buf + 12);
   out->down_links = tttd_get_le32 (buf + 16);
+  out->rx_queue_us = tttd_get_le32 (buf + 20);
   return TTTD_PARSE_OK;
 }
 
@@ -129,4 +130,5 @@ tttd_probe_write (guint8 *buf, const TttdProbe *probe)
   tttd_put_le32 (buf + 8, probe->rx_packets);
   tttd_put_le32 (buf + 12, probe->rx_bytes);
   tttd_put_le32 (buf + 16, probe->down_links);
+  tttd_put_le32 (buf + 20, probe->rx_queue_us);
 }

@@ -70,7 +70,7 @@ typedef struct {
 } TttdInner;
 
 /* the body of a probe or probe reply */
-#define TTTD_PROBE_LEN 20
+#define TTTD_PROBE_LEN 24
 typedef struct {
   guint32 echo;            /* probe: the sender's latest RTT sample of this link (us);
                             * reply: the probe's timestamp, echoed */
@@ -82,6 +82,8 @@ typedef struct {
   guint32 down_links;      /* the links the sender found dead by its own probes
                             * (bit N: link N), so that the far end stops using
                             * them at once instead of when it notices itself */
+  guint32 rx_queue_us;     /* the queue the sender sees on this link towards it,
+                            * from one-way delays: the far end's sending queue */
 } TttdProbe;
 
 typedef enum {

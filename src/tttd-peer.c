@@ -333,9 +333,11 @@ log_path (TttdPeer *peer, guint link)
 
   tttd_log_debug ("%s path %u: rtt %" G_GUINT64_FORMAT " fast %" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT
                   " delivery %" G_GUINT64_FORMAT " capacity %" G_GUINT64_FORMAT " pacing %" G_GUINT64_FORMAT
-                  " kbit/s, queued %u, loss out %.3f in %.3f, %s", peer->name, link, path->health.last_rtt_us,
-                  path->health.fast_rtt_us, path->health.min_rtt_us, path->health.delivery_Bps * 8 / 1000,
-                  path->health.capacity_Bps * 8 / 1000, path->health.pacing_Bps * 8 / 1000, path->paced_count,
+                  " kbit/s, queue out %u in %u us, queued %u, loss out %.3f in %.3f, %s", peer->name, link,
+                  path->health.last_rtt_us, path->health.fast_rtt_us, path->health.min_rtt_us,
+                  path->health.delivery_Bps * 8 / 1000, path->health.capacity_Bps * 8 / 1000,
+                  path->health.pacing_Bps * 8 / 1000, path->health.tx_queue_us, path->health.rx_queue_us,
+                  path->paced_count,
                   path->health.out.loss, path->health.in.loss, tttd_link_state_to_string (path->health.state));
 }
 

@@ -13,6 +13,7 @@
 #define MS  (G_GINT64_CONSTANT (1000))
 #define SEC (G_GINT64_CONSTANT (1000000))
 
+#define QUEUE_LOW 1000   /* the queue under which the pacer pushes a little */
 #define DATA_LEN  1250
 #define PROBE_LEN 80
 
@@ -33,6 +34,7 @@ typedef struct {
   guint64          bottleneck_Bps; /* 0: none */
   gint64           queue_until;    /* when the bottleneck has sent what it holds */
   gboolean         answering;      /* the far end answers probes */
+  gint64           back_queue;     /* a queue on the way back, not ours */
 
   /* the far end */
   guint32          far_rx_packets;
@@ -117,12 +119,16 @@ send_probe (Fixture *f)
   f->far_rx_packets++;
   f->far_rx_bytes += PROBE_LEN;
   f->far_tx_packets++;
-  reply.at = there + f->delay;
+  /* replies keep their order on the way back */
+  reply.at = MAX (there + f->delay + f->back_queue,
+                  f->in_flight->len > 0 ? g_array_index (f->in_flight, Reply, f->in_flight->len - 1).at : 0);
   reply.timestamp = (guint32) there + f->far_clock;
   reply.reply.echo = (guint32) f->now;
   reply.reply.tx_packets = f->far_tx_packets;
   reply.reply.rx_packets = f->far_rx_packets;
   reply.reply.rx_bytes = f->far_rx_bytes;
+  /* the far end sees the bottleneck's queue in the probe's one-way delay */
+  reply.reply.rx_queue_us = (guint32) (there - f->now - f->delay);
   g_array_append_val (f->in_flight, reply);
 }
 
@@ -661,6 +667,65 @@ test_capacity (Fixture *f, gconstpointer data)
   assert_near ((double) f->health.delivery_Bps, 500000);
 }
 
+/* the probed side measures the queue on the way to it from the probes'
+ * one-way delay (the prober's clock is anywhere, wrapping), reports it in
+ * its replies, and takes the prober's report as its own sending queue */
+static void
+test_one_way_queue (Fixture *f, gconstpointer data)
+{
+  const guint32 far_clock = 0xffffff00u;   /* wraps within the test */
+  TttdProbe probe = { 0 }, reply;
+  gint64 delay = 20 * MS;
+
+  for (guint i = 0; i < 200; i++)
+    {
+      gint64 sent = f->now;
+      /* from the 100th probe on, a queue of 6 ms on the way here */
+      gint64 queue = i >= 100 ? 6 * MS : 0;
+
+      f->now = sent + delay + queue;
+      probe.rx_queue_us = 1234;   /* what the prober sees on our way to it */
+      tttd_health_probe_received (&f->health, &f->params, &probe, (guint32) sent + far_clock,
+                                  50, &reply, f->now);
+      if (i == 99)
+        g_assert_cmpuint (reply.rx_queue_us, <, 100);
+      f->now = sent + 50 * MS;
+    }
+  g_assert_cmpuint (reply.rx_queue_us, >=, 5 * MS);
+  g_assert_cmpuint (reply.rx_queue_us, <=, 7 * MS);
+  g_assert_cmpuint (f->health.tx_queue_us, ==, 1234);
+}
+
+/* a queue on the way back (the far end's upload filling it) is not ours:
+ * the RTT grows, but neither the capacity nor the pacing rate falls */
+static void
+test_reverse_queue (Fixture *f, gconstpointer data)
+{
+  guint64 pacing, capacity;
+
+  /* the capacity learnt, then a flow below it: no queue of ours */
+  f->bottleneck_Bps = 1000000;
+  run (f, SEC, 1250000);
+  run (f, 2 * SEC, 500000);
+  run (f, 3 * SEC, 900000);
+  pacing = f->health.pacing_Bps;
+  capacity = f->health.capacity_Bps;
+  g_assert_cmpuint (capacity, >=, 950000);
+  g_assert_cmpuint (f->health.tx_queue_us, <, QUEUE_LOW);
+  /* the way back fills: up to 40 ms more, over two seconds, then stays */
+  for (guint ms = 0; ms < 5000; ms++)
+    {
+      f->back_queue = MIN (ms, 2000) * 20;
+      run (f, MS, 900000);
+    }
+  g_test_message ("srtt %" G_GUINT64_FORMAT " us; capacity %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
+                  ", pacing %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT,
+                  f->health.srtt_us, capacity, f->health.capacity_Bps, pacing, f->health.pacing_Bps);
+  g_assert_cmpuint (f->health.srtt_us, >, 50 * MS);
+  g_assert_cmpuint (f->health.capacity_Bps, >=, capacity * 97 / 100);
+  g_assert_cmpuint (f->health.pacing_Bps, >=, pacing * 97 / 100);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -680,6 +745,8 @@ main (int argc, char **argv)
   ADD ("degraded", test_degraded);
   ADD ("intervals", test_intervals);
   ADD ("capacity", test_capacity);
+  ADD ("one-way-queue", test_one_way_queue);
+  ADD ("reverse-queue", test_reverse_queue);
 #undef ADD
 
   return g_test_run ();

@@ -54,7 +54,7 @@ test_sizes (Fixture *f, gconstpointer data)
   g_assert_cmpint (TTTD_OVERHEAD, ==, 48);
   g_assert_cmpint (TTTD_INITIATION_LEN, ==, 136);
   g_assert_cmpint (TTTD_RESPONSE_LEN, ==, 116);
-  g_assert_cmpint (TTTD_PROBE_LEN, ==, 20);
+  g_assert_cmpint (TTTD_PROBE_LEN, ==, 24);
   g_assert_cmpint (TTTD_MAX_PAYLOAD + TTTD_OVERHEAD + TTTD_UDP6_OVERHEAD, ==, 65535);
 }
 
@@ -359,8 +359,9 @@ test_probe_round_trip (Fixture *f, gconstpointer data)
     0xff, 0xff, 0xff, 0xff,
     0x04, 0x03, 0x02, 0x01,
     0x05, 0x00, 0x00, 0x80,
+    0x88, 0x13, 0x00, 0x00,
   };
-  TttdProbe in = { 0x80000001, 2, G_MAXUINT32, 0x01020304, 0x80000005 };
+  TttdProbe in = { 0x80000001, 2, G_MAXUINT32, 0x01020304, 0x80000005, 5000 };
   TttdProbe out;
 
   tttd_probe_write (f->buf, &in);
@@ -371,6 +372,7 @@ test_probe_round_trip (Fixture *f, gconstpointer data)
   g_assert_cmpuint (out.rx_packets, ==, in.rx_packets);
   g_assert_cmpuint (out.down_links, ==, in.down_links);
   g_assert_cmpuint (out.rx_bytes, ==, in.rx_bytes);
+  g_assert_cmpuint (out.rx_queue_us, ==, in.rx_queue_us);
 
   /* a whole probe message: inner header, then the body */
   {

@@ -42,7 +42,7 @@ packet_seeds (void)
   TttdInner data = { TTTD_KIND_DATA, TTTD_FLAG_COPY, 2, 1000, 998, 123456 };
   TttdInner probe = { TTTD_KIND_PROBE, TTTD_FLAG_LINK_DOWN, 1, 5, 0, 99 };
   TttdInner close_msg = { TTTD_KIND_CLOSE, 0, 0, 0, 0, 1 };
-  TttdProbe body = { 25000, 100, 98, 140000, 0x4 };
+  TttdProbe body = { 25000, 100, 98, 140000, 0x4, 1500 };
   gsize len;
 
   /* a transport message as it travels: header, inner header, IPv4 header, tag */

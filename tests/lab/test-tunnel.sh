@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright (C) 2026 The tuntuntun authors
 #
-# A client bonds two links to a server: ping and TCP cross the tunnel, and
+# A client bonds two links to a server: ping and TCP (both ways) cross the tunnel, and
 # black-holing one link leaves the tunnel working on the other.
 set -euo pipefail
 source "$(dirname "$0")/lab.sh"
@@ -25,6 +25,11 @@ lab_iperf_server iperf "$LAB_NS_SERVER"
 rate=$(lab_iperf "$client" "$TTTD_SERVER_TUN" 5) || lab_fail "iperf3 through the tunnel failed"
 lab_log "TCP through the tunnel: $rate Mbit/s"
 awk -v r="$rate" 'BEGIN { exit !(r > 20) }' || lab_fail "TCP through the tunnel: only $rate Mbit/s"
+# the other way, right after: the upload's queue and the busy CPU it left
+# behind must not have taught the server's pacer a tiny capacity
+down=$(lab_iperf "$client" "$TTTD_SERVER_TUN" 5 -R) || lab_fail "iperf3 -R through the tunnel failed"
+lab_log "TCP the other way (server to client): $down Mbit/s"
+awk -v d="$down" -v u="$rate" 'BEGIN { exit !(d > u / 4) }' || lab_fail "TCP server to client: only $down Mbit/s against $rate the other way"
 
 # both links carried traffic (the scheduler uses both)
 for i in 0 1; do

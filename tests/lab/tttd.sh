@@ -93,7 +93,7 @@ tttd_lab_server () {
   } > "$conf"
   [[ -n ${TTTD_SERVER_BUS:-} ]] && bus_args=()
   lab_spawn tttd-server "$LAB_NS_SERVER" env ${TTTD_SERVER_BUS:+DBUS_SYSTEM_BUS_ADDRESS=$TTTD_SERVER_BUS} \
-    ${TTTD_WRAPPER:-} "$TTTD_BIN" --config "$conf" --verbose "${bus_args[@]}"
+    ${TTTD_WRAPPER:-} "$TTTD_BIN" --config "$conf" --verbose ${TTTD_SERVER_DEBUG:+--debug} "${bus_args[@]}"
   lab_wait_for 5 ip -n "$LAB_NS_SERVER" link show ttt0 \
     || lab_fail "the server did not start (see $LAB_DIR/tttd-server.log)"
 }
