@@ -5,30 +5,13 @@
 #include <errno.h>
 #include <string.h>
 
-#include "tttd-config.h"
+#include "tttd-config-private.h"
 #include "tttd-error.h"
 #include "tttd-names.h"
 
 /* the format is GKeyFile's, plus "# comment" after a value (as the design's
  * examples use); GKeyFile itself keeps no line numbers, and every error must
  * name its file, line and key */
-
-typedef struct {
-  char  *group;
-  char  *key;
-  char  *value;
-  const char *file;
-  guint  line;
-} Entry;
-
-struct _TttdConfigParser {
-  GPtrArray  *entries;
-  GPtrArray  *files;       /* owns the file names the entries point to */
-  const char *file;
-  guint       line;
-  char       *group;
-  guint       group_line;
-};
 
 typedef enum {
   GROUP_TTTD,
@@ -731,148 +714,6 @@ peer_for (TttdConfig *config, GHashTable *index, const char *name, gboolean *cre
   return peer;
 }
 
-static const Entry *
-find_entry (TttdConfigParser *parser, const char *group, const char *key)
-{
-  const Entry *found = NULL;
-
-  for (guint i = 0; i < parser->entries->len; i++)
-    {
-      const Entry *entry = g_ptr_array_index (parser->entries, i);
-      if (g_strcmp0 (entry->group, group) == 0 && g_strcmp0 (entry->key, key) == 0)
-        found = entry;
-    }
-  return found;
-}
-
-static gboolean
-missing (TttdConfigParser *parser, GError **error, const char *group, const char *key, const char *why)
-{
-  const Entry *mode = find_entry (parser, "tttd", "mode");
-  const char *file = mode ? mode->file : (parser->files->len ? g_ptr_array_index (parser->files, 0) : "(config)");
-
-  if (mode != NULL)
-    g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: [%s] %s: %s",
-                 file, mode->line, group, key, why);
-  else
-    g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s: [%s] %s: %s", file, group, key, why);
-  return FALSE;
-}
-
-static guint
-key_hash (gconstpointer key)
-{
-  guint h;
-
-  memcpy (&h, key, sizeof h);
-  return h;
-}
-
-static gboolean
-key_equal (gconstpointer a, gconstpointer b)
-{
-  return memcmp (a, b, 32) == 0;
-}
-
-static gboolean
-validate (TttdConfigParser *parser, TttdConfig *config, GError **error)
-{
-  g_autoptr(GHashTable) headers = NULL;
-  g_autoptr(GHashTable) address_entries = NULL;
-  g_autoptr(GHashTable) seen_addresses = NULL;
-  g_autoptr(GHashTable) key_entries = NULL;
-  g_autoptr(GHashTable) seen_keys = NULL;
-
-  if (find_entry (parser, "tttd", "mode") == NULL)
-    return missing (parser, error, "tttd", "mode", "required (client or server)");
-  if (config->private_key_file == NULL)
-    return missing (parser, error, "tttd", "private-key-file", "required (create one with: tttctl genkey)");
-  if (config->mode == TTTD_MODE_CLIENT)
-    {
-      if (config->servers->len == 0)
-        return missing (parser, error, "client", "server", "required when mode=client");
-      if (find_entry (parser, "client", "server-public-key") == NULL)
-        return missing (parser, error, "client", "server-public-key", "required when mode=client");
-    }
-  else
-    {
-      if (config->addresses->len == 0)
-        return missing (parser, error, "tttd", "address", "required when mode=server");
-      if (config->listen->len == 0)
-        {
-          TttdSockaddr any;
-          tttd_sockaddr_parse ("0.0.0.0", TTTD_DEFAULT_PORT, &any, NULL);
-          g_array_append_val (config->listen, any);
-        }
-      if (config->peers->len == 0)
-        return missing (parser, error, "peer NAME", "public-key", "a server needs at least one [peer NAME] group");
-    }
-  if (config->peers->len == 0)
-    return TRUE;
-  /* thousands of peers: one pass over the entries, then lookups */
-  headers = g_hash_table_new (g_str_hash, g_str_equal);
-  key_entries = g_hash_table_new (g_str_hash, g_str_equal);
-  seen_keys = g_hash_table_new (key_hash, key_equal);
-  address_entries = g_hash_table_new (g_str_hash, g_str_equal);
-  seen_addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < parser->entries->len; i++)
-    {
-      const Entry *entry = g_ptr_array_index (parser->entries, i);
-      if (!g_str_has_prefix (entry->group, "peer "))
-        continue;
-      if (entry->key == NULL && !g_hash_table_contains (headers, entry->group))
-        g_hash_table_insert (headers, entry->group, (gpointer) entry);
-      else if (g_strcmp0 (entry->key, "public-key") == 0)
-        g_hash_table_insert (key_entries, entry->group, (gpointer) entry);
-      else if (g_strcmp0 (entry->key, "address") == 0)
-        g_hash_table_insert (address_entries, entry->group, (gpointer) entry);
-    }
-  for (guint i = 0; i < config->peers->len; i++)
-    {
-      TttdPeerConfig *peer = g_ptr_array_index (config->peers, i);
-      g_autofree char *group = g_strdup_printf ("peer %s", peer->name);
-      const Entry *e = g_hash_table_lookup (key_entries, group);
-      TttdPeerConfig *other;
-
-      if (e == NULL)
-        {
-          const Entry *header = g_hash_table_lookup (headers, group);
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: [%s] public-key: required for every peer",
-                       header ? header->file : config->source, header ? header->line : 0, group);
-          return FALSE;
-        }
-      other = g_hash_table_lookup (seen_keys, peer->public_key);
-      if (other != NULL)
-        {
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                       "%s:%u: [%s] public-key: the same key as [peer %s]",
-                       e->file, e->line, group, other->name);
-          return FALSE;
-        }
-      g_hash_table_insert (seen_keys, peer->public_key, peer);
-      /* one tunnel address, two peers: the server could not tell where
-       * its packets go */
-      for (guint a = 0; a < peer->addresses->len; a++)
-        {
-          char *text = tttd_prefix_to_string (&g_array_index (peer->addresses, TttdPrefix, a));
-          other = g_hash_table_lookup (seen_addresses, text);
-          if (other != NULL)
-            {
-              const Entry *ae = g_hash_table_lookup (address_entries, group);
-              g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                           "%s:%u: [%s] address: %s is [peer %s]'s already",
-                           ae ? ae->file : config->source, ae ? ae->line : 0, group, text, other->name);
-              g_free (text);
-              return FALSE;
-            }
-          g_hash_table_insert (seen_addresses, text, peer);
-        }
-      if (peer->addresses->len == 0 && config->pool->len == 0)
-        return missing (parser, error, group, "address", "required unless [server] pool= is set");
-    }
-  return TRUE;
-}
-
 TttdConfig *
 tttd_config_parser_finish (TttdConfigParser *parser, GError **error)
 {
@@ -914,7 +755,7 @@ tttd_config_parser_finish (TttdConfigParser *parser, GError **error)
           return NULL;
         }
     }
-  if (!validate (parser, config, error))
+  if (!tttd_config_validate (parser, config, error))
     return NULL;
   return g_steal_pointer (&config);
 }

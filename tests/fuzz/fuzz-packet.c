@@ -9,6 +9,9 @@
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
+/* room for whatever is written back: a header, an inner header, a probe */
+G_STATIC_ASSERT (TTTD_HEADER_LEN <= 64 && TTTD_INNER_LEN <= 64 && TTTD_PROBE_LEN <= 64);
+
 /* the parsers never read past the end, and what they accept writes back
  * to the same bytes */
 int
@@ -17,7 +20,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   TttdHeader header;
   TttdInner inner;
   TttdProbe probe;
-  guint8 out[TTTD_HEADER_LEN];
+  guint8 out[64];
 
   if (tttd_header_parse (data, size, &header) == TTTD_PARSE_OK)
     {
