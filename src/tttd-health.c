@@ -284,7 +284,11 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
           /* unpaced so far (a flow's start): the first sign is enough */
           if (h->congested >= 2 || (growing && h->capacity_Bps == 0))
             {
-              guint64 target = MAX (h->delivery_Bps, h->capacity_Bps * 7 / 10);
+              /* not below half of what we sent: right after traffic
+               * moved onto a link, the far end's counters still cover the
+               * time it was idle, and a sample of next to nothing would
+               * pace it to a crawl */
+              guint64 target = MAX (MAX (h->delivery_Bps, sent_Bps / 2), h->capacity_Bps * 7 / 10);
               for (guint i = 0; i < h->capacity_filled; i++)
                 h->capacity_ring[i] = MIN (h->capacity_ring[i], target);
               capacity_push (h, target);
