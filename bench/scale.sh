@@ -166,9 +166,13 @@ bench_row "after every client rekeyed once (steady state)" "$(v rekeyed_VmRSS_ki
 bench_row "memory per client ((rekeyed - 1-peer server) / N)" "$per_client KiB (goal <= 64 KiB + reorder $(( $(v sizeof_TttdReorder) / 1024 )) KiB = $goal_kib KiB)"
 bench_row "during traffic / peak (VmHWM)" "$(v traffic_VmRSS_kib) / $(v traffic_end_VmHWM_kib) KiB"
 bench_row "after all closed" "$(v closed_VmRSS_kib) KiB"
-bench_row "locked (VmLck, sodium_malloc) before / up / rekeyed" "$(v before_VmLck_kib) / $(v up_VmLck_kib) / $(v rekeyed_VmLck_kib) KiB"
+bench_row "locked (VmLck) before / up / rekeyed" "$(v before_VmLck_kib) / $(v up_VmLck_kib) / $(v rekeyed_VmLck_kib) KiB"
 bench_row "mappings 1 peer / before / up / rekeyed" "$base_vmas / $(v before_vmas) / $(v up_vmas) / $(v rekeyed_vmas) (+$vmas_per per session)"
-bench_row "clients until vm.max_map_count ($max_map)" "about $(calc "printf \"%d\", $max_map / $vmas_peer") ($vmas_peer mappings per rekeyed peer)"
+if awk -v m="$vmas_peer" 'BEGIN { exit !(m > 0.01) }'; then
+  bench_row "clients until vm.max_map_count ($max_map)" "about $(calc "printf \"%d\", $max_map / $vmas_peer") ($vmas_peer mappings per rekeyed peer)"
+else
+  bench_row "clients until vm.max_map_count ($max_map)" "no limit: a peer adds no mapping ($vmas_peer per rekeyed peer)"
+fi
 bench_row "sizeof TttdPeer / TttdReorder / TttdKeypair" "$(v sizeof_TttdPeer) / $(v sizeof_TttdReorder) / $(v sizeof_TttdKeypair) bytes (+ TttdPath $(v sizeof_TttdPath) x 32 in TttdPeer)"
 echo "handshakes"
 bench_row "completed / confirmed / lost" "$(v handshakes_completed) / $(v sessions_confirmed) / $(v lost) of $clients (server logged $connected connects)"
