@@ -128,14 +128,12 @@ rtt_sample (TttdHealth *h, guint64 rtt, gint64 now_us)
     {
       h->srtt_us = rtt;
       h->rttvar_us = rtt / 2;
-      h->fast_rtt_us = rtt;
     }
   else
     {
       guint64 diff = rtt > h->srtt_us ? rtt - h->srtt_us : h->srtt_us - rtt;
       h->rttvar_us = (3 * h->rttvar_us + diff) / 4;
       h->srtt_us = (7 * h->srtt_us + rtt) / 8;
-      h->fast_rtt_us = (h->fast_rtt_us + rtt) / 2;
     }
   /* the path's own RTT, without queues: the least seen lately (a route
    * that grew longer must not look like a standing queue for ever) */

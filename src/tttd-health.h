@@ -60,7 +60,6 @@ typedef struct {
 
   guint64  srtt_us;
   guint64  rttvar_us;
-  guint64  fast_rtt_us;         /* a quicker average: the queue now */
   guint64  min_rtt_us;
   gint64   min_rtt_stamp_us;
   guint64  last_rtt_us;

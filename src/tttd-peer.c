@@ -235,6 +235,7 @@ sync_sched (TttdPeer *peer, guint link)
   TttdPath *path = &peer->paths[link];
   TttdSchedLink *sl = &peer->sched.links[link];
   TttdLinkState state = tttd_peer_path_state (peer, link);
+  gboolean died = state == TTTD_LINK_DOWN && (sl->state == TTTD_LINK_UP || sl->state == TTTD_LINK_DEGRADED);
 
   if (state == TTTD_LINK_UP && sl->state != TTTD_LINK_UP)
     sl->up_since_us = path->health.state_since_us;
@@ -242,11 +243,6 @@ sync_sched (TttdPeer *peer, guint link)
     peer->engine->ops->path_state (peer->engine->data, peer, link, sl->state, state);
   else if (state != sl->state && state == TTTD_LINK_DOWN && peer->engine->ops->path_state != NULL)
     peer->engine->ops->path_state (peer->engine->data, peer, link, sl->state, state);
-  if (state == TTTD_LINK_DOWN && (sl->state == TTTD_LINK_UP || sl->state == TTTD_LINK_DEGRADED))
-    {
-      sl->state = state;
-      resend_link (peer, link, lost_since (path, peer->engine->now_us));
-    }
   sl->state = state;
   /* paced from now on: what the virtual backlog held is no real queue */
   if (sl->rate_Bps == 0 && path->health.pacing_Bps != 0)
@@ -255,6 +251,9 @@ sync_sched (TttdPeer *peer, guint link)
   sl->spread_Bps = path->health.capacity_Bps != 0 ? path->health.capacity_Bps : TTTD_HEALTH_UNPACED_BPS;
   sl->srtt_us = path->health.srtt_us;
   sl->loss = tttd_health_loss (&path->health);
+  /* with the scheduler's view up to date, the others take its share */
+  if (died)
+    resend_link (peer, link, lost_since (path, peer->engine->now_us));
 }
 
 void
@@ -331,10 +330,10 @@ log_path (TttdPeer *peer, guint link)
 {
   TttdPath *path = &peer->paths[link];
 
-  tttd_log_debug ("%s path %u: rtt %" G_GUINT64_FORMAT " fast %" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT
+  tttd_log_debug ("%s path %u: rtt %" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT
                   " delivery %" G_GUINT64_FORMAT " capacity %" G_GUINT64_FORMAT " pacing %" G_GUINT64_FORMAT
                   " kbit/s, queue out %u in %u us, queued %u, loss out %.3f in %.3f, %s", peer->name, link,
-                  path->health.last_rtt_us, path->health.fast_rtt_us, path->health.min_rtt_us,
+                  path->health.last_rtt_us, path->health.min_rtt_us,
                   path->health.delivery_Bps * 8 / 1000, path->health.capacity_Bps * 8 / 1000,
                   path->health.pacing_Bps * 8 / 1000, path->health.tx_queue_us, path->health.rx_queue_us,
                   path->paced_count,

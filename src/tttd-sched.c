@@ -241,31 +241,24 @@ adaptive_candidates (const TttdScheduler *sched, guint32 eligible, gboolean loss
   return kept != 0 ? kept : candidates;
 }
 
+/* the candidate where a packet of this size arrives first (0: none) */
 static guint32
-pick_earliest (const TttdScheduler *sched, guint32 candidates, guint count,
-               guint wire_len, gint64 now_us)
+pick_earliest (const TttdScheduler *sched, guint32 candidates, guint wire_len, gint64 now_us)
 {
-  guint32 picked = 0;
+  gint best = -1;
+  gint64 best_t = 0;
 
-  for (guint n = 0; n < count; n++)
+  for (guint32 m = candidates; m != 0; m &= m - 1)
     {
-      gint best = -1;
-      gint64 best_t = 0;
-      for (guint32 m = candidates & ~picked; m != 0; m &= m - 1)
+      guint i = lowest_bit (m);
+      gint64 t = arrival_us (sched, i, wire_len, now_us);
+      if (best < 0 || t < best_t)
         {
-          guint i = lowest_bit (m);
-          gint64 t = arrival_us (sched, i, wire_len, now_us);
-          if (best < 0 || t < best_t)
-            {
-              best = (gint) i;
-              best_t = t;
-            }
+          best = (gint) i;
+          best_t = t;
         }
-      if (best < 0)
-        break;
-      picked |= 1u << best;
     }
-  return picked;
+  return best < 0 ? 0 : 1u << best;
 }
 
 static guint32
@@ -274,12 +267,12 @@ pick_adaptive (TttdScheduler *sched, guint32 eligible, const TttdPacketInfo *pac
   guint32 candidates = adaptive_candidates (sched, eligible, FALSE);
   guint32 first;
 
-  first = pick_earliest (sched, candidates, 1, packet->wire_len, now_us);
+  first = pick_earliest (sched, candidates, packet->wire_len, now_us);
   if (!(packet->flags & TTTD_PACKET_LATENCY_CRITICAL))
     return first;
   /* the second copy of an interactive packet may take a lossy link: it
    * only adds to the chance that one arrives */
-  return first | pick_earliest (sched, adaptive_candidates (sched, eligible, TRUE) & ~first, 1,
+  return first | pick_earliest (sched, adaptive_candidates (sched, eligible, TRUE) & ~first,
                                 packet->wire_len, now_us);
 }
 
@@ -299,8 +292,8 @@ pick_metered_overflow (TttdScheduler *sched, guint32 eligible, const TttdPacketI
     }
   /* unmetered links while they have room; then whatever arrives first */
   if (room != 0)
-    return pick_earliest (sched, room, 1, packet->wire_len, now_us);
-  return pick_earliest (sched, adaptive_candidates (sched, eligible, FALSE), 1, packet->wire_len, now_us);
+    return pick_earliest (sched, room, packet->wire_len, now_us);
+  return pick_earliest (sched, adaptive_candidates (sched, eligible, FALSE), packet->wire_len, now_us);
 }
 
 static inline guint32
