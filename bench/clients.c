@@ -46,7 +46,7 @@
 #include "tttd-packet.h"
 
 #define TICK_US                5000
-/* as the client daemon (src/tttd-client.c, src/tttd-health.c) */
+/* as the client daemon (src/daemon/tttd-client.c, src/core/tttd-health.c) */
 #define HANDSHAKE_RETRY_US     G_USEC_PER_SEC
 #define HANDSHAKE_RETRY_MAX_US (8 * G_USEC_PER_SEC)
 #define ACTIVE_PROBE_MS        50
@@ -393,7 +393,7 @@ send_close (Sim *sim, Client *c)
 
 /* ---------------------------------------------------------------- handshake */
 
-/* quickly at first, then backing off, with jitter (as src/tttd-client.c) */
+/* quickly at first, then backing off, with jitter (as src/daemon/tttd-client.c) */
 static gint64
 retry_after (guint attempts)
 {

@@ -19,10 +19,10 @@ TTTD_PORT=5800
 tttd_find_build () {
   local candidate
   for candidate in ${TTTD_BUILD_DIR:-} $(ls -td "$LAB_SOURCE_DIR"/../../build*/ 2>/dev/null); do
-    if [[ -x $candidate/src/tttd && -x $candidate/src/tttctl ]]; then
+    if [[ -x $candidate/src/daemon/tttd && -x $candidate/src/ctl/tttctl ]]; then
       TTTD_BUILD_DIR=$(cd "$candidate" && pwd)
-      TTTD_BIN=$TTTD_BUILD_DIR/src/tttd
-      TTTCTL_BIN=$TTTD_BUILD_DIR/src/tttctl
+      TTTD_BIN=$TTTD_BUILD_DIR/src/daemon/tttd
+      TTTCTL_BIN=$TTTD_BUILD_DIR/src/ctl/tttctl
       export TTTD_BUILD_DIR TTTD_BIN TTTCTL_BIN
       return 0
     fi

@@ -24,6 +24,8 @@ typedef enum {
 /* the sealed inner header */
 #define TTTD_INNER_LEN             16
 #define TTTD_OVERHEAD              (TTTD_HEADER_LEN + TTTD_INNER_LEN + TTTD_TAG_LEN)
+/* room before a tunnelled packet for the headers, so it is sealed in place */
+#define TTTD_HEADROOM              (TTTD_HEADER_LEN + TTTD_INNER_LEN)
 /* IP + UDP headers of the transport */
 #define TTTD_UDP4_OVERHEAD         (20 + 8)
 #define TTTD_UDP6_OVERHEAD         (40 + 8)

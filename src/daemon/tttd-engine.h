@@ -20,8 +20,6 @@ G_BEGIN_DECLS
  * reorder buffer, probes and their replies.  It owns no fd but the TUN's
  * and knows nothing of configuration or the bus. */
 
-/* room before a tunnelled packet for the headers, so it is sealed in place */
-#define TTTD_HEADROOM (TTTD_HEADER_LEN + TTTD_INNER_LEN)
 
 typedef struct _TttdEngine TttdEngine;
 typedef struct _TttdPeer   TttdPeer;
