@@ -181,12 +181,13 @@ static gboolean
 same_binding (TttdClient *client, TttdClientLink *link)
 {
   TttdSockaddr server, local;
+  TttdPathInfo path;
 
   if (link->fd < 0 || !choose_endpoint (client, link, &server, &local, NULL))
     return FALSE;
   local.in4.sin_port = link->local.in4.sin_port;   /* same offset for both families */
-  return tttd_sockaddr_equal (&local, &link->local) &&
-         tttd_sockaddr_equal (&server, &client->peer->paths[link->id].remote);
+  tttd_peer_path_info (client->peer, link->id, &path);
+  return tttd_sockaddr_equal (&local, &link->local) && tttd_sockaddr_equal (&server, &path.remote);
 }
 
 void
@@ -223,17 +224,8 @@ tttd_client_rebind_link (TttdClient *client, TttdClientLink *link)
 void
 tttd_client_link_update (TttdClient *client, TttdClientLink *link)
 {
-  TttdSchedLink *sl = &client->peer->sched.links[link->id];
-
-  client->peer->paths[link->id].metered = link->metered;
-  if (!sl->present)
-    return;
-  sl->weight = link->weight;
-  sl->priority = link->priority;
-  sl->metered = link->metered;
-  sl->enabled = link->enabled;
-  if (client->peer->sched.active == (gint) link->id && !link->enabled)
-    client->peer->sched.active = -1;
+  tttd_peer_path_configure (client->peer, link->id, link->weight, link->priority, link->metered,
+                            link->enabled);
 }
 
 void

@@ -199,7 +199,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
                               peer->handshake->remote_index, TRUE, now);
   sodium_memzero (&keys, sizeof keys);
   tttd_handshake_clear (peer->handshake);
-  tttd_peer_install (peer, keypair, (response.flags & TTTD_HANDSHAKE_FRESH) != 0);
+  tttd_engine_install_keys (peer, keypair, (response.flags & TTTD_HANDSHAKE_FRESH) != 0);
   peer->fresh = FALSE;
   client->handshake_attempts = 0;
   apply_addresses (client, &response);
@@ -244,7 +244,7 @@ on_closed (gpointer data, TttdPeer *peer)
   TttdClient *client = data;
 
   tttd_log_message (NULL, "disconnected", "the server closed the session; connecting again");
-  tttd_peer_reset (peer);
+  tttd_engine_reset_peer (peer);
   client->handshake_attempts = 0;
   client->handshake_sent_us = 0;
   if (client->events->session_changed != NULL)
@@ -427,7 +427,7 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
       if (client->routing == NULL || !tttd_routing_apply (client->routing, mtu, error))
         return NULL;
     }
-  client->peer = tttd_peer_new (client->engine, "server", config->strategy,
+  client->peer = tttd_engine_add_peer (client->engine, "server", config->strategy,
                                 (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
   client->timer = tttd_timer_new ("tttd client timer", on_timer, client);
   client->tun_watch = tttd_watch_new (client->tun_fd, "tttd tun", on_tun_readable, client);
@@ -471,7 +471,7 @@ tttd_client_free (TttdClient *client)
       g_source_destroy (client->tun_watch);
       g_clear_pointer (&client->tun_watch, g_source_unref);
     }
-  g_clear_pointer (&client->peer, tttd_peer_free);
+  g_clear_pointer (&client->peer, tttd_engine_free_peer);
   g_clear_pointer (&client->engine, tttd_engine_free);
   /* the kernel removes the device, and its addresses and routes, with it */
   if (client->tun_fd >= 0)

@@ -281,16 +281,18 @@ tttd_daemon_totals (TttdDaemon *daemon, guint64 *rx_bytes, guint64 *tx_bytes)
   *rx_bytes = *tx_bytes = 0;
   if (daemon->client != NULL)
     {
-      TttdPeer *peer = tttd_client_peer (daemon->client);
-      *rx_bytes = peer->stats.rx_bytes;
-      *tx_bytes = peer->stats.tx_bytes;
+      TttdPeerCounters c;
+      tttd_peer_get_counters (tttd_client_peer (daemon->client), &c);
+      *rx_bytes = c.peer.rx_bytes;
+      *tx_bytes = c.peer.tx_bytes;
       return;
     }
   for (guint i = 0; i < tttd_server_peers (daemon->server)->len; i++)
     {
-      TttdPeer *peer = g_ptr_array_index (tttd_server_peers (daemon->server), i);
-      *rx_bytes += peer->stats.rx_bytes;
-      *tx_bytes += peer->stats.tx_bytes;
+      TttdPeerCounters c;
+      tttd_peer_get_counters (g_ptr_array_index (tttd_server_peers (daemon->server), i), &c);
+      *rx_bytes += c.peer.rx_bytes;
+      *tx_bytes += c.peer.tx_bytes;
     }
 }
 
@@ -603,44 +605,26 @@ tttd_daemon_reload (TttdDaemon *daemon, GError **error)
 }
 
 static void
-add_peer_counters (const TttdPeer *peer, guint64 *c)
+add_peer_counters (const TttdPeer *peer, guint64 *sums)
 {
-  c[0] += peer->stats.rx_bad_source;
-  c[1] += peer->stats.rx_bad_packet;
-  c[2] += peer->stats.tx_no_session;
-  c[3] += peer->stats.tx_no_link;
-  c[4] += peer->reorder->stats.reordered;
-  c[5] += peer->reorder->stats.duplicates;
-  c[6] += peer->reorder->stats.late;
-  c[7] += peer->reorder->stats.lost;
-  c[8] += peer->reorder->stats.timeouts;
-  c[9] += peer->rekeys;
-  c[10] += peer->stats.tx_queue_full;
-  c[11] += peer->stats.tx_resent;
-  c[12] += peer->stats.rx_resent;
+  TttdPeerCounters counters;
+
+  tttd_peer_get_counters (peer, &counters);
+  for (guint i = 0; i < tttd_peer_n_counters; i++)
+    sums[i] += tttd_counter_get (&counters, &tttd_peer_counters[i]);
 }
 
 GVariant *
 tttd_daemon_counters (TttdDaemon *daemon)
 {
-  static const char *const peer_names[] = {
-    "rx-bad-source", "rx-not-ip", "tx-no-session", "tx-no-link", "reorder-reordered",
-    "reorder-duplicates", "reorder-late", "reorder-lost", "reorder-timeouts", "rekeys",
-    "tx-queue-full", "tx-resent", "rx-resent",
-  };
   const TttdEngineStats *engine = tttd_engine_stats (tttd_daemon_engine (daemon));
-  guint64 per_peer[G_N_ELEMENTS (peer_names)] = { 0 };
+  g_autofree guint64 *per_peer = g_new0 (guint64, tttd_peer_n_counters);
   GVariantBuilder b;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
-  g_variant_builder_add (&b, "{st}", "rx-malformed", engine->rx_malformed);
-  g_variant_builder_add (&b, "{st}", "rx-unknown-session", engine->rx_unknown_index);
-  g_variant_builder_add (&b, "{st}", "rx-auth-failed", engine->rx_auth_failed);
-  g_variant_builder_add (&b, "{st}", "rx-replayed", engine->rx_replayed);
-  g_variant_builder_add (&b, "{st}", "rx-bad-inner", engine->rx_bad_inner);
-  g_variant_builder_add (&b, "{st}", "rx-no-buffer", engine->rx_no_buffer);
-  g_variant_builder_add (&b, "{st}", "tx-dropped", tttd_engine_tx_dropped (tttd_daemon_engine (daemon)));
-  g_variant_builder_add (&b, "{st}", "tun-write-errors", engine->tun_write_errors);
+  for (guint i = 0; i < tttd_engine_n_counters; i++)
+    g_variant_builder_add (&b, "{st}", tttd_engine_counters[i].name,
+                           tttd_counter_get (engine, &tttd_engine_counters[i]));
   if (daemon->client != NULL)
     add_peer_counters (tttd_client_peer (daemon->client), per_peer);
   else
@@ -649,14 +633,11 @@ tttd_daemon_counters (TttdDaemon *daemon)
       const TttdServerStats *s = tttd_server_stats (daemon->server);
       for (guint i = 0; i < peers->len; i++)
         add_peer_counters (g_ptr_array_index (peers, i), per_peer);
-      g_variant_builder_add (&b, "{st}", "handshakes", s->handshakes);
-      g_variant_builder_add (&b, "{st}", "handshake-bad-mac", s->handshake_bad_mac);
-      g_variant_builder_add (&b, "{st}", "handshake-rate-limited", s->handshake_rate_limited);
-      g_variant_builder_add (&b, "{st}", "handshake-failed", s->handshake_failed);
-      g_variant_builder_add (&b, "{st}", "handshake-unknown-key", s->handshake_unknown_key);
-      g_variant_builder_add (&b, "{st}", "handshake-replayed", s->handshake_replayed);
+      for (guint i = 0; i < tttd_server_n_counters; i++)
+        g_variant_builder_add (&b, "{st}", tttd_server_counters[i].name,
+                               tttd_counter_get (s, &tttd_server_counters[i]));
     }
-  for (guint i = 0; i < G_N_ELEMENTS (peer_names); i++)
-    g_variant_builder_add (&b, "{st}", peer_names[i], per_peer[i]);
+  for (guint i = 0; i < tttd_peer_n_counters; i++)
+    g_variant_builder_add (&b, "{st}", tttd_peer_counters[i].name, per_peer[i]);
   return g_variant_builder_end (&b);
 }

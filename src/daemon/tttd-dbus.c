@@ -240,7 +240,7 @@ static void
 update_link (TttdDBus *dbus, TttdClientLink *link, LinkEntry *entry, gboolean counters)
 {
   TttdClient *client = tttd_daemon_client (dbus->daemon);
-  TttdPath *path = &tttd_client_peer (client)->paths[link->id];
+  TttdPathInfo path;
   TttdDBusLink *iface = entry->iface;
   g_autofree char *local = link->fd >= 0 ? tttd_sockaddr_to_string (&link->local) : g_strdup ("");
 
@@ -252,19 +252,20 @@ update_link (TttdDBus *dbus, TttdClientLink *link, LinkEntry *entry, gboolean co
   tttd_dbus_link_set_enabled (iface, link->enabled);
   if (!counters)
     return;
-  if (!path->present)
+  tttd_peer_path_info (tttd_client_peer (client), link->id, &path);
+  if (!path.present)
     {
       tttd_dbus_link_set_rtt_usec (iface, 0);
       return;
     }
-  tttd_dbus_link_set_rtt_usec (iface, path->health.srtt_us);
-  tttd_dbus_link_set_jitter_usec (iface, (guint64) path->health.jitter_us);
-  tttd_dbus_link_set_loss_percent (iface, tttd_health_loss (&path->health) * 100.0);
-  tttd_dbus_link_set_capacity_bps (iface, path->health.capacity_Bps * 8);
-  tttd_dbus_link_set_tx_bytes (iface, path->tx_bytes);
-  tttd_dbus_link_set_rx_bytes (iface, path->rx_bytes);
-  tttd_dbus_link_set_tx_packets (iface, path->tx_packets);
-  tttd_dbus_link_set_rx_packets (iface, path->rx_packets);
+  tttd_dbus_link_set_rtt_usec (iface, path.srtt_us);
+  tttd_dbus_link_set_jitter_usec (iface, path.jitter_us);
+  tttd_dbus_link_set_loss_percent (iface, path.loss * 100.0);
+  tttd_dbus_link_set_capacity_bps (iface, path.capacity_bps);
+  tttd_dbus_link_set_tx_bytes (iface, path.tx_bytes);
+  tttd_dbus_link_set_rx_bytes (iface, path.rx_bytes);
+  tttd_dbus_link_set_tx_packets (iface, path.tx_packets);
+  tttd_dbus_link_set_rx_packets (iface, path.rx_packets);
 }
 
 static void
@@ -274,23 +275,29 @@ update_peer (TttdDBus *dbus, TttdPeer *peer, PeerEntry *entry)
   g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) endpoints = g_ptr_array_new_with_free_func (g_free);
   char key[TTTD_KEY_BASE64_LEN + 1];
+  TttdPeerInfo info;
 
-  for (guint i = 0; i < peer->n_addresses; i++)
-    g_ptr_array_add (addresses, tttd_prefix_to_string (&peer->addresses[i]));
+  tttd_peer_info (peer, &info);
+  for (guint i = 0; i < info.n_addresses; i++)
+    g_ptr_array_add (addresses, tttd_prefix_to_string (&info.addresses[i]));
   g_ptr_array_add (addresses, NULL);
   for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
-    if (peer->paths[i].present)
-      g_ptr_array_add (endpoints, tttd_sockaddr_to_string (&peer->paths[i].remote));
+    {
+      TttdPathInfo path;
+      tttd_peer_path_info (peer, i, &path);
+      if (path.present)
+        g_ptr_array_add (endpoints, tttd_sockaddr_to_string (&path.remote));
+    }
   g_ptr_array_add (endpoints, NULL);
-  tttd_key_to_base64 (peer->public_key, key);
-  tttd_dbus_peer_set_name (entry->iface, peer->name);
+  tttd_key_to_base64 (info.public_key, key);
+  tttd_dbus_peer_set_name (entry->iface, info.name);
   tttd_dbus_peer_set_public_key (entry->iface, key);
   tttd_dbus_peer_set_address (entry->iface, (const char *const *) addresses->pdata);
   tttd_dbus_peer_set_endpoints (entry->iface, (const char *const *) endpoints->pdata);
   tttd_dbus_peer_set_state (entry->iface, tttd_server_peer_connected (server, peer) ? "connected" : "disconnected");
-  tttd_dbus_peer_set_rx_bytes (entry->iface, peer->stats.rx_bytes);
-  tttd_dbus_peer_set_tx_bytes (entry->iface, peer->stats.tx_bytes);
-  tttd_dbus_peer_set_last_handshake (entry->iface, (guint64) MAX (peer->last_handshake_real, 0));
+  tttd_dbus_peer_set_rx_bytes (entry->iface, info.rx_bytes);
+  tttd_dbus_peer_set_tx_bytes (entry->iface, info.tx_bytes);
+  tttd_dbus_peer_set_last_handshake (entry->iface, (guint64) info.last_handshake_real);
 }
 
 static void
@@ -448,8 +455,10 @@ on_peer_added (gpointer data, TttdPeer *peer)
 {
   TttdDBus *dbus = data;
   PeerEntry *entry = g_new0 (PeerEntry, 1);
+  TttdPeerInfo info;
 
-  entry->path = g_strdup_printf (TTTD_DBUS_PEER_PATH "/%u", peer->object_id);
+  tttd_peer_info (peer, &info);
+  entry->path = g_strdup_printf (TTTD_DBUS_PEER_PATH "/%u", info.object_id);
   entry->object = tttd_dbus_object_skeleton_new (entry->path);
   entry->iface = tttd_dbus_peer_skeleton_new ();
   tttd_dbus_object_skeleton_set_peer (entry->object, entry->iface);

@@ -1,36 +1,69 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the packet engine both roles share: TUN to the links, the links back to TUN */
 #include "config.h"
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "tttd-engine-private.h"
+#include "tttd-engine.h"
 #include "tttd-gso.h"
+#include "tttd-tx.h"
+
+struct _TttdEngine {
+  int                  tun_fd;
+  guint                mtu;
+  guint                max_mtu;
+  gsize                buf_size;
+  TttdTx               tx;           /* the send side, and the buffers */
+  TttdRxBatch          rx;
+  const TttdEngineOps *ops;
+  gpointer             data;
+  GHashTable          *indexes;      /* local index -> TttdPeer */
+  GPtrArray           *holding;      /* peers with packets in their reorder buffer */
+  gboolean             vnet;
+  guint8              *tun_buf;      /* one read: a virtio_net_hdr and up to 64 KiB */
+  TttdEngineStats      stats;
+};
+
+#define ENGINE_COUNTER(name, field) TTTD_COUNTER (name, TttdEngineStats, field)
+
+const TttdCounter tttd_engine_counters[] = {
+  ENGINE_COUNTER ("rx-malformed", rx_malformed),
+  ENGINE_COUNTER ("rx-unknown-session", rx_unknown_index),
+  ENGINE_COUNTER ("rx-auth-failed", rx_auth_failed),
+  ENGINE_COUNTER ("rx-replayed", rx_replayed),
+  ENGINE_COUNTER ("rx-bad-inner", rx_bad_inner),
+  ENGINE_COUNTER ("rx-no-buffer", rx_no_buffer),
+  ENGINE_COUNTER ("tx-dropped", tx_dropped),
+  ENGINE_COUNTER ("tun-write-errors", tun_write_errors),
+};
+const guint tttd_engine_n_counters = G_N_ELEMENTS (tttd_engine_counters);
 
 /* the most a TUN read brings with TSO */
 #define TTTD_TSO_MAX 65536
 
-/* buffers: a full batch in flight, the reorder buffers of a few sessions,
- * what the pacers hold, and the copies the redundant strategy makes */
-#define POOL_BUFFERS 16384
-/* the pacer's queue per path, and the longest wait it allows: beyond it a
- * datagram is dropped (TCP needs about a third of the path's BDP queued to
- * stay at full rate; more only adds latency) */
-#define PACE_SLOTS      2048
-#define PACE_MAX_US     50000
-/* a datagram due within this is sent now: the main loop wakes in ms */
-#define PACE_SLACK_US   500
 
 static void on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data);
+
+/* the engine that owns a peer: the peer's send side is part of it */
+#define ENGINE_OF_PEER(peer) ((TttdEngine *) (gpointer) ((char *) (peer)->tx - G_STRUCT_OFFSET (TttdEngine, tx)))
 
 void
 tttd_engine_release_buffer (gpointer buf, gpointer user_data)
 {
   TttdEngine *engine = user_data;
 
-  tttd_pool_put (&engine->pool, buf);
+  tttd_pool_put (&engine->tx.pool, buf);
+}
+
+static void
+schedule_op (gpointer data, gint64 at_us)
+{
+  TttdEngine *engine = data;
+
+  engine->ops->schedule (engine->data, at_us);
 }
 
 TttdEngine *
@@ -45,16 +78,12 @@ tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *health,
    * little larger than ours (it is dropped as malformed, not truncated) */
   engine->max_mtu = MAX (mtu, 1500u);
   engine->buf_size = TTTD_HEADROOM + engine->max_mtu + TTTD_TAG_LEN + 64;
-  tttd_pool_init (&engine->pool, engine->buf_size, POOL_BUFFERS);
-  tttd_rx_batch_init (&engine->rx);
-  engine->health = *health;
   engine->ops = ops;
   engine->data = data;
+  tttd_tx_init (&engine->tx, engine->buf_size, engine->max_mtu, health, schedule_op, engine);
+  tttd_rx_batch_init (&engine->rx);
   engine->indexes = g_hash_table_new (NULL, NULL);
   engine->holding = g_ptr_array_new ();
-  engine->pacing = g_ptr_array_new ();
-  engine->max_pace_us = PACE_MAX_US;
-  tttd_resend_init (&engine->resend, TTTD_RESEND_SLOTS, engine->max_mtu);
   return engine;
 }
 
@@ -65,11 +94,9 @@ tttd_engine_free (TttdEngine *engine)
     return;
   g_hash_table_unref (engine->indexes);
   g_ptr_array_unref (engine->holding);
-  g_ptr_array_unref (engine->pacing);
   g_free (engine->tun_buf);
   tttd_rx_batch_clear (&engine->rx);
-  tttd_pool_clear (&engine->pool);
-  tttd_resend_clear (&engine->resend);
+  tttd_tx_clear (&engine->tx);
   g_free (engine);
 }
 
@@ -94,244 +121,40 @@ tttd_engine_max_mtu (TttdEngine *engine)
 const TttdEngineStats *
 tttd_engine_stats (TttdEngine *engine)
 {
+  engine->stats.tx_dropped = engine->tx.dropped;
   return &engine->stats;
-}
-
-guint64
-tttd_engine_tx_dropped (TttdEngine *engine)
-{
-  return engine->tx_dropped;
 }
 
 gint64
 tttd_engine_now (TttdEngine *engine)
 {
-  return engine->now_us != 0 ? engine->now_us : g_get_monotonic_time ();
-}
-
-static void
-mark_dirty (TttdEngine *engine, TttdTxQueue *queue)
-{
-  for (guint i = 0; i < engine->n_dirty; i++)
-    if (engine->dirty[i] == queue)
-      return;
-  if (engine->n_dirty == G_N_ELEMENTS (engine->dirty))
-    tttd_engine_flush (engine);
-  engine->dirty[engine->n_dirty++] = queue;
+  return tttd_tx_now (&engine->tx);
 }
 
 void
 tttd_engine_flush (TttdEngine *engine)
 {
-  for (guint i = 0; i < engine->n_dirty; i++)
-    {
-      guint64 before = engine->dirty[i]->dropped;
-      tttd_tx_queue_flush (engine->dirty[i]);
-      engine->tx_dropped += engine->dirty[i]->dropped - before;
-    }
-  engine->n_dirty = 0;
-}
-
-static void
-enqueue (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *dest,
-         gpointer buf, const guint8 *data, gsize len)
-{
-  if (!tttd_tx_queue_add (queue, dest, buf, data, len))
-    {
-      tttd_tx_queue_flush (queue);
-      tttd_tx_queue_add (queue, dest, buf, data, len);
-    }
-  mark_dirty (engine, queue);
+  tttd_tx_flush (&engine->tx);
 }
 
 void
 tttd_engine_send_raw (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *dest,
                       const guint8 *data, gsize len)
 {
-  gpointer buf = tttd_pool_get (&engine->pool);
-
-  if (buf == NULL || len > engine->buf_size)
-    {
-      if (buf != NULL)
-        tttd_pool_put (&engine->pool, buf);
-      return;
-    }
-  memcpy (buf, data, len);
-  enqueue (engine, queue, dest, buf, buf, len);
-}
-
-guint32
-tttd_peer_path_sent_seq (TttdPeer *peer, guint link)
-{
-  const TttdPath *path = &peer->paths[link];
-
-  if (path->paced_count > 0)
-    return path->paced[path->paced_head].seq;
-  return peer->tx_seq;
-}
-
-guint
-tttd_engine_wire_overhead (const TttdPath *path)
-{
-  return path->remote.sa.sa_family == AF_INET6 ? TTTD_UDP6_OVERHEAD : TTTD_UDP4_OVERHEAD;
-}
-
-static void
-send_now (TttdEngine *engine, TttdPath *path, guint8 *buf, gsize total)
-{
-  path->tx_packets++;
-  path->tx_bytes += total;
-  tttd_health_count_tx (&path->health, (guint) (total + tttd_engine_wire_overhead (path)));
-  enqueue (engine, path->queue, &path->remote, buf, buf, total);
-}
-
-static void
-pace_later (TttdEngine *engine, TttdPeer *peer, TttdPath *path, guint8 *buf, gsize total,
-            guint32 seq, gint64 depart)
-{
-  TttdPaced *slot;
-
-  if (path->paced == NULL)
-    path->paced = g_new (TttdPaced, PACE_SLOTS);
-  slot = &path->paced[(path->paced_head + path->paced_count++) % PACE_SLOTS];
-  slot->buf = buf;
-  slot->len = (guint32) total;
-  slot->seq = seq;
-  slot->depart_us = depart;
-  tttd_health_backlogged (&path->health, engine->now_us);
-  if (!peer->pacing)
-    {
-      peer->pacing = TRUE;
-      g_ptr_array_add (engine->pacing, peer);
-    }
-  engine->ops->schedule (engine->data, depart);
-}
-
-/* seal buf (inner header + payload_len bytes after it) with the current
- * keys and send it, now or when the link's pacer says; consumes buf.
- * Paced datagrams leave at the rate the link carries, so that its own
- * queue (a modem's buffer) stays short; a link whose queue is already
- * longer than the pacer allows drops them, which is what tells TCP to
- * slow down.  Urgent ones go at once, ahead of the queue. */
-static gboolean
-transmit (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *buf,
-          const TttdInner *inner, gsize payload_len, gboolean paced)
-{
-  TttdPath *path = &peer->paths[link];
-  TttdSchedLink *sl = &peer->sched.links[link];
-  gint64 now = engine->now_us, depart;
-  gsize total;
-  guint wire;
-
-  tttd_inner_write (buf + TTTD_HEADER_LEN, inner);
-  total = tttd_keypair_seal (keypair, peer->keyring.reject_after_messages, buf, TTTD_INNER_LEN + payload_len);
-  if (total == 0)
-    {
-      tttd_pool_put (&engine->pool, buf);
-      return FALSE;
-    }
-  wire = (guint) total + tttd_engine_wire_overhead (path);
-  if (sl->rate_Bps == 0)
-    {
-      /* unpaced: out now, but the scheduler still counts what it sent */
-      tttd_scheduler_sent (&peer->sched, link, wire, now);
-      send_now (engine, path, buf, total);
-      return TRUE;
-    }
-  depart = MAX (now, sl->backlog_until_us);
-  if (paced && depart - now > engine->max_pace_us)
-    {
-      peer->stats.tx_queue_full++;
-      tttd_pool_put (&engine->pool, buf);
-      return FALSE;
-    }
-  tttd_scheduler_sent (&peer->sched, link, wire, now);
-  if (!paced || (depart <= now + PACE_SLACK_US && path->paced_count == 0))
-    send_now (engine, path, buf, total);
-  else if (path->paced_count < PACE_SLOTS)
-    pace_later (engine, peer, path, buf, total, inner->seq, depart);
-  else
-    {
-      peer->stats.tx_queue_full++;
-      tttd_pool_put (&engine->pool, buf);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-tttd_engine_seal_and_queue (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,
-                            guint link, guint8 *buf, const TttdInner *inner, gsize payload_len)
-{
-  return transmit (engine, peer, keypair, link, buf, inner, payload_len, FALSE);
-}
-
-/* the same, through the link's pacer (dropped if its queue is too long) */
-gboolean
-tttd_engine_seal_and_pace (TttdEngine *engine, TttdPeer *peer, TttdKeypair *keypair,
-                           guint link, guint8 *buf, const TttdInner *inner, gsize payload_len)
-{
-  return transmit (engine, peer, keypair, link, buf, inner, payload_len, TRUE);
-}
-
-void
-tttd_engine_path_unpace (TttdEngine *engine, TttdPath *path)
-{
-  while (path->paced_count > 0)
-    {
-      tttd_pool_put (&engine->pool, path->paced[path->paced_head].buf);
-      path->paced_head = (path->paced_head + 1) % PACE_SLOTS;
-      path->paced_count--;
-    }
-  g_clear_pointer (&path->paced, g_free);
-  path->paced_head = 0;
+  tttd_tx_send_raw (&engine->tx, queue, dest, data, len);
 }
 
 void
 tttd_engine_pace (TttdEngine *engine, gint64 now_us)
 {
-  gint64 next = G_MAXINT64;
-
-  engine->now_us = now_us;
-  for (guint i = 0; i < engine->pacing->len;)
-    {
-      TttdPeer *peer = g_ptr_array_index (engine->pacing, i);
-      gboolean waiting = FALSE;
-
-      for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
-        {
-          TttdPath *path = &peer->paths[link];
-          while (path->paced_count > 0 && path->paced[path->paced_head].depart_us <= now_us + PACE_SLACK_US)
-            {
-              TttdPaced *slot = &path->paced[path->paced_head];
-              send_now (engine, path, slot->buf, slot->len);
-              path->paced_head = (path->paced_head + 1) % PACE_SLOTS;
-              path->paced_count--;
-            }
-          if (path->paced_count > 0)
-            {
-              waiting = TRUE;
-              next = MIN (next, path->paced[path->paced_head].depart_us);
-            }
-        }
-      if (!waiting)
-        {
-          peer->pacing = FALSE;
-          g_ptr_array_remove_index_fast (engine->pacing, i);
-          continue;
-        }
-      i++;
-    }
-  tttd_engine_flush (engine);
-  if (next != G_MAXINT64)
-    engine->ops->schedule (engine->data, next);
+  tttd_tx_pace (&engine->tx, now_us);
 }
 
 /* consumes buf: the packet is at buf + TTTD_HEADROOM */
 static void
 send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const TttdIpInfo *ip)
 {
-  gint64 now = engine->now_us;
+  gint64 now = engine->tx.now_us;
   TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, now);
   TttdPacketInfo info;
   guint32 mask, seq;
@@ -341,7 +164,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
   if (keypair == NULL)
     {
       peer->stats.tx_no_session++;
-      tttd_pool_put (&engine->pool, buf);
+      tttd_pool_put (&engine->tx.pool, buf);
       return;
     }
   tttd_peer_check_paths (peer, now);
@@ -352,7 +175,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
   if (mask == 0)
     {
       peer->stats.tx_no_link++;
-      tttd_pool_put (&engine->pool, buf);
+      tttd_pool_put (&engine->tx.pool, buf);
       return;
     }
   seq = peer->tx_seq++;
@@ -360,7 +183,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
   urgent = ip->latency_critical;
   /* with another link to go to, keep a copy in case this one dies now */
   if (copies == 1 && !urgent && __builtin_popcount (peer->sched.eligible) > 1)
-    tttd_resend_note (&engine->resend, peer, (guint) __builtin_ctz (mask), seq, info.flow_hash,
+    tttd_resend_note (&engine->tx.resend, peer, (guint) __builtin_ctz (mask), seq, info.flow_hash,
                       buf + TTTD_HEADROOM, len, now);
   peer->stats.tx_packets++;
   peer->stats.tx_bytes += len;
@@ -382,7 +205,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
       if ((m & (m - 1)) != 0)
         {
           /* more links follow: this one gets a copy, the last the original */
-          out = tttd_pool_get (&engine->pool);
+          out = tttd_pool_get (&engine->tx.pool);
           if (out == NULL)
             {
               peer->stats.tx_no_buffer++;
@@ -390,7 +213,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
             }
           memcpy (out + TTTD_HEADROOM, buf + TTTD_HEADROOM, len);
         }
-      if (transmit (engine, peer, keypair, link, out, &inner, len, !urgent))
+      if ((urgent ? tttd_tx_seal_and_queue : tttd_tx_seal_and_pace) (&engine->tx, peer, keypair, link, out, &inner, len))
         {
           /* a copy missing on this link may still come on another: the
            * next packet here must not vouch that it is lost */
@@ -417,7 +240,7 @@ from_tun (TttdEngine *engine, guint8 *buf, gsize len)
       (peer = engine->ops->route (engine->data, &ip)) == NULL)
     {
       engine->stats.tun_not_ip++;
-      tttd_pool_put (&engine->pool, buf);
+      tttd_pool_put (&engine->tx.pool, buf);
       return;
     }
   send_data (engine, peer, buf, len, &ip);
@@ -426,12 +249,12 @@ from_tun (TttdEngine *engine, guint8 *buf, gsize len)
 static guint8 *
 get_buffer (TttdEngine *engine)
 {
-  guint8 *buf = tttd_pool_get (&engine->pool);
+  guint8 *buf = tttd_pool_get (&engine->tx.pool);
 
   if (buf == NULL)
     {
       tttd_engine_flush (engine);
-      buf = tttd_pool_get (&engine->pool);
+      buf = tttd_pool_get (&engine->tx.pool);
     }
   return buf;
 }
@@ -465,7 +288,7 @@ read_vnet (TttdEngine *engine, gsize room)
         {
           if (len < 0)
             engine->stats.tun_bad_gso++;
-          tttd_pool_put (&engine->pool, buf);
+          tttd_pool_put (&engine->tx.pool, buf);
           break;
         }
       from_tun (engine, buf, (gsize) len);
@@ -478,7 +301,7 @@ tttd_engine_tun_readable (TttdEngine *engine)
 {
   gsize room = engine->buf_size - TTTD_HEADROOM - TTTD_TAG_LEN - 64;
 
-  engine->now_us = g_get_monotonic_time ();
+  engine->tx.now_us = g_get_monotonic_time ();
   for (guint i = 0; i < TTTD_BATCH; i++)
     {
       guint8 *buf;
@@ -496,7 +319,7 @@ tttd_engine_tun_readable (TttdEngine *engine)
       n = read (engine->tun_fd, buf + TTTD_HEADROOM, room);
       if (n <= 0)
         {
-          tttd_pool_put (&engine->pool, buf);
+          tttd_pool_put (&engine->tx.pool, buf);
           break;
         }
       engine->stats.tun_read++;
@@ -517,7 +340,7 @@ static void
 on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data)
 {
   TttdPeer *peer = user_data;
-  TttdEngine *engine = peer->engine;
+  TttdEngine *engine = ENGINE_OF_PEER (peer);
 
   guint8 *packet = (guint8 *) buf + TTTD_HEADROOM;
   gssize want = len;
@@ -534,11 +357,11 @@ on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data)
   else
     engine->stats.tun_write_errors++;
   if (held)
-    tttd_pool_put (&engine->pool, buf);
+    tttd_pool_put (&engine->tx.pool, buf);
 }
 
-void
-tttd_engine_hold (TttdEngine *engine, TttdPeer *peer)
+static void
+hold (TttdEngine *engine, TttdPeer *peer)
 {
   gint64 deadline;
 
@@ -573,18 +396,14 @@ tttd_engine_expire_reorder (TttdEngine *engine, gint64 now_us)
     }
 }
 
-void
-tttd_engine_forget_peer (TttdEngine *engine, TttdPeer *peer)
+/* nothing of the peer stays queued or held */
+static void
+forget_peer (TttdEngine *engine, TttdPeer *peer)
 {
   if (peer->holding)
     g_ptr_array_remove_fast (engine->holding, peer);
   peer->holding = FALSE;
-  if (peer->pacing)
-    g_ptr_array_remove_fast (engine->pacing, peer);
-  peer->pacing = FALSE;
-  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
-    tttd_engine_path_unpace (engine, &peer->paths[link]);
-  tttd_resend_forget (&engine->resend, peer);
+  tttd_tx_forget_peer (&engine->tx, peer);
 }
 
 static void
@@ -597,7 +416,7 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
 
   if (!tttd_ip_parse (buf + TTTD_HEADROOM, len, 0, &ip) || ip.length != len)
     {
-      peer->stats.rx_bad_packet++;
+      peer->stats.rx_not_ip++;
       return;
     }
   if (engine->ops->allowed_source != NULL &&
@@ -606,22 +425,22 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
       peer->stats.rx_bad_source++;
       return;
     }
-  path->last_rx_data_us = engine->now_us;
-  if (tttd_health_note_data (&path->health, engine->now_us))
-    engine->ops->schedule (engine->data, engine->now_us);
+  path->last_rx_data_us = engine->tx.now_us;
+  if (tttd_health_note_data (&path->health, engine->tx.now_us))
+    engine->ops->schedule (engine->data, engine->tx.now_us);
   peer->stats.rx_packets++;
   peer->stats.rx_bytes += len;
   if (inner->flags & TTTD_FLAG_RESENT)
     peer->stats.rx_resent++;
   /* with no spare buffer left, what is held goes out first, in order */
-  if (engine->pool.free->len == 0 && engine->pool.allocated >= engine->pool.max)
+  if (engine->tx.pool.free->len == 0 && engine->tx.pool.allocated >= engine->tx.pool.max)
     tttd_reorder_flush (peer->reorder);
   if (tttd_reorder_push (peer->reorder, inner->seq, link, inner->link_prev,
                          (inner->flags & TTTD_FLAG_URGENT) != 0,
-                         buf, (guint) len, engine->now_us) == TTTD_REORDER_HELD)
+                         buf, (guint) len, engine->tx.now_us) == TTTD_REORDER_HELD)
     {
       *slot = NULL;   /* the reorder buffer has it now */
-      tttd_engine_hold (engine, peer);
+      hold (engine, peer);
     }
 }
 
@@ -681,7 +500,7 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
     return;
   path->rx_packets++;
   path->rx_bytes += len;
-  tttd_health_count_rx (&path->health, (guint) len + tttd_engine_wire_overhead (path), engine->now_us);
+  tttd_health_count_rx (&path->health, (guint) len + tttd_tx_wire_overhead (path), engine->tx.now_us);
 
   switch (inner.kind)
     {
@@ -691,6 +510,9 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
     case TTTD_KIND_PROBE:
     case TTTD_KIND_PROBE_REPLY:
       tttd_peer_receive_probe (peer, (guint) link, &inner, buf + TTTD_HEADROOM);
+      /* a probe says what was sent before it: what waited for it may go */
+      if (peer->reorder->held > 0)
+        hold (engine, peer);
       break;
     case TTTD_KIND_CLOSE:
       if (engine->ops->closed != NULL)
@@ -726,7 +548,7 @@ tttd_engine_socket_readable (TttdEngine *engine, TttdTxQueue *queue)
   int n = tttd_rx_batch_recv (&engine->rx, queue->fd);
   guint64 written = engine->stats.tun_written;
 
-  engine->now_us = g_get_monotonic_time ();
+  engine->tx.now_us = g_get_monotonic_time ();
   for (int i = 0; i < n; i++)
     {
       gsize total = engine->rx.msgs[i].msg_len;
@@ -759,7 +581,7 @@ tttd_engine_socket_readable (TttdEngine *engine, TttdTxQueue *queue)
           memcpy (buf, engine->rx.bufs[i] + off, len);
           receive_datagram (engine, queue, &engine->rx.from[i], &buf, len);
           if (buf != NULL)
-            tttd_pool_put (&engine->pool, buf);
+            tttd_pool_put (&engine->tx.pool, buf);
         }
     }
   tttd_engine_flush (engine);
@@ -782,8 +604,54 @@ tttd_engine_new_index (TttdEngine *engine)
   return index;
 }
 
-TttdReorderDeliver
-tttd_engine_deliver_func (void)
+static void
+on_retire (guint32 local_index, gpointer user_data)
 {
-  return on_reorder_deliver;
+  TttdPeer *peer = user_data;
+
+  g_hash_table_remove (ENGINE_OF_PEER (peer)->indexes, GUINT_TO_POINTER (local_index));
+}
+
+static void
+on_path_state (gpointer data, TttdPeer *peer, guint link, TttdLinkState old_state, TttdLinkState new_state)
+{
+  TttdEngine *engine = data;
+
+  if (engine->ops->path_state != NULL)
+    engine->ops->path_state (engine->data, peer, link, old_state, new_state);
+}
+
+TttdPeer *
+tttd_engine_add_peer (TttdEngine *engine, const char *name, TttdStrategy strategy, gint64 rekey_after_us)
+{
+  TttdPeer *peer = tttd_peer_alloc (&engine->tx, name, strategy);
+
+  tttd_keyring_init (&peer->keyring, rekey_after_us, on_retire, peer);
+  tttd_reorder_init (peer->reorder, on_reorder_deliver, peer);
+  peer->path_state = on_path_state;
+  peer->path_state_data = engine;
+  return peer;
+}
+
+void
+tttd_engine_free_peer (TttdPeer *peer)
+{
+  if (peer == NULL)
+    return;
+  forget_peer (ENGINE_OF_PEER (peer), peer);
+  tttd_peer_destroy (peer);
+}
+
+void
+tttd_engine_reset_peer (TttdPeer *peer)
+{
+  forget_peer (ENGINE_OF_PEER (peer), peer);
+  tttd_peer_clear_session (peer);
+}
+
+void
+tttd_engine_install_keys (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh)
+{
+  g_hash_table_insert (ENGINE_OF_PEER (peer)->indexes, GUINT_TO_POINTER (keypair->local_index), peer);
+  tttd_peer_take_keys (peer, keypair, fresh);
 }

@@ -1,50 +1,61 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* one far end: its keys, paths, probes and replies, health to scheduler */
 #include "config.h"
 
 #include <string.h>
 
-#include "tttd-engine-private.h"
+#include <sodium.h>
+
 #include "tttd-log.h"
+#include "tttd-peer.h"
+#include "tttd-tx.h"
 
 /* how often the send path looks at the links' liveness */
 #define CHECK_INTERVAL_US 10000
 /* how long the far end takes to find a link dead, at most, while it carries data */
 #define FAR_DOWN_WINDOW_US 300000
 
-static void
-on_retire (guint32 local_index, gpointer user_data)
-{
-  TttdPeer *peer = user_data;
+#define PEER_COUNTER(name, field) TTTD_COUNTER (name, TttdPeerCounters, peer.field)
+#define REORDER_COUNTER(name, field) TTTD_COUNTER (name, TttdPeerCounters, reorder.field)
 
-  g_hash_table_remove (peer->engine->indexes, GUINT_TO_POINTER (local_index));
-}
+const TttdCounter tttd_peer_counters[] = {
+  PEER_COUNTER ("rx-bad-source", rx_bad_source),
+  PEER_COUNTER ("rx-not-ip", rx_not_ip),
+  PEER_COUNTER ("tx-no-session", tx_no_session),
+  PEER_COUNTER ("tx-no-link", tx_no_link),
+  REORDER_COUNTER ("reorder-reordered", reordered),
+  REORDER_COUNTER ("reorder-duplicates", duplicates),
+  REORDER_COUNTER ("reorder-late", late),
+  REORDER_COUNTER ("reorder-lost", lost),
+  REORDER_COUNTER ("reorder-timeouts", timeouts),
+  PEER_COUNTER ("rekeys", rekeys),
+  PEER_COUNTER ("tx-queue-full", tx_queue_full),
+  PEER_COUNTER ("tx-resent", tx_resent),
+  PEER_COUNTER ("rx-resent", rx_resent),
+};
+const guint tttd_peer_n_counters = G_N_ELEMENTS (tttd_peer_counters);
 
 TttdPeer *
-tttd_peer_new (TttdEngine *engine, const char *name, TttdStrategy strategy, gint64 rekey_after_us)
+tttd_peer_alloc (TttdTx *tx, const char *name, TttdStrategy strategy)
 {
   TttdPeer *peer = g_new0 (TttdPeer, 1);
 
-  peer->engine = engine;
+  peer->tx = tx;
   peer->name = g_strdup (name);
-  tttd_keyring_init (&peer->keyring, rekey_after_us, on_retire, peer);
   /* wiped when freed; see tttd_keypair_new for why not sodium_malloc */
   peer->handshake = g_aligned_alloc0 (1, sizeof *peer->handshake, 64);
   tttd_handshake_clear (peer->handshake);
   tttd_scheduler_init (&peer->sched, strategy);
   peer->reorder = g_new0 (TttdReorder, 1);
-  tttd_reorder_init (peer->reorder, tttd_engine_deliver_func (), peer);
   peer->hash_seed = randombytes_random ();
   peer->fresh = TRUE;
   return peer;
 }
 
 void
-tttd_peer_free (TttdPeer *peer)
+tttd_peer_destroy (TttdPeer *peer)
 {
-  if (peer == NULL)
-    return;
-  tttd_engine_forget_peer (peer->engine, peer);
   tttd_reorder_flush (peer->reorder);
   tttd_keyring_clear (&peer->keyring);
   sodium_memzero (peer->handshake, sizeof *peer->handshake);
@@ -55,17 +66,10 @@ tttd_peer_free (TttdPeer *peer)
 }
 
 void
-tttd_peer_register_index (TttdPeer *peer, guint32 local_index)
+tttd_peer_take_keys (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh)
 {
-  g_hash_table_insert (peer->engine->indexes, GUINT_TO_POINTER (local_index), peer);
-}
-
-void
-tttd_peer_install (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh)
-{
-  tttd_peer_register_index (peer, keypair->local_index);
   if (peer->keyring.current != NULL && !fresh)
-    peer->rekeys++;
+    peer->stats.rekeys++;
   tttd_keyring_install (&peer->keyring, keypair);
   if (fresh)
     {
@@ -78,9 +82,8 @@ tttd_peer_install (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh)
 
 /* forget the session (keys, sequence state), keep the paths */
 void
-tttd_peer_reset (TttdPeer *peer)
+tttd_peer_clear_session (TttdPeer *peer)
 {
-  tttd_engine_forget_peer (peer->engine, peer);
   tttd_reorder_reset (peer->reorder);
   tttd_keyring_clear (&peer->keyring);
   tttd_handshake_clear (peer->handshake);
@@ -91,8 +94,8 @@ tttd_peer_reset (TttdPeer *peer)
 void
 tttd_peer_close (TttdPeer *peer)
 {
-  TttdEngine *engine = peer->engine;
-  TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, tttd_engine_now (engine));
+  TttdTx *tx = peer->tx;
+  TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, tttd_tx_now (tx));
 
   if (keypair == NULL)
     return;
@@ -102,11 +105,11 @@ tttd_peer_close (TttdPeer *peer)
       TttdInner inner = { .kind = TTTD_KIND_CLOSE, .link = (guint16) link, .seq = peer->tx_seq };
       guint8 *buf;
 
-      if (!peer->paths[link].present || (buf = tttd_pool_get (&engine->pool)) == NULL)
+      if (!peer->paths[link].present || (buf = tttd_pool_get (&tx->pool)) == NULL)
         continue;
-      tttd_engine_seal_and_queue (engine, peer, keypair, link, buf, &inner, 0);
+      tttd_tx_seal_and_queue (tx, peer, keypair, link, buf, &inner, 0);
     }
-  tttd_engine_flush (engine);
+  tttd_tx_flush (tx);
 }
 
 void
@@ -115,7 +118,7 @@ tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
 {
   TttdPath *path = &peer->paths[link];
   TttdSchedLink *sl = &peer->sched.links[link];
-  gint64 now = tttd_engine_now (peer->engine);
+  gint64 now = tttd_tx_now (peer->tx);
 
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
   if (!path->present)
@@ -144,12 +147,12 @@ static void
 resend_one (const TttdResendEntry *entry, const guint8 *data, gpointer user_data)
 {
   Resend *r = user_data;
-  TttdEngine *engine = r->peer->engine;
+  TttdTx *tx = r->peer->tx;
   TttdPacketInfo info = {
     .flow_hash = entry->flow_hash,
     .wire_len = entry->len + TTTD_UDP4_OVERHEAD + TTTD_OVERHEAD,
   };
-  guint32 mask = tttd_scheduler_pick (&r->peer->sched, &info, engine->now_us);
+  guint32 mask = tttd_scheduler_pick (&r->peer->sched, &info, tx->now_us);
   guint link;
   guint8 *buf;
   TttdInner inner = {
@@ -157,15 +160,15 @@ resend_one (const TttdResendEntry *entry, const guint8 *data, gpointer user_data
     .flags = TTTD_FLAG_RESENT,
     .seq = entry->seq,
     .link_prev = entry->seq,   /* out of the new link's order: vouches for nothing */
-    .timestamp = (guint32) engine->now_us,
+    .timestamp = (guint32) tx->now_us,
   };
 
-  if (mask == 0 || (buf = tttd_pool_get (&engine->pool)) == NULL)
+  if (mask == 0 || (buf = tttd_pool_get (&tx->pool)) == NULL)
     return;
   link = (guint) __builtin_ctz (mask);
   inner.link = (guint16) link;
   memcpy (buf + TTTD_HEADROOM, data, entry->len);
-  if (tttd_engine_seal_and_pace (engine, r->peer, r->keypair, link, buf, &inner, entry->len))
+  if (tttd_tx_seal_and_pace (tx, r->peer, r->keypair, link, buf, &inner, entry->len))
     r->peer->stats.tx_resent++;
 }
 
@@ -174,13 +177,13 @@ resend_one (const TttdResendEntry *entry, const guint8 *data, gpointer user_data
 static void
 resend_link (TttdPeer *peer, guint link, gint64 since_us)
 {
-  TttdEngine *engine = peer->engine;
-  Resend r = { peer, tttd_keyring_sender (&peer->keyring, engine->now_us) };
+  TttdTx *tx = peer->tx;
+  Resend r = { peer, tttd_keyring_sender (&peer->keyring, tx->now_us) };
 
   if (r.keypair == NULL)
     return;
-  if (tttd_resend_take (&engine->resend, peer, link, since_us, resend_one, &r) > 0)
-    tttd_engine_flush (engine);
+  if (tttd_resend_take (&tx->resend, peer, link, since_us, resend_one, &r) > 0)
+    tttd_tx_flush (tx);
 }
 
 /* what may have been lost on a link found dead: sent after the last sign
@@ -200,13 +203,13 @@ tttd_peer_path_remove (TttdPeer *peer, guint link)
   TttdSchedLink *sl = &peer->sched.links[link];
 
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
-  tttd_engine_path_unpace (peer->engine, &peer->paths[link]);
+  tttd_tx_path_unpace (peer->tx, &peer->paths[link]);
   /* a modem unplugged: what its socket still held is gone */
   if (sl->state == TTTD_LINK_UP || sl->state == TTTD_LINK_DEGRADED)
     {
       gint64 now = g_get_monotonic_time ();
       sl->state = TTTD_LINK_DOWN;
-      peer->engine->now_us = now;
+      peer->tx->now_us = now;
       resend_link (peer, link, now - (gint64) peer->paths[link].health.srtt_us);
     }
   memset (&peer->paths[link], 0, sizeof peer->paths[link]);
@@ -218,7 +221,7 @@ tttd_peer_path_remove (TttdPeer *peer, guint link)
 }
 
 TttdLinkState
-tttd_peer_path_state (TttdPeer *peer, guint link)
+tttd_peer_path_state (const TttdPeer *peer, guint link)
 {
   const TttdPath *path = &peer->paths[link];
 
@@ -239,10 +242,9 @@ sync_sched (TttdPeer *peer, guint link)
 
   if (state == TTTD_LINK_UP && sl->state != TTTD_LINK_UP)
     sl->up_since_us = path->health.state_since_us;
-  if (state != sl->state && sl->state != TTTD_LINK_PROBING && peer->engine->ops->path_state != NULL)
-    peer->engine->ops->path_state (peer->engine->data, peer, link, sl->state, state);
-  else if (state != sl->state && state == TTTD_LINK_DOWN && peer->engine->ops->path_state != NULL)
-    peer->engine->ops->path_state (peer->engine->data, peer, link, sl->state, state);
+  if (state != sl->state && (sl->state != TTTD_LINK_PROBING || state == TTTD_LINK_DOWN) &&
+      peer->path_state != NULL)
+    peer->path_state (peer->path_state_data, peer, link, sl->state, state);
   sl->state = state;
   /* paced from now on: what the virtual backlog held is no real queue */
   if (sl->rate_Bps == 0 && path->health.pacing_Bps != 0)
@@ -253,7 +255,7 @@ sync_sched (TttdPeer *peer, guint link)
   sl->loss = tttd_health_loss (&path->health);
   /* with the scheduler's view up to date, the others take its share */
   if (died)
-    resend_link (peer, link, lost_since (path, peer->engine->now_us));
+    resend_link (peer, link, lost_since (path, peer->tx->now_us));
 }
 
 void
@@ -265,7 +267,7 @@ tttd_peer_check_paths (TttdPeer *peer, gint64 now_us)
   for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
     if (peer->paths[link].present)
       {
-        tttd_health_tick (&peer->paths[link].health, &peer->engine->health,
+        tttd_health_tick (&peer->paths[link].health, &peer->tx->health,
                           peer->paths[link].metered, now_us);
         sync_sched (peer, link);
       }
@@ -304,24 +306,24 @@ apply_far_down (TttdPeer *peer, guint32 mask)
 static void
 send_probe (TttdPeer *peer, guint link, TttdKind kind, const TttdProbe *body, guint8 flags, guint interval_ms)
 {
-  TttdEngine *engine = peer->engine;
+  TttdTx *tx = peer->tx;
   TttdProbe probe = *body;
-  TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, engine->now_us);
+  TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, tx->now_us);
   guint8 *buf;
   TttdInner inner = {
     .kind = kind,
     .flags = flags,
     .link = (guint16) link,
-    .seq = tttd_peer_path_sent_seq (peer, link),  /* every data sequence before it is on the wire */
+    .seq = tttd_tx_path_sent_seq (peer, link),  /* every data sequence before it is on the wire */
     .link_prev = interval_ms,   /* when the next probe comes */
-    .timestamp = (guint32) engine->now_us,
+    .timestamp = (guint32) tx->now_us,
   };
 
-  if (keypair == NULL || (buf = tttd_pool_get (&engine->pool)) == NULL)
+  if (keypair == NULL || (buf = tttd_pool_get (&tx->pool)) == NULL)
     return;
   probe.down_links = own_down_links (peer);
   tttd_probe_write (buf + TTTD_HEADROOM, &probe);
-  tttd_engine_seal_and_queue (engine, peer, keypair, link, buf, &inner, TTTD_PROBE_LEN);
+  tttd_tx_seal_and_queue (tx, peer, keypair, link, buf, &inner, TTTD_PROBE_LEN);
 }
 
 /* what the estimators make of a path, at each probe exchange (debug only) */
@@ -343,28 +345,26 @@ log_path (TttdPeer *peer, guint link)
 void
 tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, const guint8 *body)
 {
-  TttdEngine *engine = peer->engine;
+  TttdTx *tx = peer->tx;
   TttdPath *path = &peer->paths[link];
   TttdProbe probe, reply;
 
   if (tttd_probe_parse (body, TTTD_PROBE_LEN, &probe) != TTTD_PARSE_OK)
     return;
-  tttd_reorder_link_mark (peer->reorder, link, inner->seq, engine->now_us);
-  if (peer->reorder->held > 0)
-    tttd_engine_hold (engine, peer);
+  tttd_reorder_link_mark (peer->reorder, link, inner->seq, tx->now_us);
   if (inner->flags & TTTD_FLAG_LINK_DOWN)
     probe.down_links |= 1u << link;
   if (inner->kind == TTTD_KIND_PROBE_REPLY)
     {
-      tttd_health_reply_received (&path->health, &engine->health, &probe, inner->timestamp, engine->now_us);
+      tttd_health_reply_received (&path->health, &tx->health, &probe, inner->timestamp, tx->now_us);
       sync_sched (peer, link);
       apply_far_down (peer, probe.down_links);
       log_path (peer, link);
       return;
     }
   apply_far_down (peer, probe.down_links);
-  tttd_health_probe_received (&path->health, &engine->health, &probe, inner->timestamp,
-                              inner->link_prev, &reply, engine->now_us);
+  tttd_health_probe_received (&path->health, &tx->health, &probe, inner->timestamp,
+                              inner->link_prev, &reply, tx->now_us);
   sync_sched (peer, link);
   log_path (peer, link);
   send_probe (peer, link, TTTD_KIND_PROBE_REPLY, &reply, 0, 0);
@@ -373,11 +373,11 @@ tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, con
 gint64
 tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
 {
-  TttdEngine *engine = peer->engine;
+  TttdTx *tx = peer->tx;
   gint64 next = now_us + G_USEC_PER_SEC;
   guint32 was_down = own_down_links (peer), newly_down;
 
-  engine->now_us = now_us;
+  tx->now_us = now_us;
   tttd_keyring_expire (&peer->keyring, now_us);
   for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
     {
@@ -385,7 +385,7 @@ tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
 
       if (!path->present)
         continue;
-      path->probe_due = tttd_health_tick (&path->health, &engine->health, path->metered, now_us);
+      path->probe_due = tttd_health_tick (&path->health, &tx->health, path->metered, now_us);
       sync_sched (peer, link);
     }
   /* a link just found dead: say so at once on every other link, so that
@@ -402,16 +402,76 @@ tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
           tttd_keyring_sender (&peer->keyring, now_us) != NULL)
         {
           TttdProbe probe;
-          guint interval = tttd_health_interval_ms (health, &engine->health, path->metered, now_us);
+          guint interval = tttd_health_interval_ms (health, &tx->health, path->metered, now_us);
           tttd_health_probe_sent (health, &probe, (guint32) now_us, now_us);
           send_probe (peer, link, TTTD_KIND_PROBE, &probe,
                       health->state == TTTD_LINK_DOWN ? TTTD_FLAG_LINK_DOWN : 0, interval);
         }
-      next = MIN (next, tttd_health_next_probe (health, &engine->health, path->metered, now_us));
+      next = MIN (next, tttd_health_next_probe (health, &tx->health, path->metered, now_us));
       if (health->unanswered > 0)
         next = MIN (next, health->first_unanswered_us +
-                          tttd_health_dead_after (health, &engine->health, path->metered, now_us));
+                          tttd_health_dead_after (health, &tx->health, path->metered, now_us));
     }
-  tttd_engine_flush (engine);
+  tttd_tx_flush (tx);
   return MAX (next, now_us + 1000);
+}
+
+void
+tttd_peer_path_configure (TttdPeer *peer, guint link, guint weight, guint priority,
+                          gboolean metered, gboolean enabled)
+{
+  TttdSchedLink *sl = &peer->sched.links[link];
+
+  g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
+  peer->paths[link].metered = metered;
+  if (!sl->present)
+    return;
+  sl->weight = weight;
+  sl->priority = priority;
+  sl->metered = metered;
+  sl->enabled = enabled;
+  /* a disabled link is no active one */
+  if (peer->sched.active == (gint) link && !enabled)
+    peer->sched.active = -1;
+}
+
+void
+tttd_peer_info (const TttdPeer *peer, TttdPeerInfo *info)
+{
+  info->name = peer->name;
+  info->object_id = peer->object_id;
+  info->public_key = peer->public_key;
+  info->addresses = peer->addresses;
+  info->n_addresses = peer->n_addresses;
+  info->last_handshake_real = MAX (peer->last_handshake_real, 0);
+  info->rx_bytes = peer->stats.rx_bytes;
+  info->tx_bytes = peer->stats.tx_bytes;
+}
+
+void
+tttd_peer_path_info (const TttdPeer *peer, guint link, TttdPathInfo *info)
+{
+  const TttdPath *path = &peer->paths[link];
+
+  memset (info, 0, sizeof *info);
+  info->state = tttd_peer_path_state (peer, link);
+  if (!path->present)
+    return;
+  info->present = TRUE;
+  info->remote = path->remote;
+  info->srtt_us = path->health.srtt_us;
+  info->jitter_us = (guint64) path->health.jitter_us;
+  info->loss = tttd_health_loss (&path->health);
+  info->capacity_bps = path->health.capacity_Bps * 8;
+  info->tx_bytes = path->tx_bytes;
+  info->rx_bytes = path->rx_bytes;
+  info->tx_packets = path->tx_packets;
+  info->rx_packets = path->rx_packets;
+}
+
+void
+tttd_peer_get_counters (const TttdPeer *peer, TttdPeerCounters *counters)
+{
+  counters->peer = peer->stats;
+  counters->reorder = peer->reorder->stats;
 }

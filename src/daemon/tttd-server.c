@@ -57,6 +57,18 @@ struct _TttdServer {
   char                   *old_forward6;
 };
 
+#define SERVER_COUNTER(name, field) TTTD_COUNTER (name, TttdServerStats, field)
+
+const TttdCounter tttd_server_counters[] = {
+  SERVER_COUNTER ("handshakes", handshakes),
+  SERVER_COUNTER ("handshake-bad-mac", handshake_bad_mac),
+  SERVER_COUNTER ("handshake-rate-limited", handshake_rate_limited),
+  SERVER_COUNTER ("handshake-failed", handshake_failed),
+  SERVER_COUNTER ("handshake-unknown-key", handshake_unknown_key),
+  SERVER_COUNTER ("handshake-replayed", handshake_replayed),
+};
+const guint tttd_server_n_counters = G_N_ELEMENTS (tttd_server_counters);
+
 static const char forward4[] = "/proc/sys/net/ipv4/ip_forward";
 static const char forward6[] = "/proc/sys/net/ipv6/conf/all/forwarding";
 
@@ -196,7 +208,7 @@ path_learned (gpointer data, TttdPeer *peer, guint link)
 static void
 peer_reset (TttdServer *server, TttdPeer *peer)
 {
-  tttd_peer_reset (peer);
+  tttd_engine_reset_peer (peer);
   for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
     if (peer->paths[link].present)
       tttd_peer_path_remove (peer, link);
@@ -330,7 +342,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
         if (peer->paths[link].present)
           tttd_peer_path_remove (peer, link);
     }
-  tttd_peer_install (peer, keypair, (init.flags & TTTD_HANDSHAKE_FRESH) != 0);
+  tttd_engine_install_keys (peer, keypair, (init.flags & TTTD_HANDSHAKE_FRESH) != 0);
   peer->fresh = FALSE;
   peer->last_init_timestamp = init.timestamp_us;
   /* the initiation is authentic and new: where it came from is a path */
@@ -485,7 +497,7 @@ reindex (TttdServer *server)
 static TttdPeer *
 peer_from_config (TttdServer *server, const TttdConfig *config, const TttdPeerConfig *pc)
 {
-  TttdPeer *peer = tttd_peer_new (server->engine, pc->name, config->strategy,
+  TttdPeer *peer = tttd_engine_add_peer (server->engine, pc->name, config->strategy,
                                   (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
 
   peer->object_id = server->next_peer_id++;
@@ -637,7 +649,7 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
   server->events_data = events_data;
   server->tun_fd = -1;
   server->sockets = g_ptr_array_new_with_free_func (server_socket_free);
-  server->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) tttd_peer_free);
+  server->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) tttd_engine_free_peer);
   server->by_host = g_hash_table_new_full (tttd_addr_key_hash, tttd_addr_key_equal, g_free, NULL);
   if (sodium_is_zero (key_hash_secret, sizeof key_hash_secret))
     randombytes_buf (key_hash_secret, sizeof key_hash_secret);

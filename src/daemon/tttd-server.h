@@ -26,6 +26,10 @@ typedef struct {
   guint64 handshake_replayed;    /* an old initiation */
 } TttdServerStats;
 
+/* the server's counters by their published names (D-Bus Counters, tttctl) */
+extern const TttdCounter tttd_server_counters[];
+extern const guint       tttd_server_n_counters;
+
 /* tun_fd -1: open and configure the TUN device and the firewall; a test's
  * fd (a socketpair) leaves the system alone */
 TttdServer *tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
