@@ -281,8 +281,7 @@ tttd_client_add_link (TttdClient *client, const char *ifname, TttdLinkSource sou
   client->links[id] = link;
   tttd_log_message (ifname, "added", "link %s added (from %s)", ifname, tttd_link_source_to_string (source));
   tttd_client_rebind_link (client, link);
-  if (client->events->link_added != NULL)
-    client->events->link_added (client->events_data, link);
+  TTTD_EMIT (client->listeners, link_added, link);
   return link;
 }
 
@@ -298,8 +297,7 @@ gboolean
 tttd_client_remove_link (TttdClient *client, TttdClientLink *link)
 {
   g_return_val_if_fail (client->links[link->id] == link, FALSE);
-  if (client->events->link_removed != NULL)
-    client->events->link_removed (client->events_data, link);
+  TTTD_EMIT (client->listeners, link_removed, link);
   tttd_client_unbind_link (client, link);
   client->links[link->id] = NULL;
   tttd_log_message (link->name, "dropped", "link %s dropped", link->name);
@@ -409,4 +407,45 @@ tttd_client_update_mtu (TttdClient *client)
   tttd_engine_set_mtu (client->engine, mtu);
   if (client->routing != NULL && !tttd_routing_apply (client->routing, mtu, &error))
     tttd_log_warning (NULL, "firewall", "%s", error->message);
+}
+
+/* lookups: by id, by name, by the socket a datagram came in on */
+TttdClientLink *
+tttd_client_get_link (TttdClient *client, guint id)
+{
+  return id < TTTD_SCHED_MAX_LINKS ? client->links[id] : NULL;
+}
+
+TttdClientLink *
+tttd_client_find_link (TttdClient *client, const char *ifname)
+{
+  for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
+    if (client->links[i] != NULL && g_strcmp0 (client->links[i]->name, ifname) == 0)
+      return client->links[i];
+  return NULL;
+}
+
+TttdLinkState
+tttd_client_link_state (TttdClient *client, TttdClientLink *link)
+{
+  TttdLinkState state;
+
+  if (link->fd < 0)
+    return TTTD_LINK_DOWN;
+  state = tttd_peer_path_state (client->peer, link->id);
+  /* healthy but not used: disabled, or a backup the strategy holds back */
+  if ((state == TTTD_LINK_UP || state == TTTD_LINK_DEGRADED) &&
+      (!link->enabled ||
+       (client->peer->sched.strategy == TTTD_STRATEGY_ACTIVE_BACKUP &&
+        client->peer->sched.active >= 0 && client->peer->sched.active != (gint) link->id)))
+    return TTTD_LINK_STANDBY;
+  return state;
+}
+
+gint
+tttd_client_link_of_queue (gpointer data, TttdTxQueue *queue)
+{
+  TttdClientLink *link = (TttdClientLink *) ((guint8 *) queue - G_STRUCT_OFFSET (TttdClientLink, queue));
+
+  return (gint) link->id;
 }

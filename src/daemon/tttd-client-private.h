@@ -27,8 +27,7 @@ struct _TttdClient {
   GSource                *timer;
   guint                   rebind_id;
   TttdClientLink         *links[TTTD_SCHED_MAX_LINKS];
-  const TttdClientEvents *events;
-  gpointer                events_data;
+  TttdListeners          *listeners;   /* the daemon's: what changed */
 
   /* the handshake in progress */
   gint64                  handshake_sent_us;
@@ -44,6 +43,8 @@ struct _TttdClient {
 
 void tttd_client_unbind_link (TttdClient *client, TttdClientLink *link);
 void tttd_client_link_free (TttdClientLink *link);
+/* the engine's link_of_queue: the link whose socket queue this is */
+gint tttd_client_link_of_queue (gpointer data, TttdTxQueue *queue);
 void tttd_client_update_mtu (TttdClient *client);
 void tttd_client_on_netlink (TttdNetlinkEvent event, int ifindex, const char *ifname, gpointer user_data);
 

@@ -76,38 +76,6 @@ tttd_client_tunnel_addresses (TttdClient *client, const TttdPrefix **out)
   return client->n_assigned;
 }
 
-TttdClientLink *
-tttd_client_get_link (TttdClient *client, guint id)
-{
-  return id < TTTD_SCHED_MAX_LINKS ? client->links[id] : NULL;
-}
-
-TttdClientLink *
-tttd_client_find_link (TttdClient *client, const char *ifname)
-{
-  for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
-    if (client->links[i] != NULL && g_strcmp0 (client->links[i]->name, ifname) == 0)
-      return client->links[i];
-  return NULL;
-}
-
-TttdLinkState
-tttd_client_link_state (TttdClient *client, TttdClientLink *link)
-{
-  TttdLinkState state;
-
-  if (link->fd < 0)
-    return TTTD_LINK_DOWN;
-  state = tttd_peer_path_state (client->peer, link->id);
-  /* healthy but not used: disabled, or a backup the strategy holds back */
-  if ((state == TTTD_LINK_UP || state == TTTD_LINK_DEGRADED) &&
-      (!link->enabled ||
-       (client->peer->sched.strategy == TTTD_STRATEGY_ACTIVE_BACKUP &&
-        client->peer->sched.active >= 0 && client->peer->sched.active != (gint) link->id)))
-    return TTTD_LINK_STANDBY;
-  return state;
-}
-
 static gint64 on_timer (gpointer user_data, gint64 now_us);
 
 static void
@@ -126,14 +94,6 @@ route (gpointer data, const TttdIpInfo *ip)
   TttdClient *client = data;
 
   return client->peer;
-}
-
-static gint
-link_of_queue (gpointer data, TttdTxQueue *queue)
-{
-  TttdClientLink *link = (TttdClientLink *) ((guint8 *) queue - G_STRUCT_OFFSET (TttdClientLink, queue));
-
-  return (gint) link->id;
 }
 
 static void
@@ -208,8 +168,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
                       tttd_cipher_to_string (response.cipher));
   else
     tttd_log_info (NULL, "rekey", "session keys renewed");
-  if (client->events->session_changed != NULL)
-    client->events->session_changed (client->events_data);
+  TTTD_EMIT (client->listeners, state_changed);
   /* probe every link at once: the server learns the paths, we their health */
   tttd_timer_schedule (client->timer, now);
 }
@@ -232,8 +191,7 @@ on_path_state (gpointer data, TttdPeer *peer, guint id, TttdLinkState old_state,
   else
     tttd_log_message (link->name, tttd_link_state_to_string (new_state), "link %s is %s (was %s)",
                       link->name, tttd_link_state_to_string (new_state), tttd_link_state_to_string (old_state));
-  if (client->events->session_changed != NULL)
-    client->events->session_changed (client->events_data);
+  TTTD_EMIT (client->listeners, state_changed);
 }
 
 /* the server said goodbye (it stops, or dropped us from its peers): start
@@ -247,8 +205,7 @@ on_closed (gpointer data, TttdPeer *peer)
   tttd_engine_reset_peer (peer);
   client->handshake_attempts = 0;
   client->handshake_sent_us = 0;
-  if (client->events->session_changed != NULL)
-    client->events->session_changed (client->events_data);
+  TTTD_EMIT (client->listeners, state_changed);
   tttd_timer_schedule (client->timer, tttd_engine_now (client->engine));
 }
 
@@ -257,7 +214,7 @@ static const TttdEngineOps engine_ops = {
   .closed = on_closed,
   .handshake = on_handshake,
   .route = route,
-  .link_of_queue = link_of_queue,
+  .link_of_queue = tttd_client_link_of_queue,
   .schedule = schedule,
 };
 
@@ -385,15 +342,14 @@ setup_tun (TttdClient *client, guint mtu, GError **error)
 
 TttdClient *
 tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
-                 const TttdClientEvents *events, gpointer events_data, int tun_fd, GError **error)
+                 TttdListeners *listeners, int tun_fd, GError **error)
 {
   g_autoptr(TttdClient) client = g_new0 (TttdClient, 1);
   TttdHealthParams health;
   guint mtu;
 
   client->config = config;
-  client->events = events;
-  client->events_data = events_data;
+  client->listeners = listeners;
   client->tun_fd = -1;
   client->identity = tttd_identity_new (private_key);
   if (client->identity == NULL)

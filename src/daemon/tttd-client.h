@@ -7,6 +7,7 @@
 #include "tttd-config.h"
 #include "tttd-engine.h"
 #include "tttd-handshake.h"
+#include "tttd-listeners.h"
 #include "tttd-netlink.h"
 
 G_BEGIN_DECLS
@@ -22,7 +23,7 @@ const char *tttd_link_source_to_string (TttdLinkSource source);
 typedef struct _TttdClient TttdClient;
 
 /* one interface the client bonds */
-typedef struct {
+struct _TttdClientLink {
   TttdClient    *client;
   guint          id;            /* the link id on the wire, and the slot */
   char          *name;
@@ -47,20 +48,12 @@ typedef struct {
   gboolean       routed;
   TttdRoute      route;
   TttdRule       rule;
-} TttdClientLink;
-
-/* what the client tells the service layer (D-Bus, status) */
-typedef struct {
-  void (*link_added) (gpointer data, TttdClientLink *link);
-  void (*link_removed) (gpointer data, TttdClientLink *link);
-  void (*session_changed) (gpointer data);
-} TttdClientEvents;
+};
 
 /* tun_fd -1: open and configure the TUN device, routes and firewall; a
  * test's fd (a socketpair) leaves the system alone */
 TttdClient     *tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
-                                 const TttdClientEvents *events, gpointer events_data,
-                                 int tun_fd, GError **error);
+                                 TttdListeners *listeners, int tun_fd, GError **error);
 void            tttd_client_free (TttdClient *client);
 void            tttd_client_set_config (TttdClient *client, const TttdConfig *config);
 const char     *tttd_client_tun_name (TttdClient *client);

@@ -10,11 +10,6 @@
 #include "tttd-keyfile.h"
 #include "tttd-log.h"
 
-typedef struct {
-  const TttdDaemonEvents *events;
-  gpointer                data;
-} Listener;
-
 struct _TttdDaemon {
   TttdDaemonOptions options;
   char             *config_path;
@@ -22,7 +17,7 @@ struct _TttdDaemon {
   TttdConfig       *config;
   TttdClient       *client;
   TttdServer       *server;
-  GArray           *listeners;
+  TttdListeners    *listeners;
   guint             stats_id;
   guint64           last_bytes;
   gint64            last_bytes_us;
@@ -30,75 +25,7 @@ struct _TttdDaemon {
   char             *last_summary;
 };
 
-#define EMIT(daemon, member, ...)                                              \
-  G_STMT_START {                                                               \
-    for (guint i_ = 0; i_ < (daemon)->listeners->len; i_++)                    \
-      {                                                                        \
-        Listener *l_ = &g_array_index ((daemon)->listeners, Listener, i_);     \
-        if (l_->events->member != NULL)                                        \
-          l_->events->member (l_->data, ##__VA_ARGS__);                        \
-      }                                                                        \
-  } G_STMT_END
-
-static void
-on_link_added (gpointer data, TttdClientLink *link)
-{
-  TttdDaemon *daemon = data;
-
-  EMIT (daemon, link_added, link);
-}
-
-static void
-on_link_removed (gpointer data, TttdClientLink *link)
-{
-  TttdDaemon *daemon = data;
-
-  EMIT (daemon, link_removed, link);
-}
-
-static void
-on_session_changed (gpointer data)
-{
-  TttdDaemon *daemon = data;
-
-  EMIT (daemon, state_changed);
-}
-
-static void
-on_peer_changed (gpointer data, TttdPeer *peer)
-{
-  TttdDaemon *daemon = data;
-
-  EMIT (daemon, peer_changed, peer);
-}
-
-static void
-on_peer_added (gpointer data, TttdPeer *peer)
-{
-  TttdDaemon *daemon = data;
-
-  EMIT (daemon, peer_added, peer);
-}
-
-static void
-on_peer_removed (gpointer data, TttdPeer *peer)
-{
-  TttdDaemon *daemon = data;
-
-  EMIT (daemon, peer_removed, peer);
-}
-
-static const TttdClientEvents client_events = {
-  .link_added = on_link_added,
-  .link_removed = on_link_removed,
-  .session_changed = on_session_changed,
-};
-
-static const TttdServerEvents server_events = {
-  .peer_added = on_peer_added,
-  .peer_removed = on_peer_removed,
-  .peer_changed = on_peer_changed,
-};
+#define EMIT(daemon, member, ...) TTTD_EMIT ((daemon)->listeners, member, ##__VA_ARGS__)
 
 /* once a second: the throughput, and a state change when the summary moves */
 static gboolean
@@ -136,9 +63,9 @@ start_role (TttdDaemon *daemon, GError **error)
       return FALSE;
     }
   if (daemon->config->mode == TTTD_MODE_CLIENT)
-    daemon->client = tttd_client_new (daemon->config, key, &client_events, daemon, daemon->options.tun_fd, error);
+    daemon->client = tttd_client_new (daemon->config, key, daemon->listeners, daemon->options.tun_fd, error);
   else
-    daemon->server = tttd_server_new (daemon->config, key, &server_events, daemon, daemon->options.tun_fd, error);
+    daemon->server = tttd_server_new (daemon->config, key, daemon->listeners, daemon->options.tun_fd, error);
   sodium_free (key);
   ok = daemon->client != NULL || daemon->server != NULL;
   return ok;
@@ -154,7 +81,7 @@ tttd_daemon_new (const TttdDaemonOptions *options, GError **error)
   daemon->options.config_path = daemon->config_path;
   daemon->options.dropin_dir = daemon->dropin_dir;
   daemon->options.tun_fd = options->tun_fd;
-  daemon->listeners = g_array_new (FALSE, TRUE, sizeof (Listener));
+  daemon->listeners = tttd_listeners_new ();
   if (!tttd_crypto_init (error))
     return NULL;
   daemon->config = tttd_config_load (options->config_path, options->dropin_dir, error);
@@ -175,7 +102,7 @@ tttd_daemon_free (TttdDaemon *daemon)
   g_clear_pointer (&daemon->client, tttd_client_free);
   g_clear_pointer (&daemon->server, tttd_server_free);
   g_clear_pointer (&daemon->config, tttd_config_free);
-  g_array_unref (daemon->listeners);
+  tttd_listeners_free (daemon->listeners);
   g_free (daemon->last_summary);
   g_free (daemon->config_path);
   g_free (daemon->dropin_dir);
@@ -183,19 +110,15 @@ tttd_daemon_free (TttdDaemon *daemon)
 }
 
 void
-tttd_daemon_add_events (TttdDaemon *daemon, const TttdDaemonEvents *events, gpointer data)
+tttd_daemon_add_events (TttdDaemon *daemon, const TttdEvents *events, gpointer data)
 {
-  Listener listener = { events, data };
-
-  g_array_append_val (daemon->listeners, listener);
+  tttd_listeners_add (daemon->listeners, events, data);
 }
 
 void
 tttd_daemon_remove_events (TttdDaemon *daemon, gpointer data)
 {
-  for (guint i = daemon->listeners->len; i-- > 0;)
-    if (g_array_index (daemon->listeners, Listener, i).data == data)
-      g_array_remove_index (daemon->listeners, i);
+  tttd_listeners_remove (daemon->listeners, data);
 }
 
 const TttdConfig *

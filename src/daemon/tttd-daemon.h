@@ -21,18 +21,6 @@ typedef struct {
   int         tun_fd;          /* tests: a socketpair end instead of a TUN device; -1 */
 } TttdDaemonOptions;
 
-/* what changed, for the integrations (D-Bus objects, systemd status) */
-typedef struct {
-  void (*link_added) (gpointer data, TttdClientLink *link);
-  void (*link_removed) (gpointer data, TttdClientLink *link);
-  void (*peer_added) (gpointer data, TttdPeer *peer);
-  void (*peer_removed) (gpointer data, TttdPeer *peer);
-  void (*peer_changed) (gpointer data, TttdPeer *peer);
-  void (*state_changed) (gpointer data);
-  /* around a reload: TRUE before, FALSE after (whether it worked or not) */
-  void (*reloading) (gpointer data, gboolean begin);
-} TttdDaemonEvents;
-
 /* optional link settings of an AddLink call; the rest come from the config */
 typedef struct {
   gboolean has_weight, has_priority, has_metered, has_enabled;
@@ -42,7 +30,7 @@ typedef struct {
 
 TttdDaemon       *tttd_daemon_new (const TttdDaemonOptions *options, GError **error);
 void              tttd_daemon_free (TttdDaemon *daemon);
-void              tttd_daemon_add_events (TttdDaemon *daemon, const TttdDaemonEvents *events, gpointer data);
+void              tttd_daemon_add_events (TttdDaemon *daemon, const TttdEvents *events, gpointer data);
 void              tttd_daemon_remove_events (TttdDaemon *daemon, gpointer data);
 const TttdConfig *tttd_daemon_config (TttdDaemon *daemon);
 TttdClient       *tttd_daemon_client (TttdDaemon *daemon);

@@ -499,7 +499,7 @@ on_state_changed (gpointer data)
   refresh (dbus, FALSE);
 }
 
-static const TttdDaemonEvents daemon_events = {
+static const TttdEvents daemon_events = {
   .link_added = on_link_added,
   .link_removed = on_link_removed,
   .peer_added = on_peer_added,

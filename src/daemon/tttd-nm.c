@@ -463,7 +463,7 @@ on_reloading (gpointer data, gboolean begin)
     tttd_nm_reevaluate (data);
 }
 
-static const TttdDaemonEvents daemon_events = {
+static const TttdEvents daemon_events = {
   .reloading = on_reloading,
 };
 

@@ -48,8 +48,7 @@ struct _TttdServer {
   TttdRateLimit          *rate_limit;
   GSource                *timer;
   gint64                  next_slow_us;
-  const TttdServerEvents *events;
-  gpointer                events_data;
+  TttdListeners          *listeners;   /* the daemon's: what changed */
   TttdServerStats         stats;
   guint                   next_peer_id;
   TttdFirewall           *firewall;
@@ -212,8 +211,7 @@ peer_reset (TttdServer *server, TttdPeer *peer)
   for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
     if (peer->paths[link].present)
       tttd_peer_path_remove (peer, link);
-  if (server->events->peer_changed != NULL)
-    server->events->peer_changed (server->events_data, peer);
+  TTTD_EMIT (server->listeners, peer_changed, peer);
 }
 
 static void
@@ -354,8 +352,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
       g_autofree char *where = tttd_sockaddr_to_string (from);
       tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "connected", "peer %s connected from %s (%s)",
                      peer->name, where, tttd_cipher_to_string (response.cipher));
-      if (server->events->peer_changed != NULL)
-        server->events->peer_changed (server->events_data, peer);
+      TTTD_EMIT (server->listeners, peer_changed, peer);
     }
 }
 
@@ -592,8 +589,7 @@ tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **
         }
       tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "removed", "peer %s %s", peer->name,
                      pc == NULL ? "removed" : "changed: its session ends");
-      if (server->events->peer_removed != NULL)
-        server->events->peer_removed (server->events_data, peer);
+      TTTD_EMIT (server->listeners, peer_removed, peer);
       tttd_peer_close (peer);
       g_ptr_array_remove_index (server->peers, i);
     }
@@ -617,8 +613,7 @@ tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **
     {
       TttdPeer *peer = g_ptr_array_index (added, i);
       tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "added", "peer %s added", peer->name);
-      if (server->events->peer_added != NULL)
-        server->events->peer_added (server->events_data, peer);
+      TTTD_EMIT (server->listeners, peer_added, peer);
     }
   return TRUE;
 }
@@ -636,7 +631,7 @@ auto_mtu (const TttdConfig *config)
 
 TttdServer *
 tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
-                 const TttdServerEvents *events, gpointer events_data, int tun_fd, GError **error)
+                 TttdListeners *listeners, int tun_fd, GError **error)
 {
   g_autoptr(TttdServer) server = g_new0 (TttdServer, 1);
   TttdHealthParams health;
@@ -645,8 +640,7 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
   gboolean offloads = FALSE;
 
   server->config = config;
-  server->events = events;
-  server->events_data = events_data;
+  server->listeners = listeners;
   server->tun_fd = -1;
   server->sockets = g_ptr_array_new_with_free_func (server_socket_free);
   server->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) tttd_engine_free_peer);

@@ -6,16 +6,11 @@
 
 #include "tttd-config.h"
 #include "tttd-engine.h"
+#include "tttd-listeners.h"
 
 G_BEGIN_DECLS
 
 typedef struct _TttdServer TttdServer;
-
-typedef struct {
-  void (*peer_added) (gpointer data, TttdPeer *peer);
-  void (*peer_removed) (gpointer data, TttdPeer *peer);
-  void (*peer_changed) (gpointer data, TttdPeer *peer);
-} TttdServerEvents;
 
 typedef struct {
   guint64 handshakes;            /* answered */
@@ -33,7 +28,7 @@ extern const guint       tttd_server_n_counters;
 /* tun_fd -1: open and configure the TUN device and the firewall; a test's
  * fd (a socketpair) leaves the system alone */
 TttdServer *tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
-                             const TttdServerEvents *events, gpointer events_data,
+                             TttdListeners *listeners,
                              int tun_fd, GError **error);
 void        tttd_server_free (TttdServer *server);
 const char *tttd_server_tun_name (TttdServer *server);

@@ -52,7 +52,7 @@ on_link_event (gpointer data, TttdClientLink *link)
   send_status (data);
 }
 
-static const TttdDaemonEvents events = {
+static const TttdEvents events = {
   .link_added = on_link_event,
   .link_removed = on_link_event,
   .state_changed = on_state_changed,
