@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* prefixes and socket addresses: parse, print, compare, hash */
 #include "config.h"
 
 #include <arpa/inet.h>

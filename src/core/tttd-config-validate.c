@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the configuration checks a start or reload runs after parsing, by file, line and key */
 #include "config.h"
 
 #include <string.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the streaming configuration parser: key files and drop-ins into a TttdConfig */
 #include "config.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* keys, the transport AEADs with their counter nonce, and the replay window */
 #include "config.h"
 
 #include <string.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* cuts TCP segmentation-offload packets into MTU-sized segments with their checksums */
 #include "config.h"
 
 #include <linux/virtio_net.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the Noise IK handshake: initiation, response, mac1, transport keys */
 #include "config.h"
 
 #include <string.h>

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
  * server's static key; one round trip gives mutual authentication and
  * forward secrecy, and the session keys are split from the chaining key */
 
-/* a static key pair; allocate with tttd_identity_new (locked memory) */
+/* a static key pair; allocate with tttd_identity_new (sodium_malloc: guarded, locked) */
 typedef struct {
   guint8 private_key[32];
   guint8 public_key[32];
@@ -46,7 +46,7 @@ typedef struct {
 } TttdResponsePayload;
 
 /* the initiator's state between initiation and response, or the
- * responder's while it answers; lives in locked memory with the peer */
+ * responder's while it answers; lives with the peer, wiped when cleared */
 typedef struct {
   guint8  hash[32];
   guint8  chaining_key[32];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* per-link health: RTT, jitter, loss, delivery rate, capacity, pacing rate and state */
 #include "config.h"
 
 #include <math.h>

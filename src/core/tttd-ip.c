@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* reads a tunnelled IPv4/IPv6 packet: addresses, ports, flow hash, latency class */
 #include "config.h"
 
 #include <netinet/in.h>

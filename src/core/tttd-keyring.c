@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* a session's keypairs: seal and open, confirmation, rekey and reject limits */
 #include "config.h"
 
 #include <string.h>

@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-/* the transport keys of one handshake, in locked memory (sodium_malloc) */
+/* the transport keys of one handshake (heap, wiped when freed; see tttd_keypair_new) */
 typedef struct {
   TttdAeadKey send;
   TttdAeadKey recv;

@@ -2,7 +2,7 @@
 /* Copyright (C) 2026 The tuntuntun authors */
 #pragma once
 
-/* D-Bus names; fixed by docs/DESIGN, see the XML files in dbus/ */
+/* D-Bus names, fixed by the product interface (the XML files in dbus/ are their reference) */
 #define TTTD_DBUS_NAME            "org.tuntuntun.Tttd1"
 #define TTTD_DBUS_PATH            "/org/tuntuntun/Tttd1"
 #define TTTD_DBUS_LINK_PATH       TTTD_DBUS_PATH "/Link"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the wire format: headers, inner header and probe body, parsed and written */
 #include "config.h"
 
 #include "tttd-packet.h"

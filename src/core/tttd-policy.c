@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* which NetworkManager device becomes a link, decided on a plain snapshot */
 #include "config.h"
 
 #include "tttd-policy.h"

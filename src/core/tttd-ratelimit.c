@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* token buckets for handshakes, per source and in total, in a bounded table */
 #include "config.h"
 
 #include <string.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* per-session de-duplication and reordering by tunnel sequence, with loss inference */
 #include "config.h"
 
 #include <string.h>

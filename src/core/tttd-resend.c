@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the ring of the last packets sent, for resending what a dying link carried */
 #include "config.h"
 
 #include <string.h>

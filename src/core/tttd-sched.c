@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the scheduler: the eight strategies that pick links for a packet */
 #include "config.h"
 
 #include <string.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* tttctl monitor: the live per-link view */
 #include "config.h"
 
 #include <stdio.h>

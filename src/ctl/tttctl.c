@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* tttctl, the command-line client of the D-Bus API */
 #include "config.h"
 
 #include <inttypes.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the client's links: sockets, per-link routing, rebinding, MTU, lookups */
 #include "config.h"
 
 #include <string.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the client role: TUN device, handshakes and rekeying, assigned addresses */
 #include "config.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the service: configuration, the role, and the operations every interface calls */
 #include "config.h"
 
 #include <string.h>

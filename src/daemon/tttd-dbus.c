@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the D-Bus service: Manager, Link and Peer objects and their methods */
 #include "config.h"
 
 #include <string.h>
 
+#include "tttd-auth.h"
 #include "tttd-crypto.h"
 #include "tttd-dbus-generated.h"
 #include "tttd-dbus.h"
@@ -46,9 +48,7 @@ struct _TttdDBus {
   TttdDBusReadyFunc         ready;
   gpointer                  ready_data;
   gboolean                  ready_told;
-  GCancellable             *cancellable;
-  gboolean                  has_trusted_uid;
-  guint32                   trusted_uid;
+  TttdAuth                 *auth;
 };
 
 void
@@ -107,131 +107,6 @@ tell_ready (TttdDBus *dbus, gboolean owned)
   dbus->ready_told = TRUE;
   if (dbus->ready != NULL)
     dbus->ready (owned, dbus->ready_data);
-}
-
-/* authorization: root may do anything; anyone else as polkit says, when the
- * bus policy lets the call through at all */
-
-typedef void (*AuthorizedFunc) (TttdDBus *dbus, GDBusMethodInvocation *invocation, gpointer data);
-
-typedef struct {
-  TttdDBus              *dbus;
-  GDBusMethodInvocation *invocation;
-  const char            *action;
-  AuthorizedFunc         func;
-  gpointer               data;
-  GDestroyNotify         destroy;
-} AuthCall;
-
-static void
-auth_call_free (AuthCall *call)
-{
-  if (call->destroy != NULL)
-    call->destroy (call->data);
-  g_object_unref (call->invocation);
-  g_free (call);
-}
-
-static void
-auth_deny (AuthCall *call, const char *why)
-{
-  g_dbus_method_invocation_return_error (call->invocation, TTTD_ERROR, TTTD_ERROR_NOT_PERMITTED,
-                                         "%s is not allowed to %s: %s",
-                                         g_dbus_method_invocation_get_sender (call->invocation),
-                                         g_dbus_method_invocation_get_method_name (call->invocation), why);
-  auth_call_free (call);
-}
-
-static void
-on_polkit_checked (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  AuthCall *call = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean authorized = FALSE, challenge = FALSE;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      /* the service is going away */
-      auth_call_free (call);
-      return;
-    }
-  if (reply == NULL)
-    {
-      auth_deny (call, "only root may, and polkit is not available");
-      return;
-    }
-  g_variant_get (reply, "((bb@a{ss}))", &authorized, &challenge, NULL);
-  if (!authorized)
-    {
-      auth_deny (call, "polkit says no");
-      return;
-    }
-  call->func (call->dbus, call->invocation, call->data);
-  auth_call_free (call);
-}
-
-static void
-on_caller_uid (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  AuthCall *call = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantBuilder subject;
-  guint32 uid = G_MAXUINT32;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      auth_call_free (call);
-      return;
-    }
-  if (reply != NULL)
-    g_variant_get (reply, "(u)", &uid);
-  if (uid == 0 || (call->dbus->has_trusted_uid && uid == call->dbus->trusted_uid))
-    {
-      call->func (call->dbus, call->invocation, call->data);
-      auth_call_free (call);
-      return;
-    }
-  g_variant_builder_init (&subject, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&subject, "{sv}", "name",
-                         g_variant_new_string (g_dbus_method_invocation_get_sender (call->invocation)));
-  g_dbus_connection_call (G_DBUS_CONNECTION (source), "org.freedesktop.PolicyKit1",
-                          "/org/freedesktop/PolicyKit1/Authority",
-                          "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
-                          g_variant_new ("((sa{sv})sa{ss}us)", "system-bus-name", &subject,
-                                         call->action, NULL, 1u /* allow interaction */, ""),
-                          G_VARIANT_TYPE ("((bba{ss}))"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
-                          G_MAXINT, call->dbus->cancellable, on_polkit_checked, call);
-}
-
-static void
-authorize (TttdDBus *dbus, GDBusMethodInvocation *invocation, const char *action,
-           AuthorizedFunc func, gpointer data, GDestroyNotify destroy)
-{
-  AuthCall *call = g_new0 (AuthCall, 1);
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
-
-  call->dbus = dbus;
-  call->invocation = g_object_ref (invocation);
-  call->action = action;
-  call->func = func;
-  call->data = data;
-  call->destroy = destroy;
-  if (sender == NULL)
-    {
-      /* a peer-to-peer connection: only who could connect to us */
-      func (dbus, invocation, data);
-      auth_call_free (call);
-      return;
-    }
-  g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
-                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                          "GetConnectionUnixUser", g_variant_new ("(s)", sender),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                          dbus->cancellable, on_caller_uid, call);
 }
 
 /* objects */
@@ -579,8 +454,9 @@ parse_link_options (GVariant *options, TttdLinkOptions *out, GError **error)
 }
 
 static void
-do_add_link (TttdDBus *dbus, GDBusMethodInvocation *invocation, gpointer data)
+do_add_link (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
 {
+  TttdDBus *dbus = owner;
   CallArgs *args = data;
   g_autoptr(GError) error = NULL;
   TttdLinkOptions options;
@@ -601,10 +477,12 @@ static gboolean
 handle_add_link (TttdDBusManager *manager, GDBusMethodInvocation *invocation,
                  const char *interface, GVariant *options, gpointer user_data)
 {
+  TttdDBus *dbus = user_data;
   CallArgs *args = call_args_new (interface);
 
   args->options = g_variant_ref (options);
-  authorize (user_data, invocation, ACTION_MANAGE_LINKS, do_add_link, args, call_args_free);
+  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_MANAGE_LINKS, do_add_link, args,
+                   call_args_free);
   return TRUE;
 }
 
@@ -620,8 +498,9 @@ lookup_link (TttdDBus *dbus, GDBusMethodInvocation *invocation, const char *path
 }
 
 static void
-do_remove_link (TttdDBus *dbus, GDBusMethodInvocation *invocation, gpointer data)
+do_remove_link (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
 {
+  TttdDBus *dbus = owner;
   CallArgs *args = data;
   g_autoptr(GError) error = NULL;
   TttdClientLink *link;
@@ -640,13 +519,17 @@ static gboolean
 handle_remove_link (TttdDBusManager *manager, GDBusMethodInvocation *invocation,
                     const char *path, gpointer user_data)
 {
-  authorize (user_data, invocation, ACTION_MANAGE_LINKS, do_remove_link, call_args_new (path), call_args_free);
+  TttdDBus *dbus = user_data;
+
+  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_MANAGE_LINKS, do_remove_link,
+                   call_args_new (path), call_args_free);
   return TRUE;
 }
 
 static void
-do_set_strategy (TttdDBus *dbus, GDBusMethodInvocation *invocation, gpointer data)
+do_set_strategy (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
 {
+  TttdDBus *dbus = owner;
   CallArgs *args = data;
   g_autoptr(GError) error = NULL;
 
@@ -663,13 +546,17 @@ static gboolean
 handle_set_strategy (TttdDBusManager *manager, GDBusMethodInvocation *invocation,
                      const char *strategy, gpointer user_data)
 {
-  authorize (user_data, invocation, ACTION_STRATEGY, do_set_strategy, call_args_new (strategy), call_args_free);
+  TttdDBus *dbus = user_data;
+
+  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_STRATEGY, do_set_strategy,
+                   call_args_new (strategy), call_args_free);
   return TRUE;
 }
 
 static void
-do_reload (TttdDBus *dbus, GDBusMethodInvocation *invocation, gpointer data)
+do_reload (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
 {
+  TttdDBus *dbus = owner;
   g_autoptr(GError) error = NULL;
 
   if (!tttd_daemon_reload (dbus->daemon, &error))
@@ -684,15 +571,18 @@ do_reload (TttdDBus *dbus, GDBusMethodInvocation *invocation, gpointer data)
 static gboolean
 handle_reload (TttdDBusManager *manager, GDBusMethodInvocation *invocation, gpointer user_data)
 {
-  authorize (user_data, invocation, ACTION_RELOAD, do_reload, NULL, NULL);
+  TttdDBus *dbus = user_data;
+
+  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_RELOAD, do_reload, NULL, NULL);
   return TRUE;
 }
 
 enum { SET_WEIGHT, SET_PRIORITY, SET_ENABLED };
 
 static void
-do_link_set (TttdDBus *dbus, GDBusMethodInvocation *invocation, gpointer data)
+do_link_set (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
 {
+  TttdDBus *dbus = owner;
   CallArgs *args = data;
   g_autoptr(GError) error = NULL;
   TttdClientLink *link;
@@ -732,7 +622,7 @@ link_call (TttdDBusLink *iface, GDBusMethodInvocation *invocation, guint which,
   args->which = which;
   args->value = value;
   args->flag = flag;
-  authorize (dbus, invocation, ACTION_MANAGE_LINKS, do_link_set, args, call_args_free);
+  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_MANAGE_LINKS, do_link_set, args, call_args_free);
   return TRUE;
 }
 
@@ -803,7 +693,7 @@ tttd_dbus_new (TttdDaemon *daemon, GBusType bus_type, TttdDBusReadyFunc ready, g
   dbus->daemon = daemon;
   dbus->ready = ready;
   dbus->ready_data = user_data;
-  dbus->cancellable = g_cancellable_new ();
+  dbus->auth = tttd_auth_new ();
   dbus->links = g_hash_table_new_full (NULL, NULL, NULL, link_entry_free);
   dbus->peers = g_hash_table_new_full (NULL, NULL, NULL, peer_entry_free);
   dbus->object_manager = g_dbus_object_manager_server_new (TTTD_DBUS_PATH);
@@ -832,8 +722,7 @@ tttd_dbus_new (TttdDaemon *daemon, GBusType bus_type, TttdDBusReadyFunc ready, g
 void
 tttd_dbus_set_trusted_uid (TttdDBus *dbus, guint32 uid)
 {
-  dbus->has_trusted_uid = TRUE;
-  dbus->trusted_uid = uid;
+  tttd_auth_set_trusted_uid (dbus->auth, uid);
 }
 
 void
@@ -841,7 +730,7 @@ tttd_dbus_free (TttdDBus *dbus)
 {
   if (dbus == NULL)
     return;
-  g_cancellable_cancel (dbus->cancellable);
+  g_clear_pointer (&dbus->auth, tttd_auth_free);
   tttd_daemon_remove_events (dbus->daemon, dbus);
   g_clear_handle_id (&dbus->owner_id, g_bus_unown_name);
   g_clear_handle_id (&dbus->refresh_id, g_source_remove);
@@ -856,6 +745,5 @@ tttd_dbus_free (TttdDBus *dbus)
   g_clear_pointer (&dbus->links, g_hash_table_unref);
   g_clear_pointer (&dbus->peers, g_hash_table_unref);
   g_clear_object (&dbus->connection);
-  g_clear_object (&dbus->cancellable);
   g_free (dbus);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* tttd's nftables table: MSS clamping, masquerading, kill switch; sysctls */
 #include "config.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* reads the private-key file, refusing one others could read */
 #include "config.h"
 
 #include <errno.h>

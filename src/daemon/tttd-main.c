@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* tttd's entry point: options, logging, signals, the bus and the main loop */
 #include "config.h"
 
 #include <locale.h>

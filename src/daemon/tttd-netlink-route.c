@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* routes and rules (protocol 116), and removing what a killed tttd left */
 #include "config.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* synchronous rtnetlink requests and a monitor of link and address changes */
 #include "config.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* follows NetworkManager with libnm and adds or drops links as devices come and go */
 #include "config.h"
 
 #include <arpa/inet.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* reusable packet buffers of one size */
 #include "config.h"
 
 #include "tttd-pool.h"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* a client's routes: route-all and routes= via tttd's table, DNS, firewall */
 #include "config.h"
 
 #include <linux/rtnetlink.h>

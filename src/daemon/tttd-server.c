@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* the server role: sockets, peers, handshakes, routing by tunnel address, NAT */
 #include "config.h"
 
 #include <string.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* sd_notify: readiness, reloads, stopping, status and the watchdog */
 #include "config.h"
 
 #include <systemd/sd-daemon.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* a main-loop source with a microsecond deadline that moves without waking the loop */
 #include "config.h"
 
 #include <glib-unix.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
+/* non-blocking UDP link sockets, batched receive and send queues */
 #include "config.h"
 
 #include <errno.h>
