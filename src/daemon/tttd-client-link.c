@@ -96,7 +96,7 @@ tttd_client_unbind_link (TttdClient *client, TttdClientLink *link)
     }
   if (link->fd >= 0)
     {
-      tttd_peer_path_remove (client->peer, link->id);
+      tttd_peer_path_remove (client->peer, link->id, TRUE);
       close (link->fd);
       link->fd = -1;
     }

@@ -181,8 +181,10 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
   seq = peer->tx_seq++;
   copies = (guint) __builtin_popcount (mask);
   urgent = ip->latency_critical;
-  /* with another link to go to, keep a copy in case this one dies now */
-  if (copies == 1 && !urgent && __builtin_popcount (peer->sched.eligible) > 1)
+  /* with another link to go to, keep a copy in case this one dies now
+   * (urgent ones too: a strategy that sends one copy of each, as
+   * balance-rr does, would lose them with the link) */
+  if (copies == 1 && __builtin_popcount (peer->sched.eligible) > 1)
     tttd_resend_note (&engine->tx.resend, peer, (guint) __builtin_ctz (mask), seq, info.flow_hash,
                       buf + TTTD_HEADROOM, len, now);
   peer->stats.tx_packets++;

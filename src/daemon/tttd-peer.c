@@ -15,6 +15,11 @@
 #define CHECK_INTERVAL_US 10000
 /* how long the far end takes to find a link dead, at most, while it carries data */
 #define FAR_DOWN_WINDOW_US 300000
+/* how long a removed link is still listed as down in our probes: the far
+ * end hears it on the first that arrives; the rest cover their loss */
+#define GONE_ANNOUNCE_US   2000000
+
+static void announce_down (TttdPeer *peer, gint64 now_us);
 
 #define PEER_COUNTER(name, field) TTTD_COUNTER (name, TttdPeerCounters, peer.field)
 #define REORDER_COUNTER(name, field) TTTD_COUNTER (name, TttdPeerCounters, reorder.field)
@@ -136,6 +141,7 @@ tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
   path->remote = *remote;
   path->metered = metered;
   sl->metered = metered;
+  peer->gone_links &= ~(1u << link);
 }
 
 typedef struct {
@@ -198,18 +204,21 @@ lost_since (const TttdPath *path, gint64 now_us)
 }
 
 void
-tttd_peer_path_remove (TttdPeer *peer, guint link)
+tttd_peer_path_remove (TttdPeer *peer, guint link, gboolean announce)
 {
   TttdSchedLink *sl = &peer->sched.links[link];
 
+  gint64 now = g_get_monotonic_time ();
+  gboolean was_present;
+
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
+  was_present = peer->paths[link].present;
+  peer->tx->now_us = now;
   tttd_tx_path_unpace (peer->tx, &peer->paths[link]);
   /* a modem unplugged: what its socket still held is gone */
   if (sl->state == TTTD_LINK_UP || sl->state == TTTD_LINK_DEGRADED)
     {
-      gint64 now = g_get_monotonic_time ();
       sl->state = TTTD_LINK_DOWN;
-      peer->tx->now_us = now;
       resend_link (peer, link, now - (gint64) peer->paths[link].health.srtt_us);
     }
   memset (&peer->paths[link], 0, sizeof peer->paths[link]);
@@ -218,6 +227,15 @@ tttd_peer_path_remove (TttdPeer *peer, guint link)
     peer->sched.active = -1;
   /* what was in flight on it will not come: stop waiting for it */
   tttd_reorder_forget_link (peer->reorder, link);
+  /* the far end must stop using it now, not when it finds it silent: say
+   * so on every link left, at once */
+  if (was_present && announce)
+    {
+      peer->gone_links |= 1u << link;
+      peer->gone_until_us = now + GONE_ANNOUNCE_US;
+      announce_down (peer, now);
+      tttd_tx_flush (peer->tx);
+    }
 }
 
 TttdLinkState
@@ -273,12 +291,18 @@ tttd_peer_check_paths (TttdPeer *peer, gint64 now_us)
       }
 }
 
-/* the links this end found dead itself (not what the far end told it, or
- * the two would echo a dead link to each other forever) */
+/* the links this end found dead itself, or removed lately (not what the
+ * far end told it, or the two would echo a dead link to each other
+ * forever) */
 static guint32
 own_down_links (TttdPeer *peer)
 {
   guint32 mask = 0;
+
+  if (peer->gone_links != 0 && tttd_tx_now (peer->tx) < peer->gone_until_us)
+    mask |= peer->gone_links;
+  else
+    peer->gone_links = 0;
 
   for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
     if (peer->paths[link].present && peer->paths[link].health.state == TTTD_LINK_DOWN)
@@ -370,6 +394,36 @@ tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, con
   send_probe (peer, link, TTTD_KIND_PROBE_REPLY, &reply, 0, 0);
 }
 
+/* a probe on the link now (its health decides what it carries) */
+static void
+probe_path (TttdPeer *peer, guint link, gint64 now_us)
+{
+  TttdHealth *health = &peer->paths[link].health;
+  guint interval = tttd_health_interval_ms (health, &peer->tx->health, peer->paths[link].metered, now_us);
+  TttdProbe probe;
+
+  tttd_health_probe_sent (health, &probe, (guint32) now_us, now_us);
+  send_probe (peer, link, TTTD_KIND_PROBE, &probe,
+              health->state == TTTD_LINK_DOWN ? TTTD_FLAG_LINK_DOWN : 0, interval);
+}
+
+/* a probe now on every live link: each carries the links we found dead */
+static void
+announce_down (TttdPeer *peer, gint64 now_us)
+{
+  if (tttd_keyring_sender (&peer->keyring, now_us) == NULL)
+    return;
+  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+    {
+      TttdPath *path = &peer->paths[link];
+      if (path->present && path->health.state != TTTD_LINK_DOWN)
+        {
+          probe_path (peer, link, now_us);
+          path->probe_due = FALSE;
+        }
+    }
+}
+
 gint64
 tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
 {
@@ -391,6 +445,8 @@ tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
   /* a link just found dead: say so at once on every other link, so that
    * the far end stops sending on it now rather than when it notices */
   newly_down = own_down_links (peer) & ~was_down;
+  if (prober && newly_down != 0)
+    announce_down (peer, now_us);
   for (guint link = 0; prober && link < TTTD_SCHED_MAX_LINKS; link++)
     {
       TttdPath *path = &peer->paths[link];
@@ -398,15 +454,8 @@ tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
 
       if (!path->present)
         continue;
-      if ((path->probe_due || (newly_down != 0 && health->state != TTTD_LINK_DOWN)) &&
-          tttd_keyring_sender (&peer->keyring, now_us) != NULL)
-        {
-          TttdProbe probe;
-          guint interval = tttd_health_interval_ms (health, &tx->health, path->metered, now_us);
-          tttd_health_probe_sent (health, &probe, (guint32) now_us, now_us);
-          send_probe (peer, link, TTTD_KIND_PROBE, &probe,
-                      health->state == TTTD_LINK_DOWN ? TTTD_FLAG_LINK_DOWN : 0, interval);
-        }
+      if (path->probe_due && tttd_keyring_sender (&peer->keyring, now_us) != NULL)
+        probe_path (peer, link, now_us);
       next = MIN (next, tttd_health_next_probe (health, &tx->health, path->metered, now_us));
       if (health->unanswered > 0)
         next = MIN (next, health->first_unanswered_us +

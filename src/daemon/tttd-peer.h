@@ -97,6 +97,8 @@ struct _TttdPeer {
   gboolean          pacing;        /* has packets its pacer holds back */
   gboolean          fresh;         /* the next handshake starts a new tunnel */
   gboolean          pooled;        /* its addresses come from the server's pool */
+  guint32           gone_links;    /* links removed here, still announced as down */
+  gint64            gone_until_us;
   TttdPeerStats     stats;
   TttdPathStateFunc path_state;
   gpointer          path_state_data;
@@ -154,7 +156,9 @@ void          tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInn
 void          tttd_peer_close (TttdPeer *peer);
 void          tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
                                   const TttdSockaddr *remote, gboolean metered);
-void          tttd_peer_path_remove (TttdPeer *peer, guint link);
+/* the link is gone; announce: tell the far end at once, on the others
+ * (the client, whose links these are) */
+void          tttd_peer_path_remove (TttdPeer *peer, guint link, gboolean announce);
 /* what the user set for a link: the scheduler's weights and switches */
 void          tttd_peer_path_configure (TttdPeer *peer, guint link, guint weight, guint priority,
                                         gboolean metered, gboolean enabled);

@@ -211,7 +211,7 @@ peer_reset (TttdServer *server, TttdPeer *peer)
   tttd_engine_reset_peer (peer);
   for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
     if (peer->paths[link].present)
-      tttd_peer_path_remove (peer, link);
+      tttd_peer_path_remove (peer, link, FALSE);
   TTTD_EMIT (server->listeners, peer_changed, peer);
 }
 
@@ -339,7 +339,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
       /* the client restarted: what we knew of its paths is stale */
       for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
         if (peer->paths[link].present)
-          tttd_peer_path_remove (peer, link);
+          tttd_peer_path_remove (peer, link, FALSE);
     }
   tttd_engine_install_keys (peer, keypair, (init.flags & TTTD_HANDSHAKE_FRESH) != 0);
   peer->fresh = FALSE;
