@@ -26,9 +26,11 @@
 #   lab_require CMD...
 #   lab_path_addr C I client|router [-6] / lab_path_net C I [-6]
 #   lab_path_iface C I client|router|mid-a|mid-b / lab_path_ns C I client|router|mid
-#   lab_path_rate C I RATE / lab_path_loss C I PCT / lab_path_blackhole C I on|off
-#   lab_path_clear C I / lab_path_emulate C I [options] / lab_emu_send C I CMD
-#   lab_emu_stats C I
+#   lab_path_rate C I RATE / lab_path_loss C I PCT|--gilbert PCT BURST [--dir D]
+#   lab_path_blackhole C I on|off / lab_path_clear C I / lab_path_emulate C I [options]
+#   lab_path_trace C I up|down|both FILE [--queue BYTES] [--offset MS] [--scale K]
+#   lab_path_outage C I EVERY_S FOR_S [--first S] [--dir D] / lab_path_restart C I
+#   lab_trace_constant RATE FILE / lab_emu_send C I CMD / lab_emu_stats C I
 #   lab_ping_loss NS ADDR COUNT INTERVAL [ARGS] / lab_ping_rtt NS ADDR COUNT INTERVAL [ARGS]
 #   lab_iperf_server NAME NS [PORT] / lab_iperf NS ADDR SECONDS [ARGS]
 # Variables: LAB_DIR LAB_PREFIX LAB_NS_SERVER LAB_NS_ROUTER LAB_NS_INET
@@ -569,10 +571,13 @@ flush chain netdev tlab $dev"
 
 # lab_path_emulate C I [--delay MS] [--rtt MS] [--jitter MS] [--loss PCT] [--rate RATE]
 #   [--queue BYTES|MSms] [--reorder PCT] [--reorder-delay MS] [--blackhole on|off]
+#   [--trace FILE|off] [--trace-offset MS] [--trace-scale K] [--gilbert PCT,BURST|off]
+#   [--outage-every S] [--outage-for S] [--outage-first S] [--restart]
 #   [--clear] [--dir up|down|both]
 # --delay is one way, in each direction given by --dir; --rtt MS is --delay MS/2.
 # With --emulate all of it goes to the path's linkemu; without, rate (tbf),
 # loss and blackhole (nftables) are done by the kernel and the rest fails.
+# A trace replaces the rate (see lab_path_trace).
 lab_path_emulate () {
   local c=$1 i=$2 dir=both settings=() kernel=() opt value side
   shift 2
@@ -583,7 +588,11 @@ lab_path_emulate () {
       --dir) dir=$value; lab__sides "$dir" >/dev/null; shift 2; continue ;;
       --rtt) opt=--delay value=$(awk -v r="$value" 'BEGIN { print r / 2 }') ;;
       --clear) settings+=(clear); kernel+=(clear); shift; continue ;;
-      --delay|--jitter|--reorder|--reorder-delay|--queue) ;;
+      --restart) settings+=(restart); shift; continue ;;
+      --trace) [[ $value == off || $value == none || -z $value ]] || value=$(realpath -e "$value") \
+                 || lab_fail "lab_path_emulate: no trace file '$2'" ;;
+      --delay|--jitter|--reorder|--reorder-delay|--queue|--trace-offset|--trace-scale) ;;
+      --gilbert|--outage-every|--outage-for|--outage-first) ;;
       --loss|--rate|--blackhole) kernel+=("${opt#--}=$value") ;;
       *) lab_fail "lab_path_emulate: unknown option '$opt'" ;;
     esac
@@ -618,8 +627,77 @@ lab_path_emulate () {
 # lab_path_rate C I RATE: both directions ("0" or "off": unlimited)
 lab_path_rate () { lab_path_emulate "$1" "$2" --rate "$3"; }
 
-# lab_path_loss C I PCT: random loss in both directions
-lab_path_loss () { lab_path_emulate "$1" "$2" --loss "$3"; }
+# lab_path_loss C I PCT [--dir D]: random loss (both directions by default);
+# lab_path_loss C I --gilbert PCT BURST [--dir D]: bursty loss instead, a
+# Gilbert-Elliott chain with a mean loss of PCT% in bursts of BURST packets
+# on average (per packet: bad -> good with r = 1/BURST, good -> bad with
+# p = PCT r / (100 - PCT); every packet in the bad state is lost)
+lab_path_loss () {
+  local c=$1 i=$2
+  shift 2
+  if [[ ${1:-} == --gilbert && ${2:-} == off ]]; then
+    lab_path_emulate "$c" "$i" --gilbert off "${@:3}"
+  elif [[ ${1:-} == --gilbert ]]; then
+    (( $# >= 3 )) || lab_fail "lab_path_loss: --gilbert PCT BURST|off"
+    lab_path_emulate "$c" "$i" --gilbert "$2,$3" "${@:4}"
+  else
+    lab_path_emulate "$c" "$i" --loss "$1" "${@:2}"
+  fi
+}
+
+# lab_path_trace C I up|down|both FILE|off [--queue BYTES] [--offset MS] [--scale K]:
+# the direction follows a Mahimahi mm-link capacity trace (one ms time a
+# line, each line 1504 bytes that may leave; the trace repeats) behind a
+# drop-tail queue of BYTES (default: 50 ms at the trace's mean rate), from MS
+# into the trace, with K times the bytes per line; the path's delay follows
+# the queue. Each setting starts the trace clock at the offset again.
+lab_path_trace () {
+  local c=$1 i=$2 dir=$3 file=$4 args=()
+  shift 4 || lab_fail "lab_path_trace: C I up|down|both FILE [options]"
+  while (( $# )); do
+    case $1 in
+      --queue) args+=(--queue "$2") ;;
+      --offset) args+=(--trace-offset "$2") ;;
+      --scale) args+=(--trace-scale "$2") ;;
+      *) lab_fail "lab_path_trace: unknown option '$1'" ;;
+    esac
+    [[ -n ${2:-} ]] || lab_fail "lab_path_trace: $1 needs a value"
+    shift 2
+  done
+  lab_path_emulate "$c" "$i" --dir "$dir" --trace "$file" "${args[@]}"
+}
+
+# lab_path_outage C I EVERY_S FOR_S [--first S] [--dir D]: no capacity for
+# FOR_S seconds every EVERY_S seconds (the first EVERY_S, or --first S, after
+# the trace clock started); the queue keeps filling meanwhile. Needs a trace
+# (lab_trace_constant makes a steady one). EVERY_S 0: no outages.
+lab_path_outage () {
+  local c=$1 i=$2 every=$3 for_s=$4 args=()
+  shift 4 || lab_fail "lab_path_outage: C I EVERY_S FOR_S [--first S] [--dir D]"
+  while (( $# )); do
+    case $1 in
+      --first) args+=(--outage-first "${2}s") ;;
+      --dir) args+=(--dir "$2") ;;
+      *) lab_fail "lab_path_outage: unknown option '$1'" ;;
+    esac
+    shift 2
+  done
+  lab_path_emulate "$c" "$i" --outage-every "${every}s" --outage-for "${for_s}s" "${args[@]}"
+}
+
+# lab_path_restart C I: both directions' trace clocks start again at their
+# offsets, so that the next measurement meets the same stretch of trace
+lab_path_restart () { lab_path_emulate "$1" "$2" --restart; }
+
+# lab_trace_constant RATE FILE: a steady mm-link trace of RATE (1 s period;
+# 12mbit is about one line per ms)
+lab_trace_constant () {
+  local bps
+  bps=$(lab__rate_bps "$1")
+  awk -v bps="$bps" 'BEGIN {
+    n = int(bps / 8 / 1504 + 0.5); if (n < 1) n = 1
+    for (k = 1; k <= n; k++) print int(k * 1000 / n) }' > "$2" || lab_fail "cannot write $2"
+}
 
 # lab_path_blackhole C I on|off: drop everything both ways; the link stays up
 lab_path_blackhole () {

@@ -9,6 +9,11 @@
  * loss, a rate limit with a drop-tail queue, reordering and black-holing.
  * "up" is a->b (client to router), "down" is b->a.
  *
+ * Instead of a fixed rate, a direction can follow a capacity trace with
+ * Mahimahi's mm-link semantics (linkemu-trace.c): a drop-tail byte queue
+ * drained by the trace's delivery opportunities, then the delay. Loss can
+ * come in bursts (Gilbert-Elliott) and capacity can stop on a schedule.
+ *
  * A datagram control socket (--control PATH) takes one-line commands such as
  * "up delay=10 jitter=2 loss=5 rate=20mbit" and answers each; the same binary
  * is its client (--control PATH --send 'stats'). */
@@ -33,6 +38,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "linkemu-trace.h"
+
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
@@ -56,25 +63,25 @@ typedef struct
   double reorder_percent;
   double reorder_delay_us;
   gboolean blackhole;
+  LinkTrace *trace;             /* borrowed; the direction's bottleneck owns it */
+  double trace_offset_us;
+  double trace_scale;
+  double gilbert_p;             /* per packet, 0..1; 0: no bursty loss */
+  double gilbert_r;
+  LinkOutage outage;
 } Params;
 
 enum
 {
   RX_FRAMES, TX_FRAMES, RX_BYTES, TX_BYTES, DROP_LOSS, DROP_BLACKHOLE, DROP_QUEUE, DROP_ERROR,
-  REORDERED, N_COUNTERS
+  REORDERED, DROP_BURST, BURSTS, N_COUNTERS
 };
 static const char *const counter_names[N_COUNTERS] = {
   "rx", "tx", "rx-bytes", "tx-bytes", "drop-loss", "drop-blackhole", "drop-queue", "drop-error",
-  "reordered"
+  "reordered", "drop-burst", "bursts"
 };
 
-typedef struct
-{
-  gint64 departure_us;
-  guint64 seq;
-  gsize length;
-  guint8 data[];
-} Frame;
+typedef LinkFrame Frame;
 
 typedef struct
 {
@@ -92,6 +99,8 @@ typedef struct
   guint heap_alloc;
   gsize heap_bytes;
   guint send_errors_logged;
+  LinkBottleneck bottleneck;    /* with a trace */
+  gboolean gilbert_bad;
 } Direction;
 
 typedef struct
@@ -114,6 +123,8 @@ params_init (Params *params)
   memset (params, 0, sizeof *params);
   params->queue_us = DEFAULT_QUEUE_US;
   params->reorder_delay_us = DEFAULT_REORDER_DELAY_US;
+  params->trace_scale = 1.0;
+  params->outage.first_us = -1.0;
 }
 
 /* values are numbers with the units tc users type */
@@ -131,6 +142,7 @@ static const Unit rate_units[] = {
   { "", 1.0 }, { "bit", 1.0 }, { "k", 1e3 }, { "kbit", 1e3 }, { "m", 1e6 }, { "mbit", 1e6 },
   { "g", 1e9 }, { "gbit", 1e9 }, { NULL, 0.0 }
 };
+static const Unit scale_units[] = { { "", 1.0 }, { "x", 1.0 }, { NULL, 0.0 } };
 static const Unit byte_units[] = {
   { "", 1.0 }, { "b", 1.0 }, { "k", 1024.0 }, { "kb", 1024.0 }, { "m", 1048576.0 },
   { "mb", 1048576.0 }, { NULL, 0.0 }
@@ -149,6 +161,11 @@ static const struct
   { "rate", rate_units, 1e12, G_STRUCT_OFFSET (Params, rate_bps) },
   { "reorder", percent_units, 100.0, G_STRUCT_OFFSET (Params, reorder_percent) },
   { "reorder-delay", duration_units, 60e6, G_STRUCT_OFFSET (Params, reorder_delay_us) },
+  { "trace-offset", duration_units, 4e9, G_STRUCT_OFFSET (Params, trace_offset_us) },
+  { "trace-scale", scale_units, 1000.0, G_STRUCT_OFFSET (Params, trace_scale) },
+  { "outage-every", duration_units, 1e10, G_STRUCT_OFFSET (Params, outage.every_us) },
+  { "outage-for", duration_units, 1e10, G_STRUCT_OFFSET (Params, outage.for_us) },
+  { "outage-first", duration_units, 1e10, G_STRUCT_OFFSET (Params, outage.first_us) },
 };
 
 static gboolean
@@ -170,8 +187,32 @@ parse_value (const char *key, const char *value, const Unit *units, double max, 
   return FALSE;
 }
 
+/* gilbert=LOSS,BURST (mean loss in percent, mean burst in packets), or off */
 static gboolean
-params_set (Params *params, const char *token, GError **error)
+params_set_gilbert (Params *params, const char *value, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit (value, ",", 2);
+  double loss;
+  double burst;
+
+  if (g_strv_contains ((const char *const[]) { "off", "0", NULL }, value))
+    {
+      params->gilbert_p = params->gilbert_r = 0.0;
+      return TRUE;
+    }
+  if (parts[1] == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "gilbert: '%s' is not LOSS%%,BURST (e.g. 1%%,5) or off", value);
+      return FALSE;
+    }
+  return parse_value ("gilbert", parts[0], percent_units, 100.0, &loss, error)
+    && parse_value ("gilbert", parts[1], scale_units, 1e6, &burst, error)
+    && link_gilbert_from_mean (loss / 100.0, burst, &params->gilbert_p, &params->gilbert_r, error);
+}
+
+static gboolean
+params_set (Params *params, const char *token, LinkTrace *loaded, GError **error)
 {
   g_auto(GStrv) pair = g_strsplit (token, "=", 2);
   const char *key = pair[0];
@@ -201,6 +242,24 @@ params_set (Params *params, const char *token, GError **error)
       params->blackhole = on;
       return TRUE;
     }
+  if (g_str_equal (key, "trace"))
+    {
+      /* the caller loaded the file once for both directions */
+      params->trace = g_strv_contains ((const char *const[]) { "off", "none", NULL }, value)
+        ? NULL : loaded;
+      return TRUE;
+    }
+  if (g_str_equal (key, "gilbert"))
+    return params_set_gilbert (params, value, error);
+  if (g_str_equal (key, "ge-p") || g_str_equal (key, "ge-r"))
+    {
+      double percent;
+
+      if (!parse_value (key, value, percent_units, 100.0, &percent, error))
+        return FALSE;
+      *(g_str_equal (key, "ge-p") ? &params->gilbert_p : &params->gilbert_r) = percent / 100.0;
+      return TRUE;
+    }
   if (g_str_equal (key, "queue"))
     {
       gboolean in_time = g_str_has_suffix (value, "s");
@@ -220,7 +279,9 @@ params_set (Params *params, const char *token, GError **error)
       return parse_value (key, value, numeric_keys[i].units, numeric_keys[i].max,
                           G_STRUCT_MEMBER_P (params, numeric_keys[i].offset), error);
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
-               "unknown key '%s' (delay, jitter, loss, rate, queue, reorder, reorder-delay, blackhole)",
+               "unknown key '%s' (delay, jitter, loss, rate, queue, reorder, reorder-delay, "
+               "blackhole, trace, trace-offset, trace-scale, gilbert, ge-p, ge-r, outage-every, "
+               "outage-for, outage-first)",
                key);
   return FALSE;
 }
@@ -235,9 +296,24 @@ params_append (const Params *params, const char *name, GString *out)
     g_string_append_printf (out, " queue=%.0f", params->queue_bytes);
   else
     g_string_append_printf (out, " queue=%.3fms", params->queue_us / 1e3);
-  g_string_append_printf (out, " reorder=%g reorder-delay=%.3f blackhole=%d\n",
+  g_string_append_printf (out, " reorder=%g reorder-delay=%.3f blackhole=%d",
                           params->reorder_percent, params->reorder_delay_us / 1e3,
                           params->blackhole ? 1 : 0);
+  if (params->trace != NULL)
+    g_string_append_printf (out, " trace=%s trace-offset=%.0f trace-scale=%g trace-mbit=%.2f",
+                            params->trace->path, params->trace_offset_us / 1e3, params->trace_scale,
+                            link_trace_mean_bps (params->trace) * params->trace_scale / 1e6);
+  if (params->gilbert_p > 0.0)
+    g_string_append_printf (out, " ge-p=%g ge-r=%g gilbert=%g,%g", params->gilbert_p * 100.0,
+                            params->gilbert_r * 100.0,
+                            100.0 * params->gilbert_p / (params->gilbert_p + params->gilbert_r),
+                            params->gilbert_r > 0.0 ? 1.0 / params->gilbert_r : 0.0);
+  if (params->outage.every_us > 0.0)
+    g_string_append_printf (out, " outage-every=%.3f outage-for=%.3f outage-first=%.3f",
+                            params->outage.every_us / 1e3, params->outage.for_us / 1e3,
+                            (params->outage.first_us >= 0.0 ? params->outage.first_us
+                             : params->outage.every_us) / 1e3);
+  g_string_append_c (out, '\n');
 }
 
 static void
@@ -246,7 +322,13 @@ counters_append (const Direction *dir, GString *out)
   g_string_append (out, dir->name);
   for (guint i = 0; i < N_COUNTERS; i++)
     g_string_append_printf (out, " %s=%" G_GUINT64_FORMAT, counter_names[i], dir->counters[i]);
-  g_string_append_printf (out, " queued=%u\n", dir->heap_len);
+  g_string_append_printf (out, " queued=%u", dir->heap_len);
+  if (dir->bottleneck.trace != NULL)
+    g_string_append_printf (out, " bottleneck-bytes=%" G_GSIZE_FORMAT " opportunities-used=%"
+                            G_GUINT64_FORMAT " opportunities-lost=%" G_GUINT64_FORMAT,
+                            dir->bottleneck.queued_bytes, dir->bottleneck.opportunities_used,
+                            dir->bottleneck.opportunities_lost);
+  g_string_append_c (out, '\n');
 }
 
 /* the delay line: a binary min-heap, so reordered frames can overtake */
@@ -324,12 +406,76 @@ direction_transmit (Direction *dir, const guint8 *data, gsize length)
     }
 }
 
+/* after the bottleneck: the delay, jitter and reordering */
+static gint64
+delay_departure (Direction *dir, gint64 base_us)
+{
+  const Params *p = &dir->params;
+  gint64 delay_us = (gint64) p->delay_us;
+  gint64 departure_us;
+
+  if (p->jitter_us > 0.0)
+    delay_us += (gint64) g_rand_double_range (dir->rand, -p->jitter_us, p->jitter_us);
+  departure_us = base_us + MAX (delay_us, 0);
+  if (p->reorder_percent > 0.0 && g_rand_double (dir->rand) * 100.0 < p->reorder_percent)
+    {
+      /* held back past its successors; it does not hold them back */
+      departure_us += (gint64) p->reorder_delay_us;
+      dir->counters[REORDERED]++;
+    }
+  else
+    {
+      departure_us = MAX (departure_us, dir->last_departure_us);
+      dir->last_departure_us = departure_us;
+    }
+  return departure_us;
+}
+
+static void
+on_bottleneck_release (LinkFrame *frame, gint64 at_us, gpointer user_data)
+{
+  Direction *dir = user_data;
+
+  frame->departure_us = delay_departure (dir, at_us);
+  frame->seq = dir->next_seq++;
+  heap_push (dir, frame);
+}
+
+static void
+direction_serve (Direction *dir, gint64 now_us)
+{
+  link_bottleneck_serve (&dir->bottleneck, &dir->params.outage, now_us, on_bottleneck_release, dir);
+}
+
+/* the trace's drop-tail queue: in bytes, or the time given at the trace's mean rate */
+static void
+direction_enqueue_trace (Direction *dir, const guint8 *data, gsize length, gint64 now_us)
+{
+  const Params *p = &dir->params;
+  LinkBottleneck *bottleneck = &dir->bottleneck;
+  double limit = p->queue_bytes != 0.0 ? p->queue_bytes
+    : p->queue_us / 1e6 * link_trace_mean_bps (bottleneck->trace) * bottleneck->scale / 8.0;
+  Frame *frame;
+
+  /* the opportunities before this frame came are gone or taken */
+  direction_serve (dir, now_us);
+  if (!g_queue_is_empty (&bottleneck->queue) && bottleneck->queued_bytes + length > limit)
+    {
+      dir->counters[DROP_QUEUE]++;
+      return;
+    }
+  frame = g_malloc (sizeof (Frame) + length);
+  frame->length = length;
+  memcpy (frame->data, data, length);
+  g_queue_push_tail (&bottleneck->queue, frame);
+  bottleneck->queued_bytes += length;
+}
+
 static void
 direction_enqueue (Direction *dir, const guint8 *data, gsize length, gint64 now_us)
 {
   const Params *p = &dir->params;
   gint64 base_us = now_us;
-  gint64 delay_us;
   gint64 departure_us;
   Frame *frame;
 
@@ -343,9 +489,25 @@ direction_enqueue (Direction *dir, const guint8 *data, gsize length, gint64 now_
       dir->counters[DROP_LOSS]++;
       return;
     }
-  if (dir->heap_bytes + length > MAX_QUEUED_BYTES)
+  if (p->gilbert_p > 0.0)
+    {
+      gboolean was_bad = dir->gilbert_bad;
+
+      if (link_gilbert_step (&dir->gilbert_bad, p->gilbert_p, p->gilbert_r, dir->rand))
+        {
+          dir->counters[BURSTS] += was_bad ? 0 : 1;
+          dir->counters[DROP_BURST]++;
+          return;
+        }
+    }
+  if (dir->heap_bytes + dir->bottleneck.queued_bytes + length > MAX_QUEUED_BYTES)
     {
       dir->counters[DROP_QUEUE]++;
+      return;
+    }
+  if (dir->bottleneck.trace != NULL)
+    {
+      direction_enqueue_trace (dir, data, length, now_us);
       return;
     }
   if (p->rate_bps > 0.0)
@@ -364,21 +526,7 @@ direction_enqueue (Direction *dir, const guint8 *data, gsize length, gint64 now_
       dir->link_free_ns = now_ns + backlog_ns + tx_ns;
       base_us = (dir->link_free_ns + 999) / 1000;
     }
-  delay_us = (gint64) p->delay_us;
-  if (p->jitter_us > 0.0)
-    delay_us += (gint64) g_rand_double_range (dir->rand, -p->jitter_us, p->jitter_us);
-  departure_us = base_us + MAX (delay_us, 0);
-  if (p->reorder_percent > 0.0 && g_rand_double (dir->rand) * 100.0 < p->reorder_percent)
-    {
-      /* held back past its successors; it does not hold them back */
-      departure_us += (gint64) p->reorder_delay_us;
-      dir->counters[REORDERED]++;
-    }
-  else
-    {
-      departure_us = MAX (departure_us, dir->last_departure_us);
-      dir->last_departure_us = departure_us;
-    }
+  departure_us = delay_departure (dir, base_us);
   if (departure_us <= now_us && dir->heap_len == 0)
     {
       direction_transmit (dir, data, length);
@@ -437,9 +585,36 @@ direction_receive (Direction *dir, guint8 *buffer, GError **error)
   return TRUE;
 }
 
+/* a new trace, offset or "restart": the clock starts again at the offset;
+ * without a trace any more, the bottleneck's frames go on at once */
+static void
+direction_commit (Direction *dir, const Params *params, gboolean restart, gint64 now_us)
+{
+  LinkBottleneck *bottleneck = &dir->bottleneck;
+  guint32 offset_ms = (guint32) (params->trace_offset_us / 1e3);
+
+  if (params->trace == NULL && bottleneck->trace != NULL)
+    while (!g_queue_is_empty (&bottleneck->queue))
+      {
+        Frame *frame = g_queue_pop_head (&bottleneck->queue);
+
+        bottleneck->queued_bytes -= frame->length;
+        on_bottleneck_release (frame, now_us, dir);
+      }
+  if (params->gilbert_p <= 0.0)
+    dir->gilbert_bad = FALSE;
+  if (params->trace != bottleneck->trace || restart
+      || (params->trace != NULL && offset_ms % params->trace->period_ms != bottleneck->offset_ms))
+    link_bottleneck_set (bottleneck, params->trace, offset_ms, params->trace_scale, now_us);
+  else
+    bottleneck->scale = params->trace_scale;
+  dir->params = *params;
+}
+
 static void
 direction_clear (Direction *dir)
 {
+  link_bottleneck_clear (&dir->bottleneck);
   while (dir->heap_len > 0)
     g_free (heap_pop (dir));
   g_clear_pointer (&dir->heap, g_free);
@@ -456,6 +631,9 @@ emulator_command (Emulator *self, const char *line, GString *reply, GError **err
   gboolean set_down = TRUE;
   Params up = self->up.params;
   Params down = self->down.params;
+  g_autoptr(LinkTrace) loaded = NULL;
+  gboolean restart = FALSE;
+  gint64 now_us;
   guint first = 0;
   guint settings = 0;
 
@@ -463,8 +641,8 @@ emulator_command (Emulator *self, const char *line, GString *reply, GError **err
     first++;
   if (tokens[first] == NULL || g_str_equal (tokens[first], "help"))
     {
-      g_string_append (reply, "commands: [up|down|both] [clear] [KEY=VALUE...]; show; stats; "
-                       "reset-stats (see linkemu --help)\n");
+      g_string_append (reply, "commands: [up|down|both] [clear] [restart] [KEY=VALUE...]; show; "
+                       "stats; reset-stats (see linkemu --help)\n");
       return TRUE;
     }
   if (g_str_equal (tokens[first], "stats"))
@@ -496,11 +674,32 @@ emulator_command (Emulator *self, const char *line, GString *reply, GError **err
     {
       if (tokens[i][0] == '\0')
         continue;
+      if (g_str_equal (tokens[i], "restart"))
+        {
+          restart = TRUE;
+          settings++;
+          continue;
+        }
+      /* one file for both directions */
+      if (g_str_has_prefix (tokens[i], "trace=") && loaded == NULL
+          && !g_strv_contains ((const char *const[]) { "trace=off", "trace=none", NULL }, tokens[i]))
+        {
+          loaded = link_trace_load (tokens[i] + strlen ("trace="), error);
+          if (loaded == NULL)
+            return FALSE;
+        }
       /* parse into copies so a bad command changes nothing */
-      if ((set_up && !params_set (&up, tokens[i], error))
-          || (set_down && !params_set (&down, tokens[i], error)))
+      if ((set_up && !params_set (&up, tokens[i], loaded, error))
+          || (set_down && !params_set (&down, tokens[i], loaded, error)))
         return FALSE;
       settings++;
+    }
+  if ((set_up && up.outage.every_us > 0.0 && up.trace == NULL)
+      || (set_down && down.outage.every_us > 0.0 && down.trace == NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "outages stop a trace's opportunities: set trace=FILE too");
+      return FALSE;
     }
   if (settings == 0)
     {
@@ -508,10 +707,11 @@ emulator_command (Emulator *self, const char *line, GString *reply, GError **err
                    "nothing to set in '%s'", line);
       return FALSE;
     }
+  now_us = g_get_monotonic_time ();
   if (set_up)
-    self->up.params = up;
+    direction_commit (&self->up, &up, restart, now_us);
   if (set_down)
-    self->down.params = down;
+    direction_commit (&self->down, &down, restart, now_us);
   g_string_append (reply, "ok\n");
   return TRUE;
 }
@@ -647,6 +847,10 @@ next_timeout (Emulator *self, struct timespec *ts)
     next = self->up.heap[0]->departure_us;
   if (self->down.heap_len > 0)
     next = MIN (next, self->down.heap[0]->departure_us);
+  if (!g_queue_is_empty (&self->up.bottleneck.queue))
+    next = MIN (next, self->up.bottleneck.next_us);
+  if (!g_queue_is_empty (&self->down.bottleneck.queue))
+    next = MIN (next, self->down.bottleneck.next_us);
   if (next == G_MAXINT64)
     return NULL;                /* idle: sleep until a frame or command comes */
   wait_us = next - g_get_monotonic_time ();
@@ -688,6 +892,8 @@ emulator_run (Emulator *self, GError **error)
       gint64 now = g_get_monotonic_time ();
       int ready;
 
+      direction_serve (&self->up, now);
+      direction_serve (&self->down, now);
       direction_flush (&self->up, now);
       direction_flush (&self->down, now);
       ready = ppoll (fds, nfds, next_timeout (self, &ts), &unblocked);
@@ -819,7 +1025,16 @@ main (int argc, char **argv)
   g_option_context_set_description (context,
     "Commands (arguments, or over the control socket):\n"
     "  [up|down|both] [clear] [delay=MS] [jitter=MS] [loss=PCT] [rate=RATE] [queue=BYTES|MSms]\n"
-    "  [reorder=PCT] [reorder-delay=MS] [blackhole=on|off]; show; stats; reset-stats\n"
+    "  [reorder=PCT] [reorder-delay=MS] [blackhole=on|off]\n"
+    "  [trace=FILE|off] [trace-offset=MS] [trace-scale=K] [gilbert=LOSS%,BURST|off] [ge-p=PCT]\n"
+    "  [ge-r=PCT] [outage-every=S] [outage-for=S] [outage-first=S] [restart]; show; stats; reset-stats\n"
+    "trace: Mahimahi mm-link format, one ms time a line, each line 1504 bytes that may\n"
+    "  leave the drop-tail queue (queue=BYTES, or a time at the trace's mean rate),\n"
+    "  bytes not packets; the trace repeats; trace-scale=2 gives each line 3008 bytes.\n"
+    "  The delay follows the queue. restart (or a new trace or offset) starts the\n"
+    "  trace clock again at trace-offset; outages count from that start.\n"
+    "gilbert: a good and a bad state, all lost in the bad one; r = 1/BURST,\n"
+    "  p = LOSS r / (1 - LOSS) per packet (ge-p, ge-r set them directly).\n"
     "SIGUSR1 prints the counters to stderr.");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
