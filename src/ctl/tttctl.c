@@ -75,6 +75,7 @@ exit_status_of (const GError *error)
 static int
 fail_with (GError *error)
 {
+  g_return_val_if_fail (error != NULL, EXIT_FAILED);
   g_dbus_error_strip_remote_error (error);
   g_printerr ("tttctl: %s\n", error->message);
   return exit_status_of (error);
