@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "tttd-addr.h"
+#include "tttd-backoff.h"
 #include "tttd-crypto.h"
 #include "tttd-engine.h"
 #include "tttd-handshake.h"
@@ -47,8 +48,6 @@
 
 #define TICK_US                5000
 /* as the client daemon (src/daemon/tttd-client.c, src/core/tttd-health.c) */
-#define HANDSHAKE_RETRY_US     G_USEC_PER_SEC
-#define HANDSHAKE_RETRY_MAX_US (8 * G_USEC_PER_SEC)
 #define ACTIVE_PROBE_MS        50
 #define ACTIVE_US              G_USEC_PER_SEC
 #define WIRE_OVERHEAD          TTTD_UDP4_OVERHEAD
@@ -393,15 +392,6 @@ send_close (Sim *sim, Client *c)
 
 /* ---------------------------------------------------------------- handshake */
 
-/* quickly at first, then backing off, with jitter (as src/daemon/tttd-client.c) */
-static gint64
-retry_after (guint attempts)
-{
-  gint64 delay = HANDSHAKE_RETRY_US << MIN (attempts > 0 ? attempts - 1 : 0, 3u);
-
-  return MIN (delay, HANDSHAKE_RETRY_MAX_US) + (gint64) randombytes_uniform (250000);
-}
-
 static void
 send_initiation (Sim *sim, Client *c, gint64 now)
 {
@@ -428,7 +418,7 @@ send_initiation (Sim *sim, Client *c, gint64 now)
     sim->first_init_us = now;
   c->attempts++;
   sim->initiations++;
-  c->next_init_us = now + retry_after (c->attempts);
+  c->next_init_us = now + tttd_backoff_retry_after (c->attempts, randombytes_uniform (TTTD_BACKOFF_JITTER_US));
 }
 
 static void

@@ -18,7 +18,10 @@ G_BEGIN_DECLS
  * @TTTD_ERROR_KEY: a key is malformed or unsafe
  *
  * Errors of the %TTTD_ERROR domain; on D-Bus they are
- * org.tuntuntun.Tttd1.Error.<Name>.
+ * org.tuntuntun.Tttd1.Error.<Name> (Failed, Config, UnknownInterface,
+ * UnknownStrategy, NotPermitted, InvalidArgument, Exists, Key). The first use
+ * of %TTTD_ERROR registers these names, so a remote error decodes back to
+ * its domain and code.
  */
 typedef enum {
   TTTD_ERROR_FAILED,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
-/* tttctl, the command-line client of the D-Bus API */
+/* tttctl: the command-line client of tttd's D-Bus API; one table of commands
+ * drives both its dispatch and its usage text. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -16,6 +17,7 @@
 
 #include "tttd-crypto.h"
 #include "tttd-dbus-generated.h"
+#include "tttd-error.h"
 #include "tttd-names.h"
 #include "tttctl-monitor.h"
 
@@ -31,23 +33,66 @@ enum {
 static gboolean opt_json = FALSE;
 static gboolean opt_session = FALSE;
 
-static int
-fail_with (GError *error)
-{
-  g_autofree char *remote = g_dbus_error_get_remote_error (error);
+/* what the command reached: nothing for genkey and pubkey */
+typedef struct _Command Command;
+typedef struct {
+  const Command      *command;
+  GDBusObjectManager *om;
+  TttdDBusManager    *manager;
+} Ctl;
 
-  g_dbus_error_strip_remote_error (error);
-  g_printerr ("tttctl: %s\n", error->message);
-  if (remote != NULL && (g_str_has_suffix (remote, ".AccessDenied") || g_str_has_suffix (remote, ".NotPermitted")))
+typedef int (*CommandFunc) (Ctl *ctl, int argc, char **argv);
+
+struct _Command {
+  const char *name;
+  CommandFunc run;
+  const char *synopsis;   /* its arguments, for the usage text */
+  const char *help;       /* one line; the usage text wraps it */
+  gboolean    needs_bus;
+  int         min_args;
+  int         max_args;   /* -1: any number */
+};
+
+/* the errors tttd and the bus send, by domain and code: the bus registers
+ * G_DBUS_ERROR's names, the core TTTD_ERROR's */
+static int
+exit_status_of (const GError *error)
+{
+  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED) ||
+      g_error_matches (error, TTTD_ERROR, TTTD_ERROR_NOT_PERMITTED))
     return EXIT_DENIED;
-  if (remote != NULL && (g_str_has_suffix (remote, ".ServiceUnknown") || g_str_has_suffix (remote, ".NameHasNoOwner")))
-    return EXIT_NOT_RUNNING;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_FILE_NOT_FOUND) ||
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
     return EXIT_NOT_RUNNING;
+  /* the daemon knows the strategies; naming one it lacks is wrong usage */
+  if (g_error_matches (error, TTTD_ERROR, TTTD_ERROR_UNKNOWN_STRATEGY))
+    return EXIT_USAGE;
   return EXIT_FAILED;
+}
+
+static int
+fail_with (GError *error)
+{
+  g_return_val_if_fail (error != NULL, EXIT_FAILED);
+  g_dbus_error_strip_remote_error (error);
+  g_printerr ("tttctl: %s\n", error->message);
+  return exit_status_of (error);
+}
+
+/* gettext ("") is the catalogue's header, not "" */
+static const char *
+synopsis_of (const Command *command)
+{
+  return *command->synopsis ? _(command->synopsis) : "";
+}
+
+static int
+usage_of (const Command *command)
+{
+  g_printerr (_("Usage: tttctl %s%s%s\n"), command->name, *command->synopsis ? " " : "", synopsis_of (command));
+  return EXIT_USAGE;
 }
 
 static GDBusObjectManager *
@@ -174,9 +219,9 @@ json_strv (JsonBuilder *b, const char *name, const char *const *values)
 }
 
 static int
-cmd_links (GDBusObjectManager *om, TttdDBusManager *manager)
+cmd_links (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 {
-  g_autolist(TttdDBusLink) links = get_links (om, manager);
+  g_autolist(TttdDBusLink) links = get_links (ctl->om, ctl->manager);
 
   if (opt_json)
     {
@@ -226,9 +271,9 @@ get_peers (GDBusObjectManager *om, TttdDBusManager *manager)
 }
 
 static int
-cmd_peers (GDBusObjectManager *om, TttdDBusManager *manager)
+cmd_peers (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 {
-  g_autolist(TttdDBusPeer) peers = get_peers (om, manager);
+  g_autolist(TttdDBusPeer) peers = get_peers (ctl->om, ctl->manager);
 
   if (opt_json)
     {
@@ -276,9 +321,12 @@ cmd_peers (GDBusObjectManager *om, TttdDBusManager *manager)
 }
 
 static int
-cmd_status (GDBusObjectManager *om, TttdDBusManager *manager)
+cmd_status (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 {
-  g_autolist(TttdDBusLink) links = get_links (om, manager);
+  TttdDBusManager *manager = ctl->manager;
+  g_autolist(TttdDBusLink) links = get_links (ctl->om, manager);
+  const char *const *peers = tttd_dbus_manager_get_peers (manager);
+  guint n_peers = peers != NULL ? g_strv_length ((char **) peers) : 0;
   guint up = 0;
 
   for (GList *l = links; l != NULL; l = l->next)
@@ -305,6 +353,8 @@ cmd_status (GDBusObjectManager *om, TttdDBusManager *manager)
       json_builder_add_int_value (b, g_list_length (links));
       json_builder_set_member_name (b, "links_up");
       json_builder_add_int_value (b, up);
+      json_builder_set_member_name (b, "peers");
+      json_builder_add_int_value (b, n_peers);
       json_builder_set_member_name (b, "rx_bytes");
       json_builder_add_int_value (b, (gint64) tttd_dbus_manager_get_rx_bytes (manager));
       json_builder_set_member_name (b, "tx_bytes");
@@ -338,7 +388,7 @@ cmd_status (GDBusObjectManager *om, TttdDBusManager *manager)
     if (g_strcmp0 (tttd_dbus_manager_get_mode (manager), "client") == 0)
       g_print (_("Links:     %u up of %u\n"), up, g_list_length (links));
     else
-      g_print (_("Peers:     %u\n"), g_strv_length ((char **) tttd_dbus_manager_get_peers (manager)));
+      g_print (_("Peers:     %u\n"), n_peers);
     g_print (_("Received:  %" PRIu64 " bytes\n"), (uint64_t) tttd_dbus_manager_get_rx_bytes (manager));
     g_print (_("Sent:      %" PRIu64 " bytes\n"), (uint64_t) tttd_dbus_manager_get_tx_bytes (manager));
   }
@@ -388,17 +438,12 @@ add_option (GVariantBuilder *options, const char *arg)
 }
 
 static int
-cmd_add_link (TttdDBusManager *manager, int argc, char **argv)
+cmd_add_link (Ctl *ctl, int argc, char **argv)
 {
   GVariantBuilder options;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
 
-  if (argc < 1)
-    {
-      g_printerr (_("Usage: tttctl add-link IFACE [weight=N] [priority=N] [metered=yes|no] [enabled=yes|no]\n"));
-      return EXIT_USAGE;
-    }
   g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
   for (int i = 1; i < argc; i++)
     if (!add_option (&options, argv[i]))
@@ -407,32 +452,27 @@ cmd_add_link (TttdDBusManager *manager, int argc, char **argv)
         g_printerr (_("tttctl: add-link: '%s' is not weight=N, priority=N, metered=yes|no or enabled=yes|no\n"), argv[i]);
         return EXIT_USAGE;
       }
-  if (!tttd_dbus_manager_call_add_link_sync (manager, argv[0], g_variant_builder_end (&options), &path, NULL, &error))
+  if (!tttd_dbus_manager_call_add_link_sync (ctl->manager, argv[0], g_variant_builder_end (&options), &path, NULL, &error))
     return fail_with (error);
   g_print ("%s\n", path);
   return EXIT_OK;
 }
 
 static int
-cmd_remove_link (GDBusObjectManager *om, TttdDBusManager *manager, int argc, char **argv)
+cmd_remove_link (Ctl *ctl, G_GNUC_UNUSED int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TttdDBusLink) link = NULL;
 
-  if (argc != 1)
-    {
-      g_printerr (_("Usage: tttctl remove-link IFACE\n"));
-      return EXIT_USAGE;
-    }
-  link = find_link (om, manager, argv[0], &error);
+  link = find_link (ctl->om, ctl->manager, argv[0], &error);
   if (link == NULL ||
-      !tttd_dbus_manager_call_remove_link_sync (manager, g_dbus_proxy_get_object_path (G_DBUS_PROXY (link)), NULL, &error))
+      !tttd_dbus_manager_call_remove_link_sync (ctl->manager, g_dbus_proxy_get_object_path (G_DBUS_PROXY (link)), NULL, &error))
     return fail_with (error);
   return EXIT_OK;
 }
 
 static int
-cmd_link (GDBusObjectManager *om, TttdDBusManager *manager, int argc, char **argv)
+cmd_link (Ctl *ctl, int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TttdDBusLink) link = NULL;
@@ -444,11 +484,8 @@ cmd_link (GDBusObjectManager *om, TttdDBusManager *manager, int argc, char **arg
       ((g_strcmp0 (verb, "weight") == 0 || g_strcmp0 (verb, "priority") == 0) &&
        (argc != 3 || !parse_uint (argv[2], G_MAXUINT32, &value))) ||
       ((g_strcmp0 (verb, "enable") == 0 || g_strcmp0 (verb, "disable") == 0) && argc != 2))
-    {
-      g_printerr (_("Usage: tttctl link IFACE weight N | priority N | enable | disable\n"));
-      return EXIT_USAGE;
-    }
-  link = find_link (om, manager, argv[0], &error);
+    return usage_of (ctl->command);
+  link = find_link (ctl->om, ctl->manager, argv[0], &error);
   if (link == NULL)
     return fail_with (error);
   if (g_strcmp0 (verb, "weight") == 0)
@@ -458,15 +495,12 @@ cmd_link (GDBusObjectManager *om, TttdDBusManager *manager, int argc, char **arg
   else if (g_strcmp0 (verb, "enable") == 0 || g_strcmp0 (verb, "disable") == 0)
     ok = tttd_dbus_link_call_set_enabled_sync (link, g_strcmp0 (verb, "enable") == 0, NULL, &error);
   else
-    {
-      g_printerr (_("Usage: tttctl link IFACE weight N | priority N | enable | disable\n"));
-      return EXIT_USAGE;
-    }
+    return usage_of (ctl->command);
   return ok ? EXIT_OK : fail_with (error);
 }
 
 static int
-cmd_genkey (void)
+cmd_genkey (G_GNUC_UNUSED Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 {
   guint8 *key = sodium_malloc (32);
   char text[TTTD_KEY_BASE64_LEN + 1];
@@ -480,7 +514,7 @@ cmd_genkey (void)
 }
 
 static int
-cmd_pubkey (void)
+cmd_pubkey (G_GNUC_UNUSED Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 {
   char line[256];
   guint8 *key = sodium_malloc (32);
@@ -508,23 +542,115 @@ cmd_pubkey (void)
   return EXIT_OK;
 }
 
-static const char usage[] =
-  N_("Commands:\n"
-     "  status                 the service's state\n"
-     "  links                  the bonded links\n"
-     "  peers                  a server's clients\n"
-     "  monitor                a live view of the links\n"
-     "  set-strategy STRATEGY  balance-rr, weighted, active-backup, redundant,\n"
-     "                         lowest-rtt, metered-overflow, flow-hash, adaptive\n"
-     "  add-link IFACE [weight=N] [priority=N] [metered=yes|no] [enabled=yes|no]\n"
-     "  remove-link IFACE\n"
-     "  link IFACE weight N | priority N | enable | disable\n"
-     "  reload                 read the configuration again\n"
-     "  genkey                 print a new private key\n"
-     "  pubkey                 print the public key of the private key on stdin\n"
-     "\n"
-     "Exit status: 0 done, 1 refused or failed, 2 usage, 3 tttd not running,\n"
-     "4 not allowed.");
+static int
+cmd_monitor (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
+{
+  return tttctl_monitor (ctl->om, ctl->manager, opt_json);
+}
+
+static int
+cmd_set_strategy (Ctl *ctl, G_GNUC_UNUSED int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tttd_dbus_manager_call_set_strategy_sync (ctl->manager, argv[0], NULL, &error))
+    return fail_with (error);
+  return EXIT_OK;
+}
+
+static int
+cmd_reload (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tttd_dbus_manager_call_reload_sync (ctl->manager, NULL, &error))
+    return fail_with (error);
+  return EXIT_OK;
+}
+
+/* every command: its dispatch and its line in --help */
+static const Command commands[] = {
+  { "status", cmd_status, "", N_("the service's state"), TRUE, 0, 0 },
+  { "links", cmd_links, "", N_("the bonded links"), TRUE, 0, 0 },
+  { "peers", cmd_peers, "", N_("a server's clients"), TRUE, 0, 0 },
+  { "monitor", cmd_monitor, "", N_("a live view of the links"), TRUE, 0, 0 },
+  { "set-strategy", cmd_set_strategy, N_("STRATEGY"),
+    N_("switch the scheduler: balance-rr, weighted, active-backup, redundant, lowest-rtt, "
+       "metered-overflow, flow-hash, adaptive"),
+    TRUE, 1, 1 },
+  { "add-link", cmd_add_link, N_("IFACE [weight=N] [priority=N] [metered=yes|no] [enabled=yes|no]"),
+    N_("bond an interface"), TRUE, 1, -1 },
+  { "remove-link", cmd_remove_link, N_("IFACE"), N_("stop bonding an interface"), TRUE, 1, 1 },
+  { "link", cmd_link, N_("IFACE weight N | priority N | enable | disable"), N_("change one link"), TRUE, 2, 3 },
+  { "reload", cmd_reload, "", N_("read the configuration again"), TRUE, 0, 0 },
+  { "genkey", cmd_genkey, "", N_("print a new private key"), FALSE, 0, 0 },
+  { "pubkey", cmd_pubkey, "", N_("print the public key of the private key on stdin"), FALSE, 0, 0 },
+};
+
+#define USAGE_COLUMN 25
+#define USAGE_WIDTH  79
+
+/* "  name synopsis  help", the help wrapped at word boundaries */
+static void
+append_command_usage (GString *out, const Command *command)
+{
+  g_autofree char *head = g_strdup_printf ("  %s%s%s", command->name, *command->synopsis ? " " : "",
+                                           synopsis_of (command));
+  g_auto(GStrv) words = g_strsplit (_(command->help), " ", -1);
+  glong column = g_utf8_strlen (head, -1);
+
+  g_string_append (out, head);
+  if (column + 1 >= USAGE_COLUMN)
+    {
+      g_string_append_c (out, '\n');
+      column = 0;
+    }
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      glong len = g_utf8_strlen (words[i], -1);
+
+      if (column > USAGE_COLUMN && column + 1 + len > USAGE_WIDTH)
+        {
+          g_string_append_c (out, '\n');
+          column = 0;
+        }
+      if (column < USAGE_COLUMN)
+        {
+          g_string_append_printf (out, "%*s", (int) (USAGE_COLUMN - column), "");
+          column = USAGE_COLUMN;
+        }
+      else
+        {
+          g_string_append_c (out, ' ');
+          column++;
+        }
+      g_string_append (out, words[i]);
+      column += len;
+    }
+  g_string_append_c (out, '\n');
+}
+
+static char *
+commands_usage (void)
+{
+  GString *out = g_string_new (_("Commands:\n"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    append_command_usage (out, &commands[i]);
+  g_string_append_c (out, '\n');
+  g_string_append (out, _("Exit status: 0 done, 1 refused or failed, 2 usage (also an unknown strategy),\n"
+                          "3 tttd not running, 4 not allowed."));
+  return g_string_free (out, FALSE);
+}
+
+static const Command *
+find_command (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_strcmp0 (commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
 
 int
 main (int argc, char **argv)
@@ -540,17 +666,23 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusObjectManager) om = NULL;
   g_autoptr(TttdDBusManager) manager = NULL;
-  const char *cmd;
+  g_autofree char *usage = NULL;
+  const Command *command;
+  Ctl ctl = { 0 };
+  int n_args;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  /* tttd's error names decode to TTTD_ERROR from here on */
+  (void) TTTD_ERROR;
 
+  usage = commands_usage ();
   context = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _("Controls tttd, the link-bonding tunnel."));
-  g_option_context_set_description (context, _(usage));
+  g_option_context_set_description (context, usage);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_strict_posix (context, FALSE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -571,42 +703,23 @@ main (int argc, char **argv)
       g_printerr ("%s", help);
       return EXIT_USAGE;
     }
-  cmd = argv[1];
-  if (g_strcmp0 (cmd, "genkey") == 0)
-    return cmd_genkey ();
-  if (g_strcmp0 (cmd, "pubkey") == 0)
-    return cmd_pubkey ();
-  if (!g_strv_contains ((const char *const[]) { "status", "links", "peers", "monitor", "set-strategy", "add-link",
-                                                "remove-link", "link", "reload", NULL }, cmd))
+  command = find_command (argv[1]);
+  if (command == NULL)
     {
-      g_printerr (_("tttctl: unknown command '%s' (see tttctl --help)\n"), cmd);
+      g_printerr (_("tttctl: unknown command '%s' (see tttctl --help)\n"), argv[1]);
       return EXIT_USAGE;
     }
-  om = connect_manager (&error);
-  if (om == NULL || (manager = get_manager (om, &error)) == NULL)
-    return fail_with (error);
-  if (g_strcmp0 (cmd, "status") == 0)
-    return cmd_status (om, manager);
-  if (g_strcmp0 (cmd, "links") == 0)
-    return cmd_links (om, manager);
-  if (g_strcmp0 (cmd, "peers") == 0)
-    return cmd_peers (om, manager);
-  if (g_strcmp0 (cmd, "monitor") == 0)
-    return tttctl_monitor (om, manager, opt_json);
-  if (g_strcmp0 (cmd, "set-strategy") == 0)
+  n_args = argc - 2;
+  if (n_args < command->min_args || (command->max_args >= 0 && n_args > command->max_args))
+    return usage_of (command);
+  ctl.command = command;
+  if (command->needs_bus)
     {
-      if (argc != 3)
-        {
-          g_printerr (_("Usage: tttctl set-strategy STRATEGY\n"));
-          return EXIT_USAGE;
-        }
-      return tttd_dbus_manager_call_set_strategy_sync (manager, argv[2], NULL, &error) ? EXIT_OK : fail_with (error);
+      om = connect_manager (&error);
+      if (om == NULL || (manager = get_manager (om, &error)) == NULL)
+        return fail_with (error);
+      ctl.om = om;
+      ctl.manager = manager;
     }
-  if (g_strcmp0 (cmd, "reload") == 0)
-    return tttd_dbus_manager_call_reload_sync (manager, NULL, &error) ? EXIT_OK : fail_with (error);
-  if (g_strcmp0 (cmd, "add-link") == 0)
-    return cmd_add_link (manager, argc - 2, argv + 2);
-  if (g_strcmp0 (cmd, "remove-link") == 0)
-    return cmd_remove_link (om, manager, argc - 2, argv + 2);
-  return cmd_link (om, manager, argc - 2, argv + 2);
+  return command->run (&ctl, n_args, argv + 2);
 }

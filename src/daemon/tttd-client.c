@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 
 #include "tttd-client-private.h"
+#include "tttd-backoff.h"
 #include "tttd-error.h"
 #include "tttd-log.h"
 #include "tttd-names.h"
@@ -19,8 +20,6 @@
 #include "tttd-timer.h"
 #include "tttd-tun.h"
 
-#define HANDSHAKE_RETRY_US     G_USEC_PER_SEC
-#define HANDSHAKE_RETRY_MAX_US (8 * G_USEC_PER_SEC)
 
 
 const char *
@@ -278,9 +277,7 @@ send_initiation (TttdClient *client, gint64 now)
 static gint64
 retry_after (TttdClient *client)
 {
-  gint64 delay = HANDSHAKE_RETRY_US << MIN (client->handshake_attempts > 0 ? client->handshake_attempts - 1 : 0, 3u);
-
-  return MIN (delay, HANDSHAKE_RETRY_MAX_US) + (gint64) randombytes_uniform (250000);
+  return tttd_backoff_retry_after (client->handshake_attempts, randombytes_uniform (TTTD_BACKOFF_JITTER_US));
 }
 
 static gint64

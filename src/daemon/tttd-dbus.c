@@ -54,27 +54,8 @@ struct _TttdDBus {
 void
 tttd_dbus_register_errors (void)
 {
-  static const struct {
-    TttdError   code;
-    const char *name;
-  } names[] = {
-    { TTTD_ERROR_FAILED, TTTD_DBUS_ERROR_PREFIX ".Failed" },
-    { TTTD_ERROR_CONFIG, TTTD_DBUS_ERROR_PREFIX ".Config" },
-    { TTTD_ERROR_UNKNOWN_INTERFACE, TTTD_DBUS_ERROR_PREFIX ".UnknownInterface" },
-    { TTTD_ERROR_UNKNOWN_STRATEGY, TTTD_DBUS_ERROR_PREFIX ".UnknownStrategy" },
-    { TTTD_ERROR_NOT_PERMITTED, TTTD_DBUS_ERROR_PREFIX ".NotPermitted" },
-    { TTTD_ERROR_INVALID_ARGUMENT, TTTD_DBUS_ERROR_PREFIX ".InvalidArgument" },
-    { TTTD_ERROR_EXISTS, TTTD_DBUS_ERROR_PREFIX ".Exists" },
-    { TTTD_ERROR_KEY, TTTD_DBUS_ERROR_PREFIX ".Key" },
-  };
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done))
-    {
-      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-        g_dbus_error_register_error (TTTD_ERROR, names[i].code, names[i].name);
-      g_once_init_leave (&done, 1);
-    }
+  /* the core registers the names of the TTTD_ERROR domain on its first use */
+  (void) TTTD_ERROR;
 }
 
 static void

@@ -294,5 +294,20 @@ for what in status peers; do
   is_json <<<"$out" || lab_fail "server: tttctl --json $what is not JSON: $out"
 done
 lab_log "tttctl --json status/links (client) and status/peers (server) parse"
+out=$(tttd_ctl "$SERVER_BUS" --json status)
+"$PYTHON3" -c 'import json, sys; s = json.load(sys.stdin); assert s["peers"] == 1, s' \
+  <<<"$out" || lab_fail "server: tttctl --json status does not count its one peer: $out"
+tttd_ctl "$SERVER_BUS" status | grep -qx 'Peers: *1' || lab_fail "server: tttctl status does not show one peer"
+
+# 6. tttctl's exit statuses come from typed errors: an unknown strategy
+# (TTTD_ERROR_UNKNOWN_STRATEGY from tttd) is wrong usage, and changes nothing
+rc=0
+out=$(tttd_ctl "$CLIENT_BUS" set-strategy bogus 2>&1) || rc=$?
+(( rc == 2 )) || lab_fail "tttctl set-strategy bogus exited $rc, not 2 (usage): $out"
+[[ $(strategy) == 's "adaptive"' ]] || lab_fail "after set-strategy bogus, Strategy is $(strategy)"
+rc=0
+tttd_ctl "$CLIENT_BUS" remove-link nosuch0 >/dev/null 2>&1 || rc=$?
+(( rc == 1 )) || lab_fail "tttctl remove-link of an unbonded interface exited $rc, not 1"
+lab_log "tttctl: --json status counts peers; set-strategy bogus exits 2, remove-link nosuch0 exits 1"
 
 if declare -F tttd_lab_pass >/dev/null; then tttd_lab_pass; else lab_log "PASS"; fi

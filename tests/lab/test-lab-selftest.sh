@@ -10,13 +10,12 @@
 
 set -euo pipefail
 
-if [[ $(id -u) -ne 0 ]]; then
-  echo "test-lab-selftest: needs root (skipping)" >&2
-  exit 77
-fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab.sh
 source "$HERE/lab.sh"
+if [[ $(id -u) -ne 0 ]]; then
+  lab_skip "test-lab-selftest: needs root"
+fi
 lab_require ping iperf3 awk
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tl-selftest.XXXXXX")
