@@ -368,11 +368,12 @@ session_dead (TttdClient *client, gint64 now_us)
     {
       gint64 gone = now_us - client->no_link_since_us;
       client->no_link_since_us = 0;
-      if (gone >= TTTD_LIVENESS_TIMEOUT_US && tttd_keyring_sender (&peer->keyring, now_us) != NULL)
+      if (gone >= TTTD_LIVENESS_TIMEOUT_US)
         {
-          tttd_log_message (NULL, "handshake", "a link is back after %" G_GINT64_FORMAT " s without any: "
-                            "handshaking again", gone / G_USEC_PER_SEC);
-          client->dead = TRUE;
+          client->dead = tttd_keyring_sender (&peer->keyring, now_us) != NULL;
+          if (client->dead)
+            tttd_log_message (NULL, "handshake", "a link is back after %" G_GINT64_FORMAT " s without any: "
+                              "handshaking again", gone / G_USEC_PER_SEC);
           client->handshake_attempts = 0;
           client->handshake_sent_us = 0;
           return TRUE;
