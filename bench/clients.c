@@ -418,7 +418,7 @@ send_initiation (Sim *sim, Client *c, gint64 now)
     sim->first_init_us = now;
   c->attempts++;
   sim->initiations++;
-  c->next_init_us = now + tttd_backoff_retry_after (c->attempts, randombytes_uniform (TTTD_BACKOFF_JITTER_US));
+  c->next_init_us = now + tttd_backoff_retry_after (c->attempts, randombytes_random ());
 }
 
 static void

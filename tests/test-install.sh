@@ -4,7 +4,8 @@
 #
 # test-install.sh BUILDDIR PREFIX MAN: "meson install --destdir" puts every
 # file where a distribution expects it (for PREFIX /usr: the FHS and
-# Debian/Fedora paths), with sane modes and contents, and nothing in /etc.
+# Debian/Fedora paths), with sane modes and contents, and nothing in /etc
+# but the configuration's empty directory (mode 700).
 # MAN is "true" when the man pages are built.
 
 set -euo pipefail
@@ -109,9 +110,19 @@ expect "$share/bash-completion/completions/tttctl" 644
 expect "$share/doc/tttd/examples/tttd.conf" 644
 expect "$share/doc/tttd/examples/60-tttd-forwarding.conf" 644
 
-# nothing in /etc: the administrator's files are the administrator's
-if [[ -d $d/etc ]]; then
-  fail "files installed under /etc: $(find "$d/etc" -type f | sed "s|^$d||" | tr '\n' ' ')"
+# the configuration's directory, empty and root's alone (the private key
+# goes there); no file in it: the administrator's files are the administrator's
+etc=$p/etc
+[[ $prefix == /usr ]] && etc=$d/etc
+if [[ ! -d $etc/tttd ]]; then
+  fail "missing the directory ${etc#"$d"}/tttd"
+else
+  mode=$(stat -c %a "$etc/tttd")
+  [[ $mode == 700 ]] || fail "${etc#"$d"}/tttd has mode $mode, not 700"
+  echo "ok ${etc#"$d"}/tttd/ (directory)"
+fi
+if [[ -n $(find "$d" -path "$etc/*" -o -path "$d/etc/*" 2>/dev/null | grep -v "^$etc/tttd$") ]]; then
+  fail "installed under ${etc#"$d"}: $(find "$d" -path "$etc/*" -o -path "$d/etc/*" | grep -v "^$etc/tttd$" | sed "s|^$d||" | tr '\n' ' ')"
 fi
 
 # the rest, for the log: new files are fine, but should get a line above

@@ -40,7 +40,14 @@ exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
 mkdir -p "$tmp/units"
 # (ExecReload= checks the configuration with the same binary first)
 grep -qx "ExecReload=$exec_start --check" "$unit" || fail "ExecReload= does not check the configuration first"
-sed "s|^\(Exec[A-Za-z]*=\)$exec_start|\1$destdir$exec_start|" "$unit" > "$tmp/units/tttd.service"
+grep -qx "ExecStopPost=$exec_start --cleanup" "$unit" || fail "ExecStopPost= does not clean up after a crash"
+grep -Eq '^ExecReload=.*/tttctl reload$' "$unit" || fail "ExecReload= does not wait for the reload's answer (tttctl reload)"
+# every Exec*= of an installed program points into DESTDIR
+cp "$unit" "$tmp/units/tttd.service"
+for program in $(sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\(\/[^ ]*\).*/\1/p' "$unit" | sort -u); do
+  [[ -x $destdir$program ]] || continue
+  sed -i "s|^\(Exec[A-Za-z]*=[-@:+!]*\)$program|\1$destdir$program|" "$tmp/units/tttd.service"
+done
 
 # Documentation=man:... is checked with man(1): look in DESTDIR's pages
 man_args=()

@@ -6,11 +6,14 @@
 #include "tttd-backoff.h"
 
 gint64
-tttd_backoff_retry_after (guint attempts, guint32 jitter_us)
+tttd_backoff_retry_after (guint attempts, guint32 jitter)
 {
-  /* 1 s << 3 is the 8 s ceiling: the shift stops there, it never overflows */
-  guint doublings = MIN (attempts > 0 ? attempts - 1 : 0, 3u);
-  gint64 delay = TTTD_BACKOFF_FIRST_US << doublings;
+  gint64 delay;
 
-  return MIN (delay, TTTD_BACKOFF_MAX_US) + (gint64) (jitter_us % TTTD_BACKOFF_JITTER_US);
+  if (attempts < TTTD_BACKOFF_QUICK_TRIES)
+    delay = TTTD_BACKOFF_QUICK_US;
+  else
+    /* 1 s << 3 is the 8 s ceiling: the shift stops there, it never overflows */
+    delay = MIN (TTTD_BACKOFF_FIRST_US << MIN (attempts - TTTD_BACKOFF_QUICK_TRIES, 3u), TTTD_BACKOFF_MAX_US);
+  return delay + (gint64) (jitter % (guint32) (delay / 4));
 }

@@ -98,7 +98,7 @@ config_new (void)
   const char *default_match[] = { "*", NULL };
 
   config->mode = TTTD_MODE_CLIENT;
-  config->tun = g_strdup ("ttt0");
+  config->tun = g_strdup (TTTD_DEFAULT_TUN);
   config->addresses = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
   config->strategy = TTTD_STRATEGY_ADAPTIVE;
   config->probe_interval_ms = 200;

@@ -14,6 +14,7 @@ typedef enum {
   TTTD_MODE_SERVER,
 } TttdMode;
 
+#define TTTD_DEFAULT_TUN            "ttt0"
 #define TTTD_LINK_WEIGHT_DEFAULT    10
 #define TTTD_LINK_WEIGHT_MAX        1000
 #define TTTD_LINK_PRIORITY_DEFAULT  10

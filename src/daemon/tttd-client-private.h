@@ -35,6 +35,8 @@ struct _TttdClient {
   guint                   handshake_link;
   guint64                 last_timestamp;
   guint64                 bad_responses;
+  gboolean                dead;             /* the server stopped answering */
+  gint64                  no_link_since_us; /* no link at all since (0: there is one) */
 
   /* tunnel addresses the server assigned */
   TttdPrefix              assigned[TTTD_RESPONSE_ADDRESSES];

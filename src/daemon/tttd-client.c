@@ -13,6 +13,7 @@
 #include "tttd-client-private.h"
 #include "tttd-backoff.h"
 #include "tttd-error.h"
+#include "tttd-liveness.h"
 #include "tttd-log.h"
 #include "tttd-names.h"
 #include "tttd-netlink.h"
@@ -162,6 +163,13 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
   tttd_engine_install_keys (peer, keypair, (response.flags & TTTD_HANDSHAKE_FRESH) != 0);
   peer->fresh = FALSE;
   client->handshake_attempts = 0;
+  /* after a dead session the links start over as new ones: one answer
+   * brings each up, where a link found down needs a run of them */
+  if (client->dead)
+    for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
+      if (peer->paths[i].present)
+        tttd_health_init (&peer->paths[i].health, now);
+  client->dead = FALSE;
   apply_addresses (client, &response);
   if (first)
     tttd_log_message (NULL, "connected", "session with the server established (%s)",
@@ -272,12 +280,70 @@ send_initiation (TttdClient *client, gint64 now)
     tttd_log_message (NULL, "handshake", "no answer from the server yet; still trying");
 }
 
-/* when to try again: quickly at first, then backing off, with jitter so that
- * many clients do not retry in step */
+/* when to try again: quickly at first (a server that systemd restarts is
+ * back within about two seconds), then backing off to one initiation every
+ * 8 s, with jitter so that many clients do not retry in step */
 static gint64
 retry_after (TttdClient *client)
 {
-  return tttd_backoff_retry_after (client->handshake_attempts, randombytes_uniform (TTTD_BACKOFF_JITTER_US));
+  return tttd_backoff_retry_after (client->handshake_attempts, randombytes_random ());
+}
+
+/* a session with valid keys that the server no longer answers (it
+ * restarted, or every path was dead long enough for it to forget us) needs
+ * a handshake now, not when the rekey timer says so: the server sends
+ * nothing to a sender it cannot authenticate. TRUE: handshake now */
+static gboolean
+session_dead (TttdClient *client, gint64 now_us)
+{
+  TttdPeer *peer = client->peer;
+  const TttdHealth *paths[TTTD_SCHED_MAX_LINKS];
+  TttdLiveness liveness;
+  guint present = 0;
+
+  for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
+    {
+      paths[i] = peer->paths[i].present ? &peer->paths[i].health : NULL;
+      present += paths[i] != NULL;
+    }
+  if (present == 0)
+    {
+      if (client->no_link_since_us == 0)
+        client->no_link_since_us = now_us;
+      return FALSE;
+    }
+  /* a link is back after none was there for a while: ask at once, and
+   * with the backoff of a new start */
+  if (client->no_link_since_us != 0)
+    {
+      gint64 gone = now_us - client->no_link_since_us;
+      client->no_link_since_us = 0;
+      if (gone >= TTTD_LIVENESS_TIMEOUT_US)
+        {
+          client->dead = tttd_keyring_sender (&peer->keyring, now_us) != NULL;
+          if (client->dead)
+            tttd_log_message (NULL, "handshake", "a link is back after %" G_GINT64_FORMAT " s without any: "
+                              "handshaking again", gone / G_USEC_PER_SEC);
+          client->handshake_attempts = 0;
+          client->handshake_sent_us = 0;
+          return TRUE;
+        }
+    }
+  if (tttd_keyring_sender (&peer->keyring, now_us) == NULL)
+    return FALSE;
+  liveness = tttd_liveness_check (paths, TTTD_SCHED_MAX_LINKS, peer->last_handshake_us,
+                                  TTTD_LIVENESS_TIMEOUT_US, now_us);
+  if (liveness == TTTD_LIVENESS_ALIVE)
+    return FALSE;
+  if (!client->dead)
+    {
+      tttd_log_message (NULL, "handshake", "no answer from the server on any link (%s): handshaking again",
+                        tttd_liveness_to_string (liveness));
+      client->dead = TRUE;
+      client->handshake_attempts = 0;
+      client->handshake_sent_us = 0;
+    }
+  return TRUE;
 }
 
 static gint64
@@ -288,7 +354,7 @@ on_timer (gpointer user_data, gint64 now_us)
   gint64 next = now_us + G_USEC_PER_SEC;
   gboolean pending = peer->handshake->pending;
 
-  if (tttd_keyring_needs_rekey (&peer->keyring, now_us))
+  if (session_dead (client, now_us) || tttd_keyring_needs_rekey (&peer->keyring, now_us))
     {
       gint64 due = client->handshake_sent_us + retry_after (client);
       if (!pending || now_us >= due)

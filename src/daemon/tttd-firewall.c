@@ -44,8 +44,8 @@ tttd_firewall_table (TttdFirewall *firewall)
   return firewall->table;
 }
 
-TttdFirewall *
-tttd_firewall_new (const char *tun_name, GError **error)
+static TttdFirewall *
+firewall_alloc (const char *tun_name, GError **error)
 {
   g_autoptr(TttdFirewall) firewall = g_new0 (TttdFirewall, 1);
   g_autoptr(GString) table = g_string_new ("tttd_");
@@ -62,6 +62,16 @@ tttd_firewall_new (const char *tun_name, GError **error)
       return NULL;
     }
   nft_ctx_buffer_output (firewall->nft);
+  return g_steal_pointer (&firewall);
+}
+
+TttdFirewall *
+tttd_firewall_new (const char *tun_name, GError **error)
+{
+  g_autoptr(TttdFirewall) firewall = firewall_alloc (tun_name, error);
+
+  if (firewall == NULL)
+    return NULL;
   /* a killed tttd leaves its table: remove it (no error if there is none) */
   {
     g_autofree char *cmd = g_strdup_printf ("table inet %s\ndelete table inet %s\n",
@@ -69,6 +79,25 @@ tttd_firewall_new (const char *tun_name, GError **error)
     (void) run (firewall, cmd, NULL);
   }
   return g_steal_pointer (&firewall);
+}
+
+gboolean
+tttd_firewall_remove_stale (const char *tun_name, char **table, GError **error)
+{
+  g_autoptr(TttdFirewall) firewall = firewall_alloc (tun_name, error);
+  g_autofree char *list = NULL, *cmd = NULL;
+
+  *table = NULL;
+  if (firewall == NULL)
+    return FALSE;
+  list = g_strdup_printf ("list table inet %s\n", firewall->table);
+  if (!run (firewall, list, NULL))
+    return TRUE;
+  cmd = g_strdup_printf ("delete table inet %s\n", firewall->table);
+  if (!run (firewall, cmd, error))
+    return FALSE;
+  *table = g_strdup (firewall->table);
+  return TRUE;
 }
 
 /* with route-all nothing may leave but through the tunnel or from tttd's own

@@ -23,6 +23,9 @@ TttdFirewall *tttd_firewall_new (const char *tun_name, GError **error);
 gboolean      tttd_firewall_apply (TttdFirewall *firewall, const TttdFirewallSpec *spec, GError **error);
 void          tttd_firewall_free (TttdFirewall *firewall);   /* removes the table */
 const char   *tttd_firewall_table (TttdFirewall *firewall);
+/* removes the table a tttd on this device left; table gets its name (NULL:
+ * there was none) */
+gboolean      tttd_firewall_remove_stale (const char *tun_name, char **table, GError **error);
 
 /* a sysctl under /proc/sys: old gets the previous value (if not NULL) */
 gboolean      tttd_sysctl_set (const char *path, const char *value, char **old, GError **error);

@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <glib/gi18n.h>
 
+#include "tttd-cleanup.h"
 #include "tttd-config.h"
 #include "tttd-daemon.h"
 #include "tttd-dbus.h"
@@ -79,13 +80,40 @@ check_config (const TttdDaemonOptions *options)
   return EXIT_SUCCESS;
 }
 
+/* --cleanup: what a tttd that did not stop cleanly left (the unit's
+ * ExecStopPost=); it needs only the TUN device's name, so a configuration
+ * broken since the start falls back to the default one */
+static int
+cleanup (const TttdDaemonOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TttdConfig) config = tttd_config_load (options->config_path, options->dropin_dir, &error);
+  g_autofree char *summary = NULL;
+  const char *tun = config != NULL ? config->tun : TTTD_DEFAULT_TUN;
+
+  if (config == NULL)
+    {
+      g_printerr ("tttd: %s; cleaning up after %s\n", error->message, tun);
+      g_clear_error (&error);
+    }
+  if (!tttd_cleanup (tun, &summary, &error))
+    {
+      g_printerr ("tttd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  if (summary != NULL)
+    tttd_log_message (NULL, "cleanup", "removed what the last tttd left: %s", summary);
+  return EXIT_SUCCESS;
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree char *config_path = NULL;
   g_autofree char *dropin_dir = NULL;
   g_autofree char *config_help = NULL;
-  gboolean verbose = FALSE, debug = FALSE, version = FALSE, session_bus = FALSE, no_bus = FALSE, check = FALSE;
+  gboolean verbose = FALSE, debug = FALSE, version = FALSE, session_bus = FALSE, no_bus = FALSE, check = FALSE,
+           clean = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, NULL, N_("FILE") },
     { "config-dir", 0, 0, G_OPTION_ARG_FILENAME, &dropin_dir, N_("Drop-in directory (default: conf.d beside the file)"), N_("DIR") },
@@ -94,6 +122,7 @@ main (int argc, char **argv)
     { "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, N_("Serve on the session bus instead of the system bus"), NULL },
     { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus, N_("Do not serve on D-Bus"), NULL },
     { "check", 0, 0, G_OPTION_ARG_NONE, &check, N_("Check the configuration and the private key, then exit"), NULL },
+    { "cleanup", 0, 0, G_OPTION_ARG_NONE, &clean, N_("Remove what a tttd that did not stop cleanly left (its firewall table, routes and rules), then exit"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { NULL }
   };
@@ -140,6 +169,8 @@ main (int argc, char **argv)
 
   if (check)
     return check_config (&options);
+  if (clean)
+    return cleanup (&options);
 
   loop = g_main_loop_new (NULL, FALSE);
   daemon = tttd_daemon_new (&options, &error);

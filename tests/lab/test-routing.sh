@@ -5,7 +5,7 @@
 # route-all through the bond and out of the server's NAT; the tunnel MTU
 # follows a 1280-byte link; the kill switch; addresses from the server's
 # pool; and the machine's routing left exactly as it was found, also after
-# a SIGKILL.
+# a SIGKILL (by the next start, and by tttd --cleanup).
 set -euo pipefail
 source "$(dirname "$0")/lab.sh"
 source "$(dirname "$0")/tttd.sh"
@@ -100,6 +100,27 @@ tttd_lab_wait_connected 0
 tttd_log_has tttd-c0 "earlier tttd left behind" || lab_fail "the restart did not clean up after the killed client"
 (( $(ip -n "$client" rule | wc -l) == rules )) || lab_fail "rules doubled after SIGKILL and restart: $(ip -n "$client" rule)"
 (( $(ip netns exec "$client" nft list tables | grep -c tttd) == 1 )) || lab_fail "nftables tables doubled"
+
+# SIGKILL, then tttd --cleanup (the unit's ExecStopPost=): the kill switch,
+# rules and routes go, as after a clean stop; a second one finds nothing
+lab_kill tttd-c0 KILL
+lab_wait_exit tttd-c0 5 || true
+ip netns exec "$client" "$TTTD_BIN" --cleanup --config "$LAB_DIR/client0.conf" > "$LAB_DIR/cleanup.log" 2>&1 \
+  || lab_fail "tttd --cleanup failed: $(cat "$LAB_DIR/cleanup.log")"
+grep -q "removed what the last tttd left: the nftables table inet tttd_ttt0 and [0-9]* routes and rules" "$LAB_DIR/cleanup.log" \
+  || lab_fail "tttd --cleanup did not say what it removed: $(cat "$LAB_DIR/cleanup.log")"
+lab_log "after SIGKILL: $(cat "$LAB_DIR/cleanup.log")"
+snapshot "$client" > "$LAB_DIR/client.cleaned"
+diff -u "$LAB_DIR/client.before" "$LAB_DIR/client.cleaned" || lab_fail "the client's routing differs after SIGKILL and tttd --cleanup"
+ip netns exec "$client" "$TTTD_BIN" --cleanup --config "$LAB_DIR/client0.conf" > "$LAB_DIR/cleanup2.log" 2>&1 \
+  || lab_fail "a second tttd --cleanup failed: $(cat "$LAB_DIR/cleanup2.log")"
+[[ ! -s $LAB_DIR/cleanup2.log ]] || lab_fail "a second tttd --cleanup found something: $(cat "$LAB_DIR/cleanup2.log")"
+# on a running tttd it removes nothing
+ip netns exec "${LAB_NS_CLIENT[1]}" "$TTTD_BIN" --cleanup --config "$LAB_DIR/client1.conf" > "$LAB_DIR/cleanup3.log" 2>&1 \
+  && lab_fail "tttd --cleanup beside a running tttd succeeded"
+(( $(ip netns exec "${LAB_NS_CLIENT[1]}" nft list tables | grep -c tttd) == 1 )) || lab_fail "tttd --cleanup removed a running tttd's table"
+TTTD_POOLED="0 1" tttd_lab_client 0 "route-all=true" "kill-switch=true"
+tttd_lab_wait_connected 0
 
 # stop: everything as it was
 for name in tttd-c0 tttd-c1 tttd-server; do lab_kill "$name"; done
