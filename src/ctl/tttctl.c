@@ -16,6 +16,7 @@
 #include "tttd-crypto.h"
 #include "tttd-dbus-generated.h"
 #include "tttd-names.h"
+#include "tttctl-metrics.h"
 #include "tttctl-monitor.h"
 
 /* exit codes, for scripts */
@@ -29,6 +30,7 @@ enum {
 
 static gboolean opt_json = FALSE;
 static gboolean opt_session = FALSE;
+static gboolean opt_http = FALSE;
 
 static int
 fail_with (GError *error)
@@ -513,6 +515,7 @@ static const char usage[] =
      "  links                  the bonded links\n"
      "  peers                  a server's clients\n"
      "  monitor                a live view of the links\n"
+     "  metrics [--http]       Prometheus metrics (--http: answer one request on stdin)\n"
      "  set-strategy STRATEGY  balance-rr, weighted, active-backup, redundant,\n"
      "                         lowest-rtt, metered-overflow, flow-hash, adaptive\n"
      "  add-link IFACE [weight=N] [priority=N] [metered=yes|no] [enabled=yes|no]\n"
@@ -531,6 +534,7 @@ main (int argc, char **argv)
   gboolean version = FALSE;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, N_("Print JSON (status, links, peers)"), NULL },
+    { "http", 0, 0, G_OPTION_ARG_NONE, &opt_http, N_("metrics: answer one HTTP request read from stdin"), NULL },
     { "session-bus", 0, 0, G_OPTION_ARG_NONE, &opt_session, N_("Talk to tttd on the session bus"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { NULL }
@@ -575,6 +579,8 @@ main (int argc, char **argv)
     return cmd_genkey ();
   if (g_strcmp0 (cmd, "pubkey") == 0)
     return cmd_pubkey ();
+  if (g_strcmp0 (cmd, "metrics") == 0)
+    return tttctl_metrics (opt_session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, opt_http);
   if (!g_strv_contains ((const char *const[]) { "status", "links", "peers", "monitor", "set-strategy", "add-link",
                                                 "remove-link", "link", "reload", NULL }, cmd))
     {
