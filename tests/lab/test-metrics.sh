@@ -80,6 +80,8 @@ code=$(http -o /dev/null -w '%{http_code}' -X POST "http://$CLIENT_ADDR:9586/met
 type=$(http -o /dev/null -w '%{content_type}' "http://$CLIENT_ADDR:9586/metrics")
 [[ $type == "text/plain; version=0.0.4; charset=utf-8" ]] || lab_fail "GET /metrics: Content-Type '$type'"
 lab_log "HTTP: /nothing 404, POST 405, GET /metrics $type"
+times=$(for n in 1 2 3 4 5; do http -o /dev/null -w '%{time_total}\n' "http://$CLIENT_ADDR:9586/metrics"; done | sort -n | tr '\n' ' ')
+lab_log "HTTP: one scrape of the client (a new tttctl each), 5 runs, seconds: $times"
 
 # ---------------------------------------------------------------- Prometheus
 mkdir -p "$LAB_DIR/prometheus"
@@ -134,4 +136,12 @@ lab_wait_for 10 grown || lab_fail "Prometheus: the byte counters did not grow af
 lab_log "Prometheus: after more traffic wan0 $link1 -> $(query 'tttd_link_transmit_bytes_total{job="tttd-client",interface="wan0"}' | awk '{ print $3 }'), c0 $peer1 -> $(query 'tttd_peer_receive_bytes_total{job="tttd-server",peer="c0"}' | awk '{ print $3 }')"
 rate=$(query 'rate(tttd_link_transmit_bytes_total{job="tttd-client"}[5s])' | awk '{ s += $NF } END { printf "%d", s * 8 / 1e6 }')
 lab_log "Prometheus: rate() of both links over the last 5 s: $rate Mbit/s"
+
+# the client goes away: the scrape still answers, with tttd_up 0
+lab_kill tttd-c0
+lab_wait_exit tttd-c0 10 || true
+http "http://$CLIENT_ADDR:9586/metrics" > "$LAB_DIR/gone.prom" || lab_fail "no answer from the scrape once tttd stopped"
+grep -qx 'tttd_up 0' "$LAB_DIR/gone.prom" || lab_fail "the scrape after tttd stopped does not say tttd_up 0"
+grep -q '^tttd_link' "$LAB_DIR/gone.prom" && lab_fail "the scrape after tttd stopped still has link series"
+lab_log "HTTP: after tttd stopped: tttd_up 0"
 tttd_lab_pass
