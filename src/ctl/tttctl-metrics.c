@@ -14,6 +14,7 @@
 
 #include "tttd-dbus-generated.h"
 #include "tttd-names.h"
+#include "tttctl-exposition.h"
 #include "tttctl-metrics.h"
 
 /* a scraper sends its request at once; a slow or endless one is cut off */
@@ -28,92 +29,15 @@ static const char *const peer_states[] = { "connected", "disconnected", NULL };
 static const char *const client_states[] = { "connecting", "connected", "degraded", NULL };
 static const char *const server_states[] = { "running", NULL };
 
-typedef struct {
-  GString *out;
-} Writer;
-
-static void
-append_escaped (GString *out, const char *text, gboolean quote)
-{
-  for (const char *p = text ? text : ""; *p; p++)
-    {
-      if (*p == '\\')
-        g_string_append (out, "\\\\");
-      else if (*p == '\n')
-        g_string_append (out, "\\n");
-      else if (*p == '"' && quote)
-        g_string_append (out, "\\\"");
-      else
-        g_string_append_c (out, *p);
-    }
-}
-
-static void
-family (Writer *w, const char *name, const char *type, const char *help)
-{
-  g_string_append_printf (w->out, "# HELP %s ", name);
-  append_escaped (w->out, help, FALSE);
-  g_string_append_printf (w->out, "\n# TYPE %s %s\n", name, type);
-}
-
-/* NAME{K1="V1",K2="V2"} with NULL-terminated key/value pairs */
-static void
-sample_start (Writer *w, const char *name, va_list pairs)
-{
-  const char *key;
-  gboolean first = TRUE;
-
-  g_string_append (w->out, name);
-  while ((key = va_arg (pairs, const char *)) != NULL)
-    {
-      const char *value = va_arg (pairs, const char *);
-      g_string_append (w->out, first ? "{" : ",");
-      g_string_append_printf (w->out, "%s=\"", key);
-      append_escaped (w->out, value, TRUE);
-      g_string_append_c (w->out, '"');
-      first = FALSE;
-    }
-  if (!first)
-    g_string_append_c (w->out, '}');
-}
-
-G_GNUC_NULL_TERMINATED static void
-count (Writer *w, const char *name, guint64 value, ...)
-{
-  va_list pairs;
-
-  va_start (pairs, value);
-  sample_start (w, name, pairs);
-  va_end (pairs);
-  g_string_append_printf (w->out, " %" G_GUINT64_FORMAT "\n", value);
-}
-
-G_GNUC_NULL_TERMINATED static void
-gauge (Writer *w, const char *name, double value, ...)
-{
-  char text[G_ASCII_DTOSTR_BUF_SIZE];
-  va_list pairs;
-
-  va_start (pairs, value);
-  sample_start (w, name, pairs);
-  va_end (pairs);
-  /* locale-independent: a German LC_NUMERIC must not write "0,5" */
-  if (isnan (value))
-    g_strlcpy (text, "NaN", sizeof text);
-  else
-    g_ascii_dtostr (text, sizeof text, value);
-  g_string_append_printf (w->out, " %s\n", text);
-}
-
 /* one 0/1 series per known state, plus the current one if it is new */
 static void
-state_set (Writer *w, const char *name, const char *key, const char *owner,
+state_set (GString *w, const char *name, const char *key, const char *owner,
            const char *const *known, const char *current)
 {
   for (guint i = 0; known[i] != NULL; i++)
-    gauge (w, name, g_strcmp0 (known[i], current) == 0, key, owner, "state", known[i], NULL);
+    tttctl_exposition_gauge (w, name, g_strcmp0 (known[i], current) == 0, key, owner, "state", known[i], NULL);
   if (current != NULL && *current && !g_strv_contains (known, current))
-    gauge (w, name, 1, key, owner, "state", current, NULL);
+    tttctl_exposition_gauge (w, name, 1, key, owner, "state", current, NULL);
 }
 
 /* ---------------------------------------------------------------- links */
@@ -141,91 +65,91 @@ unknown_if_zero (guint64 value, double scale)
 }
 
 static void
-write_links (Writer *w, GList *links)
+write_links (GString *w, GList *links)
 {
   if (links == NULL)
     return;
-  family (w, "tttd_link_info", "gauge", "A bonded link of a client: its interface, what added it, its local address.");
+  tttctl_exposition_family (w, "tttd_link_info", "gauge", "A bonded link of a client: its interface, what added it, its local address.");
   for (GList *l = links; l; l = l->next)
-    gauge (w, "tttd_link_info", 1, "interface", tttd_dbus_link_get_interface (l->data),
+    tttctl_exposition_gauge (w, "tttd_link_info", 1, "interface", tttd_dbus_link_get_interface (l->data),
            "source", tttd_dbus_link_get_source (l->data),
            "local_address", tttd_dbus_link_get_local_address (l->data), NULL);
-  family (w, "tttd_link_state", "gauge", "1 for the link's state (probing, up, degraded, down, standby), 0 for the others.");
+  tttctl_exposition_family (w, "tttd_link_state", "gauge", "1 for the link's state (probing, up, degraded, down, standby), 0 for the others.");
   for (GList *l = links; l; l = l->next)
     state_set (w, "tttd_link_state", "interface", tttd_dbus_link_get_interface (l->data), link_states,
                tttd_dbus_link_get_state (l->data));
   for (guint c = 0; c < G_N_ELEMENTS (link_counters); c++)
     {
-      family (w, link_counters[c].name, "counter", link_counters[c].help);
+      tttctl_exposition_family (w, link_counters[c].name, "counter", link_counters[c].help);
       for (GList *l = links; l; l = l->next)
-        count (w, link_counters[c].name, link_counters[c].get (l->data),
+        tttctl_exposition_count (w, link_counters[c].name, link_counters[c].get (l->data),
                "interface", tttd_dbus_link_get_interface (l->data), NULL);
     }
-  family (w, "tttd_link_rtt_seconds", "gauge", "Smoothed round-trip time to the server; NaN until measured.");
+  tttctl_exposition_family (w, "tttd_link_rtt_seconds", "gauge", "Smoothed round-trip time to the server; NaN until measured.");
   for (GList *l = links; l; l = l->next)
-    gauge (w, "tttd_link_rtt_seconds", unknown_if_zero (tttd_dbus_link_get_rtt_usec (l->data), 1e-6),
+    tttctl_exposition_gauge (w, "tttd_link_rtt_seconds", unknown_if_zero (tttd_dbus_link_get_rtt_usec (l->data), 1e-6),
            "interface", tttd_dbus_link_get_interface (l->data), NULL);
-  family (w, "tttd_link_jitter_seconds", "gauge", "Round-trip time variation (RFC 3550 style).");
+  tttctl_exposition_family (w, "tttd_link_jitter_seconds", "gauge", "Round-trip time variation (RFC 3550 style).");
   for (GList *l = links; l; l = l->next)
-    gauge (w, "tttd_link_jitter_seconds", (double) tttd_dbus_link_get_jitter_usec (l->data) * 1e-6,
+    tttctl_exposition_gauge (w, "tttd_link_jitter_seconds", (double) tttd_dbus_link_get_jitter_usec (l->data) * 1e-6,
            "interface", tttd_dbus_link_get_interface (l->data), NULL);
-  family (w, "tttd_link_loss_ratio", "gauge", "Packet loss, the worse of the two directions, 0 to 1.");
+  tttctl_exposition_family (w, "tttd_link_loss_ratio", "gauge", "Packet loss, the worse of the two directions, 0 to 1.");
   for (GList *l = links; l; l = l->next)
-    gauge (w, "tttd_link_loss_ratio", tttd_dbus_link_get_loss_percent (l->data) / 100,
+    tttctl_exposition_gauge (w, "tttd_link_loss_ratio", tttd_dbus_link_get_loss_percent (l->data) / 100,
            "interface", tttd_dbus_link_get_interface (l->data), NULL);
-  family (w, "tttd_link_capacity_bytes_per_second", "gauge",
+  tttctl_exposition_family (w, "tttd_link_capacity_bytes_per_second", "gauge",
           "Estimated capacity (75th percentile of recent delivery rates); NaN until estimated.");
   for (GList *l = links; l; l = l->next)
-    gauge (w, "tttd_link_capacity_bytes_per_second", unknown_if_zero (tttd_dbus_link_get_capacity_bps (l->data), 1.0 / 8),
+    tttctl_exposition_gauge (w, "tttd_link_capacity_bytes_per_second", unknown_if_zero (tttd_dbus_link_get_capacity_bps (l->data), 1.0 / 8),
            "interface", tttd_dbus_link_get_interface (l->data), NULL);
-  family (w, "tttd_link_weight", "gauge", "The link's share under the weighted strategy, 1 to 1000.");
+  tttctl_exposition_family (w, "tttd_link_weight", "gauge", "The link's share under the weighted strategy, 1 to 1000.");
   for (GList *l = links; l; l = l->next)
-    gauge (w, "tttd_link_weight", tttd_dbus_link_get_weight (l->data),
+    tttctl_exposition_gauge (w, "tttd_link_weight", tttd_dbus_link_get_weight (l->data),
            "interface", tttd_dbus_link_get_interface (l->data), NULL);
-  family (w, "tttd_link_priority", "gauge", "The link's rank under active-backup; lower is preferred.");
+  tttctl_exposition_family (w, "tttd_link_priority", "gauge", "The link's rank under active-backup; lower is preferred.");
   for (GList *l = links; l; l = l->next)
-    gauge (w, "tttd_link_priority", tttd_dbus_link_get_priority (l->data),
+    tttctl_exposition_gauge (w, "tttd_link_priority", tttd_dbus_link_get_priority (l->data),
            "interface", tttd_dbus_link_get_interface (l->data), NULL);
-  family (w, "tttd_link_metered", "gauge", "1 if the link costs money per byte.");
+  tttctl_exposition_family (w, "tttd_link_metered", "gauge", "1 if the link costs money per byte.");
   for (GList *l = links; l; l = l->next)
-    gauge (w, "tttd_link_metered", tttd_dbus_link_get_metered (l->data),
+    tttctl_exposition_gauge (w, "tttd_link_metered", tttd_dbus_link_get_metered (l->data),
            "interface", tttd_dbus_link_get_interface (l->data), NULL);
-  family (w, "tttd_link_enabled", "gauge", "0 if the link is held out of use.");
+  tttctl_exposition_family (w, "tttd_link_enabled", "gauge", "0 if the link is held out of use.");
   for (GList *l = links; l; l = l->next)
-    gauge (w, "tttd_link_enabled", tttd_dbus_link_get_enabled (l->data),
+    tttctl_exposition_gauge (w, "tttd_link_enabled", tttd_dbus_link_get_enabled (l->data),
            "interface", tttd_dbus_link_get_interface (l->data), NULL);
 }
 
 /* ---------------------------------------------------------------- peers */
 
 static void
-write_peers (Writer *w, GList *peers)
+write_peers (GString *w, GList *peers)
 {
   if (peers == NULL)
     return;
-  family (w, "tttd_peer_state", "gauge", "1 for the peer's state (connected, disconnected), 0 for the others.");
+  tttctl_exposition_family (w, "tttd_peer_state", "gauge", "1 for the peer's state (connected, disconnected), 0 for the others.");
   for (GList *l = peers; l; l = l->next)
     state_set (w, "tttd_peer_state", "peer", tttd_dbus_peer_get_name (l->data), peer_states,
                tttd_dbus_peer_get_state (l->data));
-  family (w, "tttd_peer_receive_bytes_total", "counter", "Bytes of tunnelled packets received from the peer.");
+  tttctl_exposition_family (w, "tttd_peer_receive_bytes_total", "counter", "Bytes of tunnelled packets received from the peer.");
   for (GList *l = peers; l; l = l->next)
-    count (w, "tttd_peer_receive_bytes_total", tttd_dbus_peer_get_rx_bytes (l->data),
+    tttctl_exposition_count (w, "tttd_peer_receive_bytes_total", tttd_dbus_peer_get_rx_bytes (l->data),
            "peer", tttd_dbus_peer_get_name (l->data), NULL);
-  family (w, "tttd_peer_transmit_bytes_total", "counter", "Bytes of tunnelled packets sent to the peer.");
+  tttctl_exposition_family (w, "tttd_peer_transmit_bytes_total", "counter", "Bytes of tunnelled packets sent to the peer.");
   for (GList *l = peers; l; l = l->next)
-    count (w, "tttd_peer_transmit_bytes_total", tttd_dbus_peer_get_tx_bytes (l->data),
+    tttctl_exposition_count (w, "tttd_peer_transmit_bytes_total", tttd_dbus_peer_get_tx_bytes (l->data),
            "peer", tttd_dbus_peer_get_name (l->data), NULL);
-  family (w, "tttd_peer_paths", "gauge", "How many paths (endpoints) the peer uses now.");
+  tttctl_exposition_family (w, "tttd_peer_paths", "gauge", "How many paths (endpoints) the peer uses now.");
   for (GList *l = peers; l; l = l->next)
     {
       const char *const *endpoints = tttd_dbus_peer_get_endpoints (l->data);
-      gauge (w, "tttd_peer_paths", endpoints ? g_strv_length ((char **) endpoints) : 0,
+      tttctl_exposition_gauge (w, "tttd_peer_paths", endpoints ? g_strv_length ((char **) endpoints) : 0,
              "peer", tttd_dbus_peer_get_name (l->data), NULL);
     }
-  family (w, "tttd_peer_last_handshake_timestamp_seconds", "gauge",
+  tttctl_exposition_family (w, "tttd_peer_last_handshake_timestamp_seconds", "gauge",
           "When the peer's last handshake completed, seconds since the epoch; 0: never.");
   for (GList *l = peers; l; l = l->next)
-    gauge (w, "tttd_peer_last_handshake_timestamp_seconds", (double) tttd_dbus_peer_get_last_handshake (l->data) / 1e6,
+    tttctl_exposition_gauge (w, "tttd_peer_last_handshake_timestamp_seconds", (double) tttd_dbus_peer_get_last_handshake (l->data) / 1e6,
            "peer", tttd_dbus_peer_get_name (l->data), NULL);
 }
 
@@ -284,7 +208,7 @@ classify (const char *name, const char **label)
 }
 
 static void
-write_counters (Writer *w, GVariant *counters)
+write_counters (GString *w, GVariant *counters)
 {
   if (counters == NULL)
     return;
@@ -301,12 +225,12 @@ write_counters (Writer *w, GVariant *counters)
           if (classify (name, &label) != f)
             continue;
           if (!any)
-            family (w, counter_families[f].name, "counter", counter_families[f].help);
+            tttctl_exposition_family (w, counter_families[f].name, "counter", counter_families[f].help);
           any = TRUE;
           if (counter_families[f].label != NULL)
-            count (w, counter_families[f].name, value, counter_families[f].label, label, NULL);
+            tttctl_exposition_count (w, counter_families[f].name, value, counter_families[f].label, label, NULL);
           else
-            count (w, counter_families[f].name, value, NULL);
+            tttctl_exposition_count (w, counter_families[f].name, value, NULL);
         }
     }
 }
@@ -332,7 +256,7 @@ objects_of (GDBusObjectManager *om, const char *const *paths, gboolean peers)
 }
 
 static void
-write_manager (Writer *w, GDBusObjectManager *om, TttdDBusManager *manager)
+write_manager (GString *w, GDBusObjectManager *om, TttdDBusManager *manager)
 {
   g_autolist(TttdDBusLink) links = objects_of (om, tttd_dbus_manager_get_links (manager), FALSE);
   g_autolist(TttdDBusPeer) peers = objects_of (om, tttd_dbus_manager_get_peers (manager), TRUE);
@@ -340,18 +264,18 @@ write_manager (Writer *w, GDBusObjectManager *om, TttdDBusManager *manager)
   const char *mode = tttd_dbus_manager_get_mode (manager);
   g_autofree char *api = g_strdup_printf ("%u", tttd_dbus_manager_get_version (manager));
 
-  family (w, "tttd_info", "gauge", "The service: its mode, tunnel device, strategy and D-Bus API version.");
-  gauge (w, "tttd_info", 1, "mode", mode, "interface", tun, "strategy", tttd_dbus_manager_get_strategy (manager),
+  tttctl_exposition_family (w, "tttd_info", "gauge", "The service: its mode, tunnel device, strategy and D-Bus API version.");
+  tttctl_exposition_gauge (w, "tttd_info", 1, "mode", mode, "interface", tun, "strategy", tttd_dbus_manager_get_strategy (manager),
          "api_version", api, NULL);
-  family (w, "tttd_state", "gauge", "1 for the service's state (a client: connecting, connected, degraded; a server: running).");
+  tttctl_exposition_family (w, "tttd_state", "gauge", "1 for the service's state (a client: connecting, connected, degraded; a server: running).");
   state_set (w, "tttd_state", "interface", tun, g_strcmp0 (mode, "server") == 0 ? server_states : client_states,
              tttd_dbus_manager_get_state (manager));
-  family (w, "tttd_tunnel_receive_bytes_total", "counter", "Bytes of tunnelled packets received (written to the tunnel device).");
-  count (w, "tttd_tunnel_receive_bytes_total", tttd_dbus_manager_get_rx_bytes (manager), "interface", tun, NULL);
-  family (w, "tttd_tunnel_transmit_bytes_total", "counter", "Bytes of tunnelled packets sent (read from the tunnel device).");
-  count (w, "tttd_tunnel_transmit_bytes_total", tttd_dbus_manager_get_tx_bytes (manager), "interface", tun, NULL);
-  family (w, "tttd_tunnel_mtu_bytes", "gauge", "The tunnel device's MTU.");
-  gauge (w, "tttd_tunnel_mtu_bytes", tttd_dbus_manager_get_mtu (manager), "interface", tun, NULL);
+  tttctl_exposition_family (w, "tttd_tunnel_receive_bytes_total", "counter", "Bytes of tunnelled packets received (written to the tunnel device).");
+  tttctl_exposition_count (w, "tttd_tunnel_receive_bytes_total", tttd_dbus_manager_get_rx_bytes (manager), "interface", tun, NULL);
+  tttctl_exposition_family (w, "tttd_tunnel_transmit_bytes_total", "counter", "Bytes of tunnelled packets sent (read from the tunnel device).");
+  tttctl_exposition_count (w, "tttd_tunnel_transmit_bytes_total", tttd_dbus_manager_get_tx_bytes (manager), "interface", tun, NULL);
+  tttctl_exposition_family (w, "tttd_tunnel_mtu_bytes", "gauge", "The tunnel device's MTU.");
+  tttctl_exposition_gauge (w, "tttd_tunnel_mtu_bytes", tttd_dbus_manager_get_mtu (manager), "interface", tun, NULL);
   write_counters (w, tttd_dbus_manager_get_counters (manager));
   write_links (w, links);
   write_peers (w, peers);
@@ -364,7 +288,7 @@ collect (GBusType bus_type, GError **error)
   g_autoptr(GDBusObjectManager) om = NULL;
   g_autoptr(TttdDBusManager) manager = NULL;
   g_autofree char *owner = NULL;
-  Writer w = { g_string_new (NULL) };
+  GString *w = g_string_new (NULL);
 
   om = tttd_dbus_object_manager_client_new_for_bus_sync (bus_type, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
                                                          TTTD_DBUS_NAME, TTTD_DBUS_PATH, NULL, error);
@@ -379,11 +303,11 @@ collect (GBusType bus_type, GError **error)
                                                     G_DBUS_PROXY_FLAGS_NONE, TTTD_DBUS_NAME, TTTD_DBUS_PATH,
                                                     NULL, error);
     }
-  family (&w, "tttd_up", "gauge", "1 if tttd answered on D-Bus, 0 if not (then no other tttd_ series are given).");
-  gauge (&w, "tttd_up", manager != NULL, NULL);
+  tttctl_exposition_family (w, "tttd_up", "gauge", "1 if tttd answered on D-Bus, 0 if not (then no other tttd_ series are given).");
+  tttctl_exposition_gauge (w, "tttd_up", manager != NULL, NULL);
   if (manager != NULL)
-    write_manager (&w, om, manager);
-  return g_string_free (w.out, FALSE);
+    write_manager (w, om, manager);
+  return g_string_free (w, FALSE);
 }
 
 /* ---------------------------------------------------------------- HTTP */
@@ -395,8 +319,7 @@ read_request (int fd, GError **error)
   g_autoptr(GString) head = g_string_new (NULL);
   gint64 deadline = g_get_monotonic_time () + (gint64) REQUEST_TIMEOUT_MS * 1000;
 
-  while (g_strstr_len (head->str, head->len, "\r\n\r\n") == NULL &&
-         g_strstr_len (head->str, head->len, "\n\n") == NULL)
+  while (!tttctl_http_head_complete (head->str, head->len))
     {
       struct pollfd pfd = { .fd = fd, .events = POLLIN };
       gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
@@ -443,46 +366,6 @@ read_request (int fd, GError **error)
       g_string_append_len (head, buf, n);
     }
   return g_steal_pointer (&head);
-}
-
-typedef enum {
-  REQUEST_METRICS,
-  REQUEST_INDEX,
-  REQUEST_BAD,
-  REQUEST_NOT_FOUND,
-  REQUEST_BAD_METHOD,
-} RequestKind;
-
-/* "GET /metrics?x HTTP/1.1": what is asked for, and whether it is HEAD */
-static RequestKind
-parse_request_line (const GString *head, gboolean *is_head)
-{
-  const char *end = memchr (head->str, '\n', head->len);
-  g_autofree char *line = NULL;
-  g_auto(GStrv) parts = NULL;
-  gsize len;
-
-  *is_head = FALSE;
-  if (end == NULL)
-    return REQUEST_BAD;
-  len = (gsize) (end - head->str);
-  if (len > 0 && head->str[len - 1] == '\r')
-    len--;
-  if (memchr (head->str, '\0', len) != NULL)
-    return REQUEST_BAD;
-  line = g_strndup (head->str, len);
-  parts = g_strsplit (line, " ", 0);
-  if (g_strv_length (parts) != 3 || !g_str_has_prefix (parts[2], "HTTP/1.") || parts[1][0] != '/')
-    return REQUEST_BAD;
-  *is_head = g_strcmp0 (parts[0], "HEAD") == 0;
-  if (!*is_head && g_strcmp0 (parts[0], "GET") != 0)
-    return REQUEST_BAD_METHOD;
-  parts[1][strcspn (parts[1], "?#")] = '\0';
-  if (g_strcmp0 (parts[1], "/metrics") == 0)
-    return REQUEST_METRICS;
-  if (g_strcmp0 (parts[1], "/") == 0)
-    return REQUEST_INDEX;
-  return REQUEST_NOT_FOUND;
 }
 
 static gboolean
@@ -534,18 +417,18 @@ serve_http (GBusType bus_type)
                         "request head too long\n", FALSE);
       return 1;
     }
-  switch (parse_request_line (head, &is_head))
+  switch (tttctl_http_parse_request (head->str, head->len, &is_head))
     {
-    case REQUEST_BAD:
+    case TTTCTL_HTTP_BAD:
       return respond ("400 Bad Request", "text/plain; charset=utf-8", NULL, "not an HTTP/1 request\n", FALSE);
-    case REQUEST_BAD_METHOD:
+    case TTTCTL_HTTP_BAD_METHOD:
       return respond ("405 Method Not Allowed", "text/plain; charset=utf-8", "Allow: GET, HEAD\r\n",
                       "only GET and HEAD\n", FALSE);
-    case REQUEST_NOT_FOUND:
+    case TTTCTL_HTTP_NOT_FOUND:
       return respond ("404 Not Found", "text/plain; charset=utf-8", NULL, "the metrics are at /metrics\n", is_head);
-    case REQUEST_INDEX:
+    case TTTCTL_HTTP_INDEX:
       return respond ("200 OK", "text/plain; charset=utf-8", NULL, "tttd metrics: /metrics\n", is_head);
-    case REQUEST_METRICS:
+    case TTTCTL_HTTP_METRICS:
     default:
       break;
     }
