@@ -62,6 +62,13 @@ else
   grep -qx 'Type=notify' "$unit" || fail "tttd.service: not Type=notify"
   grep -qx 'BusName=org.tuntuntun.Tttd1' "$unit" || fail "tttd.service: BusName= is not org.tuntuntun.Tttd1"
   grep -q '@[a-z]*@' "$unit" && fail "tttd.service: unsubstituted @variables@"
+  # the socket-activated Prometheus scrape, beside it
+  unitdir=$(dirname "$unit")
+  expect "$unitdir/tttd-metrics.socket" 644
+  expect "$unitdir/tttd-metrics@.service" 644
+  grep -qx 'Accept=yes' "$unitdir/tttd-metrics.socket" || fail "tttd-metrics.socket: not Accept=yes"
+  grep -qx "ExecStart=$prefix/bin/tttctl metrics --http" "$unitdir/tttd-metrics@.service" ||
+    fail "tttd-metrics@.service: ExecStart= is not $prefix/bin/tttctl metrics --http"
 fi
 
 # D-Bus: policy, activation, interfaces

@@ -4,7 +4,8 @@
 #
 # test-systemd.sh BUILDDIR: the unit as installed passes "systemd-analyze
 # verify" (its ExecStart, ExecReload and man pages exist), and its exposure
-# as rated by "systemd-analyze security --offline" is at most 2.0.
+# as rated by "systemd-analyze security --offline" is at most 2.0; the same
+# for the metrics socket and its per-connection service.
 #
 # Exit 77 (skip) unless root and systemd-analyze is there.
 
@@ -78,4 +79,25 @@ score=$(sed -n 's/.*Overall exposure level for tttd.service: \([0-9.]*\).*/\1/p'
 [[ -n $score ]] || fail "no exposure score in the output"
 echo "exposure score: $score (limit $max_exposure)"
 ((status == 0)) || fail "exposure $score is above $max_exposure"
+
+# the metrics socket and the scrape service it starts per connection
+unitdir=$(dirname "$unit")
+for f in tttd-metrics.socket tttd-metrics@.service; do
+  [[ -f $unitdir/$f ]] || fail "$f was not installed"
+  sed "s|^ExecStart=\([^ ]*\)|ExecStart=$destdir\1|" "$unitdir/$f" > "$tmp/units/$f"
+done
+# verify checks the socket together with the template it starts
+echo "# systemd-analyze verify tttd-metrics.socket tttd-metrics@.service"
+if ! (cd "$tmp/units" && systemd-analyze verify "${man_args[@]}" tttd-metrics.socket tttd-metrics@.service) 2>&1 |
+     tee "$tmp/verify-metrics.log"; then
+  fail "systemd-analyze verify failed on the metrics units"
+fi
+grep -q 'tttd-metrics' "$tmp/verify-metrics.log" && fail "systemd-analyze verify complained about the metrics units"
+status=0
+(cd "$tmp/units" && systemd-analyze security --offline=true --threshold="$threshold" tttd-metrics@scrape.service) \
+  > "$tmp/security-metrics.log" 2>&1 || status=$?
+score=$(sed -n 's/.*Overall exposure level for tttd-metrics@scrape.service: \([0-9.]*\).*/\1/p' "$tmp/security-metrics.log")
+[[ -n $score ]] || { cat "$tmp/security-metrics.log"; fail "no exposure score for tttd-metrics@.service"; }
+echo "tttd-metrics@.service exposure score: $score (limit $max_exposure)"
+((status == 0)) || fail "tttd-metrics@.service: exposure $score is above $max_exposure"
 echo "PASS"

@@ -19,6 +19,7 @@
 #include "tttd-dbus-generated.h"
 #include "tttd-error.h"
 #include "tttd-names.h"
+#include "tttctl-metrics.h"
 #include "tttctl-monitor.h"
 
 /* exit codes, for scripts */
@@ -32,6 +33,7 @@ enum {
 
 static gboolean opt_json = FALSE;
 static gboolean opt_session = FALSE;
+static gboolean opt_http = FALSE;
 
 /* what the command reached: nothing for genkey and pubkey */
 typedef struct _Command Command;
@@ -558,6 +560,13 @@ cmd_set_strategy (Ctl *ctl, G_GNUC_UNUSED int argc, char **argv)
   return EXIT_OK;
 }
 
+/* it connects by itself: a scrape while tttd is down still answers */
+static int
+cmd_metrics (G_GNUC_UNUSED Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
+{
+  return tttctl_metrics (opt_session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, opt_http);
+}
+
 static int
 cmd_reload (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 {
@@ -574,6 +583,7 @@ static const Command commands[] = {
   { "links", cmd_links, "", N_("the bonded links"), TRUE, 0, 0 },
   { "peers", cmd_peers, "", N_("a server's clients"), TRUE, 0, 0 },
   { "monitor", cmd_monitor, "", N_("a live view of the links"), TRUE, 0, 0 },
+  { "metrics", cmd_metrics, "[--http]", N_("Prometheus metrics (--http: answer one request on stdin)"), FALSE, 0, 0 },
   { "set-strategy", cmd_set_strategy, N_("STRATEGY"),
     N_("switch the scheduler: balance-rr, weighted, active-backup, redundant, lowest-rtt, "
        "metered-overflow, flow-hash, adaptive"),
@@ -658,6 +668,7 @@ main (int argc, char **argv)
   gboolean version = FALSE;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, N_("Print JSON (status, links, peers)"), NULL },
+    { "http", 0, 0, G_OPTION_ARG_NONE, &opt_http, N_("metrics: answer one HTTP request read from stdin"), NULL },
     { "session-bus", 0, 0, G_OPTION_ARG_NONE, &opt_session, N_("Talk to tttd on the session bus"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { NULL }
