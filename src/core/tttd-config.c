@@ -443,10 +443,39 @@ set_nat (TttdConfig *c, gpointer o, const char *v, GError **error)
   return parse_bool (v, &c->nat, error);
 }
 
+/* a prefix that owns addresses is written as its network: 198.18.200.5/28
+ * is a typo for a host (/32) or for 198.18.200.0/28, and either guess would
+ * give a client addresses nobody meant it to have */
+static gboolean
+parse_network_list (const char *value, gboolean require_prefix, GArray *out, GError **error)
+{
+  if (!parse_prefix_list (value, require_prefix, out, error))
+    return FALSE;
+  for (guint i = 0; i < out->len; i++)
+    {
+      const TttdPrefix *p = &g_array_index (out, TttdPrefix, i);
+      if (!tttd_prefix_is_canonical (p))
+        {
+          g_autofree char *text = tttd_prefix_to_string (p);
+          TttdPrefix host = *p, net = *p;
+          g_autofree char *host_text = NULL, *net_text = NULL;
+          host.prefix = (guint8) (tttd_prefix_addr_len (p) * 8);
+          tttd_prefix_nth_host (p, 0, &net);
+          net.prefix = p->prefix;
+          host_text = tttd_prefix_to_string (&host);
+          net_text = tttd_prefix_to_string (&net);
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
+                       "%s has host bits set (a host is %s, the network %s)", text, host_text, net_text);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 set_pool (TttdConfig *c, gpointer o, const char *v, GError **error)
 {
-  return parse_prefix_list (v, TRUE, c->pool, error);
+  return parse_network_list (v, TRUE, c->pool, error);
 }
 
 static gboolean
@@ -458,7 +487,7 @@ set_peer_public_key (TttdConfig *c, gpointer o, const char *v, GError **error)
 static gboolean
 set_peer_address (TttdConfig *c, gpointer o, const char *v, GError **error)
 {
-  return parse_prefix_list (v, FALSE, ((TttdPeerConfig *) o)->addresses, error);
+  return parse_network_list (v, FALSE, ((TttdPeerConfig *) o)->addresses, error);
 }
 
 static const KeySpec keys[] = {
