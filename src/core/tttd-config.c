@@ -79,6 +79,7 @@ tttd_config_free (TttdConfig *config)
   g_ptr_array_unref (config->links);
   g_array_unref (config->listen);
   g_array_unref (config->pool);
+  g_array_unref (config->forward_to);
   g_ptr_array_unref (config->peers);
   g_free (config);
 }
@@ -112,6 +113,7 @@ config_new (void)
   config->links = g_ptr_array_new_with_free_func (link_config_free);
   config->listen = g_array_new (FALSE, TRUE, sizeof (TttdSockaddr));
   config->pool = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
+  config->forward_to = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
   config->peers = g_ptr_array_new_with_free_func (peer_config_free);
   return config;
 }
@@ -479,6 +481,12 @@ set_pool (TttdConfig *c, gpointer o, const char *v, GError **error)
 }
 
 static gboolean
+set_forward_to (TttdConfig *c, gpointer o, const char *v, GError **error)
+{
+  return parse_network_list (v, FALSE, c->forward_to, error);
+}
+
+static gboolean
 set_peer_public_key (TttdConfig *c, gpointer o, const char *v, GError **error)
 {
   return parse_key (v, ((TttdPeerConfig *) o)->public_key, error);
@@ -516,6 +524,7 @@ static const KeySpec keys[] = {
   { GROUP_SERVER, "listen", set_listen },
   { GROUP_SERVER, "nat", set_nat },
   { GROUP_SERVER, "pool", set_pool },
+  { GROUP_SERVER, "forward-to", set_forward_to },
   { GROUP_PEER, "public-key", set_peer_public_key },
   { GROUP_PEER, "address", set_peer_address },
 };

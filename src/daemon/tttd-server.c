@@ -54,6 +54,7 @@ struct _TttdServer {
   TttdServerStats         stats;
   guint                   next_peer_id;
   TttdFirewall           *firewall;
+  guint                   mtu;
   char                   *old_forward4;   /* sysctl values to restore on stop */
   char                   *old_forward6;
 };
@@ -67,9 +68,11 @@ static const char forward6[] = "/proc/sys/net/ipv6/conf/all/forwarding";
 static gboolean
 setup_firewall (TttdServer *server, guint mtu, GError **error)
 {
-  TttdFirewallSpec spec = { .mtu = mtu, .masquerade = server->config->nat };
+  TttdFirewallSpec spec = { .mtu = mtu, .masquerade = server->config->nat,
+                            .forward_to = server->config->forward_to };
   g_autoptr(GError) local = NULL;
 
+  server->mtu = mtu;
   server->firewall = tttd_firewall_new (server->tun_name, error);
   if (server->firewall == NULL || !tttd_firewall_apply (server->firewall, &spec, error))
     return FALSE;
@@ -581,6 +584,14 @@ tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **
       g_ptr_array_add (server->peers, peer);
       g_ptr_array_add (added, peer);
       index_peer (server, peer);
+    }
+  /* forward-to= may have changed: the table is replaced in one transaction */
+  if (server->firewall != NULL)
+    {
+      TttdFirewallSpec spec = { .mtu = server->mtu, .masquerade = config->nat, .forward_to = config->forward_to };
+      g_autoptr(GError) fw_error = NULL;
+      if (!tttd_firewall_apply (server->firewall, &spec, &fw_error))
+        tttd_log_warning (NULL, "reload", "the firewall rules stay as they were: %s", fw_error->message);
     }
   /* the new peers are in already: one the pool cannot serve stays without
    * an address (and cannot connect) rather than undoing the rest */
