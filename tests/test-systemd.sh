@@ -40,6 +40,9 @@ exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
 mkdir -p "$tmp/units"
 # (ExecReload= checks the configuration with the same binary first)
 grep -qx "ExecReload=$exec_start --check" "$unit" || fail "ExecReload= does not check the configuration first"
+# the keys on the heap reach neither swap nor a core dump
+grep -qx "MemorySwapMax=0" "$unit" || fail "the unit lets the keys reach swap"
+grep -qx "LimitCORE=0" "$unit" || fail "the unit lets the keys reach a core dump"
 sed "s|^\(Exec[A-Za-z]*=\)$exec_start|\1$destdir$exec_start|" "$unit" > "$tmp/units/tttd.service"
 
 # Documentation=man:... is checked with man(1): look in DESTDIR's pages
