@@ -7,7 +7,8 @@
 # replayed and truncated datagrams from another port get nothing and are
 # counted; an authenticated client cannot send as another peer or as the
 # server (rx-bad-source), overlapping peers do not pass tttd --check; the
-# tunnel works throughout, and survives rekeys under load.
+# tunnel works throughout, and survives rekeys under load; a reload that
+# changes a peer does not let a recorded initiation of it in again.
 set -euo pipefail
 source "$(dirname "$0")/lab.sh"
 source "$(dirname "$0")/tttd.sh"
@@ -120,4 +121,28 @@ rekeys=$(grep -c "session keys renewed" "$LAB_DIR/tttd-c0.log" || true)
 lab_log "600 pings across $rekeys rekeys: $loss% loss"
 (( rekeys >= 3 )) || lab_fail "only $rekeys rekeys in 8 s"
 [[ $loss == 0 ]] || lab_fail "lost $loss% of the pings across rekeys"
+
+# 6. a reload that changes a peer keeps the timestamp of its last initiation:
+# a recorded one replayed after it gets no answer
+lab_spawn cap-init "$client" tcpdump -n -i wan0 -w "$LAB_DIR/init.pcap" "udp and dst port $TTTD_PORT"
+sleep 3   # a rekey or two
+lab_kill cap-init INT; lab_wait_exit cap-init 5 || true
+lab_kill tttd-c0; lab_wait_exit tttd-c0 5 || true
+sed -i "s|^address=$(tttd_client_tun 0)/32$|address=$(tttd_client_tun 0)/32;198.19.0.60/32|" "$LAB_DIR/server.conf"
+lab_kill tttd-server HUP
+lab_wait_for 5 tttd_log_has tttd-server "peer c0 changed" || lab_fail "the reload did not change peer c0"
+before_replayed=$(counter handshake-replayed) before_handshakes=$(counter handshakes)
+ip netns exec "$client" python3 - "$LAB_SOURCE_DIR" "$LAB_DIR/init.pcap" "$LAB_SERVER_ADDR" "$TTTD_PORT" <<'PY'
+import socket, sys
+sys.path.insert(0, sys.argv[1])
+from inject import datagrams
+initiations = [d for d in datagrams(sys.argv[2], int(sys.argv[4])) if len(d) > 1 and d[1] == 1]
+assert initiations, 'no initiation captured'
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(initiations[-1], (sys.argv[3], int(sys.argv[4])))
+PY
+sleep 1
+replayed=$(( $(counter handshake-replayed) - before_replayed ))
+answered=$(( $(counter handshakes) - before_handshakes ))
+lab_log "a recorded initiation replayed after a reload changed its peer: $replayed counted as replayed, $answered answered"
+(( replayed == 1 && answered == 0 )) || lab_fail "the reload forgot peer c0's last initiation ($replayed replayed, $answered answered)"
 tttd_lab_pass
