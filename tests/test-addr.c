@@ -373,6 +373,79 @@ test_addr_key (Fixture *f, gconstpointer data)
   }
 }
 
+static void
+test_prefix_canonical (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *text; gboolean canonical; } cases[] = {
+    { "198.18.200.0/28", TRUE }, { "198.18.200.5/28", FALSE }, { "198.18.200.16/28", TRUE },
+    { "198.18.200.5/32", TRUE }, { "198.18.200.5/31", FALSE }, { "198.18.200.4/31", TRUE },
+    { "0.0.0.0/0", TRUE }, { "198.18.0.0/0", FALSE }, { "198.18.128.0/17", TRUE }, { "198.18.128.0/16", FALSE },
+    { "fd00:198:18::/64", TRUE }, { "fd00:198:18::1/64", FALSE }, { "fd00:198:18::1/128", TRUE },
+    { "fd00:198:18::1/127", FALSE }, { "fd00::/7", FALSE }, { "fc00::/7", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_true (tttd_prefix_parse (cases[i].text, TRUE, &f->prefix, NULL));
+      if (tttd_prefix_is_canonical (&f->prefix) != cases[i].canonical)
+        g_error ("%s: canonical %d, want %d", cases[i].text, !cases[i].canonical, cases[i].canonical);
+    }
+}
+
+/* every pool size hands out addresses inside the pool only */
+static void
+test_pool_sizes (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *pool; guint64 count; const char *first, *last; } cases[] = {
+    { "198.18.201.7/32", 1, "198.18.201.7", "198.18.201.7" },
+    { "198.18.201.6/31", 2, "198.18.201.6", "198.18.201.7" },
+    { "198.18.201.4/30", 2, "198.18.201.5", "198.18.201.6" },
+    { "198.18.201.0/29", 6, "198.18.201.1", "198.18.201.6" },
+    { "198.18.201.0/24", 254, "198.18.201.1", "198.18.201.254" },
+    { "198.18.0.0/15", 131070, "198.18.0.1", "198.19.255.254" },
+    { "198.0.0.0/8", TTTD_POOL_MAX_HOSTS, "198.0.0.1", "198.16.0.0" },
+    { "fd00:198:19::7/128", 1, "fd00:198:19::7", "fd00:198:19::7" },
+    { "fd00:198:19::6/127", 2, "fd00:198:19::6", "fd00:198:19::7" },
+    { "fd00:198:19::4/126", 3, "fd00:198:19::5", "fd00:198:19::7" },
+    { "fd00:198:19::/120", 255, "fd00:198:19::1", "fd00:198:19::ff" },
+    { "fd00:198:19::/64", TTTD_POOL_MAX_HOSTS, "fd00:198:19::1", "fd00:198:19::10:0" },
+    { "::/0", TTTD_POOL_MAX_HOSTS, "::1", "::10:0" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      TttdPrefix pool, host, want;
+      guint64 first, count;
+
+      g_assert_true (tttd_prefix_parse (cases[i].pool, TRUE, &pool, NULL));
+      tttd_prefix_pool_range (&pool, &first, &count);
+      g_assert_cmpuint (count, ==, cases[i].count);
+      g_assert_true (tttd_prefix_nth_host (&pool, first, &host));
+      g_assert_true (tttd_prefix_parse (cases[i].first, FALSE, &want, NULL));
+      g_assert_true (tttd_prefix_equal (&host, &want));
+      g_assert_true (tttd_prefix_nth_host (&pool, first + count - 1, &host));
+      g_assert_true (tttd_prefix_parse (cases[i].last, FALSE, &want, NULL));
+      g_assert_true (tttd_prefix_equal (&host, &want));
+      g_assert_true (tttd_prefix_contains (&pool, host.family, host.addr));
+      /* one past the pool's last address is refused, not wrapped */
+      if (pool.prefix >= tttd_prefix_addr_len (&pool) * 8 - 16)
+        {
+          guint64 size = G_GUINT64_CONSTANT (1) << (tttd_prefix_addr_len (&pool) * 8 - pool.prefix);
+          g_assert_false (tttd_prefix_nth_host (&pool, size, &host));
+          g_assert_true (tttd_prefix_nth_host (&pool, size - 1, &host));
+          g_assert_true (tttd_prefix_contains (&pool, host.family, host.addr));
+        }
+    }
+  /* a pool written with host bits still counts from its network address */
+  {
+    TttdPrefix pool, host, want;
+    g_assert_true (tttd_prefix_parse ("198.18.201.9/29", TRUE, &pool, NULL));
+    g_assert_true (tttd_prefix_nth_host (&pool, 1, &host));
+    g_assert_true (tttd_prefix_parse ("198.18.201.9", FALSE, &want, NULL));
+    g_assert_true (tttd_prefix_equal (&host, &want));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -390,6 +463,8 @@ main (int argc, char **argv)
   ADD ("endpoint-equal", test_endpoint_equal);
   ADD ("glob-list", test_glob_list);
   ADD ("addr-key", test_addr_key);
+  ADD ("prefix-canonical", test_prefix_canonical);
+  ADD ("pool-sizes", test_pool_sizes);
 #undef ADD
 
   return g_test_run ();

@@ -677,6 +677,78 @@ test_duplicate_addresses (Fixture *f, gconstpointer data)
   }
 }
 
+/* a prefix that holds another peer's, or lies in one, or holds the server's
+ * own address: refused at the line of the later address */
+static void
+test_overlapping_addresses (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *address; const char *named; } cases[] = {
+    { "198.18.200.0/28", "198.18.200.0/28 " },                        /* holds laptop's and the server's */
+    { "198.18.200.2/31", "198.18.200.2/32 of [peer laptop]" },
+    { "fd00:198:18::2/127", "fd00:198:18::2/128 of [peer laptop]" },
+    { "198.18.200.0/30", "" },                                        /* holds both */
+    { "198.18.200.1/32", "the server's own address 198.18.200.1/32" },
+    { "198.18.200.0/31", "the server's own address 198.18.200.1/32" },
+    { "fd00:198:18::1/128", "the server's own address fd00:198:18::1/128" },
+    { "0.0.0.0/0", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%saddress=%s\n", server_conf, cases[i].address);
+      g_autoptr(GError) error = load_error (text);
+      assert_error_at (error, FILE_NAME, count_lines (server_conf) + 1, "[peer phone] address: ");
+      assert_contains (error->message, cases[i].named);
+    }
+  /* and the other way round: a host inside a wider prefix listed first */
+  {
+    g_autofree char *text = g_strconcat (server_conf, "address=198.18.200.16/28\n"
+                                         "[peer tablet]\npublic-key=" K1 "\naddress=198.18.200.21/32\n", NULL);
+    g_autoptr(GError) error = load_error (text);
+    assert_error_at (error, FILE_NAME, count_lines (server_conf) + 4, "[peer tablet] address: ");
+    assert_contains (error->message, "198.18.200.21/32 overlaps 198.18.200.16/28 of [peer phone]");
+  }
+  /* next to each other, and in the tunnel's subnet: fine */
+  {
+    g_autofree char *text = g_strconcat (server_conf, "address=198.18.200.16/28;198.18.200.3/32\n"
+                                         "[peer tablet]\npublic-key=" K1 "\naddress=198.18.200.32/28\n", NULL);
+    g_autoptr(TttdConfig) config = load_ok (text);
+    g_assert_cmpuint (config->peers->len, ==, 3);
+  }
+}
+
+/* host bits in a peer's prefix or in a pool are a typo, not a guess */
+static void
+test_host_bits (Fixture *f, gconstpointer data)
+{
+  g_autofree char *peer = g_strconcat (server_conf, "address=198.18.200.5/28\n", NULL);
+  g_autofree char *pool = g_strconcat (server_conf, "[server]\npool=fd00:198:19::1/64\n", NULL);
+  g_autoptr(GError) error = load_error (peer);
+
+  assert_error_at (error, FILE_NAME, count_lines (server_conf) + 1, "[peer phone] address: ");
+  assert_contains (error->message, "198.18.200.5/28 has host bits set (a host is 198.18.200.5/32, the network 198.18.200.0/28)");
+  g_clear_error (&error);
+  error = load_error (pool);
+  assert_error_at (error, FILE_NAME, count_lines (server_conf) + 2, "[server] pool: ");
+  assert_contains (error->message, "fd00:198:19::1/64 has host bits set");
+}
+
+static void
+test_forward_to (Fixture *f, gconstpointer data)
+{
+  g_autofree char *text = g_strconcat (server_conf, "address=198.18.200.3/32\n[server]\nforward-to=192.168.1.0/24;169.254.169.254;fd00::/8\n", NULL);
+  g_autofree char *bad = g_strconcat (server_conf, "address=198.18.200.3/32\n[server]\nforward-to=192.168.1.1/24\n", NULL);
+  g_autoptr(TttdConfig) config = load_ok (text);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (config->forward_to->len, ==, 3);
+  assert_prefix (&g_array_index (config->forward_to, TttdPrefix, 0), "192.168.1.0/24");
+  assert_prefix (&g_array_index (config->forward_to, TttdPrefix, 1), "169.254.169.254/32");
+  assert_prefix (&g_array_index (config->forward_to, TttdPrefix, 2), "fd00::/8");
+  error = load_error (bad);
+  assert_error_at (error, FILE_NAME, count_lines (server_conf) + 3, "[server] forward-to: ");
+}
+
 static void
 feed_bytes_error (const char *data, gsize len, guint line)
 {
@@ -861,6 +933,9 @@ main (int argc, char **argv)
   ADD ("duplicate-addresses", test_duplicate_addresses);
   ADD ("streaming", test_streaming);
   ADD ("dropins", test_dropins);
+  ADD ("overlapping-addresses", test_overlapping_addresses);
+  ADD ("host-bits", test_host_bits);
+  ADD ("forward-to", test_forward_to);
   ADD ("design-example", test_design_example);
   ADD ("empty-peer-group", test_empty_peer_group);
   ADD ("not-utf8", test_not_utf8);

@@ -41,6 +41,9 @@ exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
 mkdir -p "$tmp/units"
 # (ExecReload= checks the configuration with the same binary first)
 grep -qx "ExecReload=$exec_start --check" "$unit" || fail "ExecReload= does not check the configuration first"
+# the keys on the heap reach neither swap nor a core dump
+grep -qx "MemorySwapMax=0" "$unit" || fail "the unit lets the keys reach swap"
+grep -qx "LimitCORE=0" "$unit" || fail "the unit lets the keys reach a core dump"
 grep -qx "ExecStopPost=$exec_start --cleanup" "$unit" || fail "ExecStopPost= does not clean up after a crash"
 grep -Eq '^ExecReload=.*/tttctl reload$' "$unit" || fail "ExecReload= does not wait for the reload's answer (tttctl reload)"
 # every Exec*= of an installed program points into DESTDIR

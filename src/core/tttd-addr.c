@@ -95,6 +95,64 @@ tttd_prefix_equal (const TttdPrefix *a, const TttdPrefix *b)
 }
 
 gboolean
+tttd_prefix_is_canonical (const TttdPrefix *prefix)
+{
+  guint len = tttd_prefix_addr_len (prefix);
+  guint full = prefix->prefix / 8, rest = prefix->prefix % 8;
+
+  if (rest != 0 && (prefix->addr[full] & (0xff >> rest)) != 0)
+    return FALSE;
+  for (guint i = full + (rest != 0); i < len; i++)
+    if (prefix->addr[i] != 0)
+      return FALSE;
+  return TRUE;
+}
+
+void
+tttd_prefix_pool_range (const TttdPrefix *pool, guint64 *first, guint64 *count)
+{
+  guint host_bits = tttd_prefix_addr_len (pool) * 8 - MIN (pool->prefix, tttd_prefix_addr_len (pool) * 8);
+  guint64 size = host_bits >= 63 ? G_MAXUINT64 : G_GUINT64_CONSTANT (1) << host_bits;
+
+  if (host_bits <= 1)
+    {
+      /* a point-to-point /31 (RFC 3021) or a single address: all of it */
+      *first = 0;
+      *count = size;
+      return;
+    }
+  *first = 1;
+  *count = size - (pool->family == AF_INET ? 2 : 1);
+  *count = MIN (*count, TTTD_POOL_MAX_HOSTS);
+}
+
+gboolean
+tttd_prefix_nth_host (const TttdPrefix *pool, guint64 offset, TttdPrefix *out)
+{
+  guint len = tttd_prefix_addr_len (pool);
+  guint host_bits = len * 8 - MIN (pool->prefix, len * 8);
+  guint64 carry = offset;
+
+  if (host_bits < 64 && offset >> host_bits != 0)
+    return FALSE;
+  *out = *pool;
+  out->prefix = (guint8) (len * 8);
+  /* the network address, then offset added to it, big-endian */
+  for (guint i = 0; i < len; i++)
+    {
+      guint keep = MIN (8, pool->prefix > i * 8 ? pool->prefix - i * 8 : 0);
+      out->addr[i] &= (guint8) (0xff00 >> keep);
+    }
+  for (gint b = (gint) len - 1; b >= 0 && carry != 0; b--)
+    {
+      guint v = out->addr[b] + (guint) (carry & 0xff);
+      out->addr[b] = (guint8) v;
+      carry = (carry >> 8) + (v >> 8);
+    }
+  return TRUE;
+}
+
+gboolean
 tttd_sockaddr_parse (const char *text, guint16 default_port, TttdSockaddr *out, GError **error)
 {
   g_autofree char *copy = g_strstrip (g_strdup (text));

@@ -27,6 +27,18 @@ char    *tttd_prefix_to_string (const TttdPrefix *prefix);
 gboolean tttd_prefix_contains (const TttdPrefix *prefix, int family, const guint8 *addr);
 gboolean tttd_prefix_equal (const TttdPrefix *a, const TttdPrefix *b);
 guint    tttd_prefix_addr_len (const TttdPrefix *prefix);
+/* no bit set past the prefix length (198.18.200.0/28, not 198.18.200.5/28) */
+gboolean tttd_prefix_is_canonical (const TttdPrefix *prefix);
+
+/* the most host addresses a pool offers (a /8 or a /64 stops there) */
+#define TTTD_POOL_MAX_HOSTS (G_GUINT64_CONSTANT (1) << 20)
+/* the host addresses a pool hands out, as offsets first .. first + count - 1
+ * from its network address: every address of a /31, /32, /127 or /128;
+ * otherwise not the network address, nor an IPv4 broadcast address */
+void     tttd_prefix_pool_range (const TttdPrefix *pool, guint64 *first, guint64 *count);
+/* the host prefix (/32, /128) at offset from the pool's network address;
+ * FALSE when that lies outside the pool */
+gboolean tttd_prefix_nth_host (const TttdPrefix *pool, guint64 offset, TttdPrefix *out);
 
 gboolean tttd_sockaddr_parse (const char *text, guint16 default_port, TttdSockaddr *out, GError **error);
 char    *tttd_sockaddr_to_string (const TttdSockaddr *sa);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "tttd-allowedips.h"
 #include "tttd-config-private.h"
 #include "tttd-error.h"
 #include "tttd-names.h"
@@ -60,7 +61,7 @@ tttd_config_validate (TttdConfigParser *parser, TttdConfig *config, GError **err
 {
   g_autoptr(GHashTable) headers = NULL;
   g_autoptr(GHashTable) address_entries = NULL;
-  g_autoptr(GHashTable) seen_addresses = NULL;
+  g_autoptr(TttdAllowedIps) owned = NULL;
   g_autoptr(GHashTable) key_entries = NULL;
   g_autoptr(GHashTable) seen_keys = NULL;
 
@@ -95,7 +96,15 @@ tttd_config_validate (TttdConfigParser *parser, TttdConfig *config, GError **err
   key_entries = g_hash_table_new (g_str_hash, g_str_equal);
   seen_keys = g_hash_table_new (key_hash, key_equal);
   address_entries = g_hash_table_new (g_str_hash, g_str_equal);
-  seen_addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* the server's own addresses are taken as hosts: a peer's prefix may lie
+   * in the tunnel's subnet but not hold the server */
+  owned = tttd_allowed_ips_new ();
+  for (guint i = 0; config->mode == TTTD_MODE_SERVER && i < config->addresses->len; i++)
+    {
+      TttdPrefix own = g_array_index (config->addresses, TttdPrefix, i);
+      own.prefix = (guint8) (tttd_prefix_addr_len (&own) * 8);
+      (void) tttd_allowed_ips_insert (owned, &own, config);
+    }
   for (guint i = 0; i < parser->entries->len; i++)
     {
       const Entry *entry = g_ptr_array_index (parser->entries, i);
@@ -131,22 +140,34 @@ tttd_config_validate (TttdConfigParser *parser, TttdConfig *config, GError **err
           return FALSE;
         }
       g_hash_table_insert (seen_keys, peer->public_key, peer);
-      /* one tunnel address, two peers: the server could not tell where
-       * its packets go */
+      /* one tunnel address, two owners: the server could not tell where
+       * its packets go, nor whom a source belongs to */
       for (guint a = 0; a < peer->addresses->len; a++)
         {
-          char *text = tttd_prefix_to_string (&g_array_index (peer->addresses, TttdPrefix, a));
-          other = g_hash_table_lookup (seen_addresses, text);
-          if (other != NULL)
+          const TttdPrefix *p = &g_array_index (peer->addresses, TttdPrefix, a);
+          TttdPrefix found;
+          gpointer owner = tttd_allowed_ips_find_overlap (owned, p, &found);
+          const Entry *ae;
+          g_autofree char *text = NULL, *found_text = NULL;
+
+          if (owner == NULL)
             {
-              const Entry *ae = g_hash_table_lookup (address_entries, group);
-              g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                           "%s:%u: [%s] address: %s is [peer %s]'s already",
-                           ae ? ae->file : config->source, ae ? ae->line : 0, group, text, other->name);
-              g_free (text);
-              return FALSE;
+              (void) tttd_allowed_ips_insert (owned, p, peer);
+              continue;
             }
-          g_hash_table_insert (seen_addresses, text, peer);
+          ae = g_hash_table_lookup (address_entries, group);
+          text = tttd_prefix_to_string (p);
+          found_text = tttd_prefix_to_string (&found);
+          if (owner == config)
+            g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
+                         "%s:%u: [%s] address: %s holds the server's own address %s ([tttd] address)",
+                         ae ? ae->file : config->source, ae ? ae->line : 0, group, text, found_text);
+          else
+            g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
+                         "%s:%u: [%s] address: %s overlaps %s of [peer %s]",
+                         ae ? ae->file : config->source, ae ? ae->line : 0, group, text, found_text,
+                         ((TttdPeerConfig *) owner)->name);
+          return FALSE;
         }
       if (peer->addresses->len == 0 && config->pool->len == 0)
         return missing (parser, error, group, "address", "required unless [server] pool= is set");

@@ -80,6 +80,7 @@ tttd_config_free (TttdConfig *config)
   g_ptr_array_unref (config->links);
   g_array_unref (config->listen);
   g_array_unref (config->pool);
+  g_array_unref (config->forward_to);
   g_ptr_array_unref (config->peers);
   g_free (config);
 }
@@ -113,6 +114,7 @@ config_new (void)
   config->links = g_ptr_array_new_with_free_func (link_config_free);
   config->listen = g_array_new (FALSE, TRUE, sizeof (TttdSockaddr));
   config->pool = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
+  config->forward_to = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
   config->peers = g_ptr_array_new_with_free_func (peer_config_free);
   return config;
 }
@@ -444,10 +446,45 @@ set_nat (TttdConfig *c, gpointer o, const char *v, GError **error)
   return parse_bool (v, &c->nat, error);
 }
 
+/* a prefix that owns addresses is written as its network: 198.18.200.5/28
+ * is a typo for a host (/32) or for 198.18.200.0/28, and either guess would
+ * give a client addresses nobody meant it to have */
+static gboolean
+parse_network_list (const char *value, gboolean require_prefix, GArray *out, GError **error)
+{
+  if (!parse_prefix_list (value, require_prefix, out, error))
+    return FALSE;
+  for (guint i = 0; i < out->len; i++)
+    {
+      const TttdPrefix *p = &g_array_index (out, TttdPrefix, i);
+      if (!tttd_prefix_is_canonical (p))
+        {
+          g_autofree char *text = tttd_prefix_to_string (p);
+          TttdPrefix host = *p, net = *p;
+          g_autofree char *host_text = NULL, *net_text = NULL;
+          host.prefix = (guint8) (tttd_prefix_addr_len (p) * 8);
+          tttd_prefix_nth_host (p, 0, &net);
+          net.prefix = p->prefix;
+          host_text = tttd_prefix_to_string (&host);
+          net_text = tttd_prefix_to_string (&net);
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
+                       "%s has host bits set (a host is %s, the network %s)", text, host_text, net_text);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 set_pool (TttdConfig *c, gpointer o, const char *v, GError **error)
 {
-  return parse_prefix_list (v, TRUE, c->pool, error);
+  return parse_network_list (v, TRUE, c->pool, error);
+}
+
+static gboolean
+set_forward_to (TttdConfig *c, gpointer o, const char *v, GError **error)
+{
+  return parse_network_list (v, FALSE, c->forward_to, error);
 }
 
 static gboolean
@@ -459,7 +496,7 @@ set_peer_public_key (TttdConfig *c, gpointer o, const char *v, GError **error)
 static gboolean
 set_peer_address (TttdConfig *c, gpointer o, const char *v, GError **error)
 {
-  return parse_prefix_list (v, FALSE, ((TttdPeerConfig *) o)->addresses, error);
+  return parse_network_list (v, FALSE, ((TttdPeerConfig *) o)->addresses, error);
 }
 
 static const KeySpec keys[] = {
@@ -488,6 +525,7 @@ static const KeySpec keys[] = {
   { GROUP_SERVER, "listen", set_listen },
   { GROUP_SERVER, "nat", set_nat },
   { GROUP_SERVER, "pool", set_pool },
+  { GROUP_SERVER, "forward-to", set_forward_to },
   { GROUP_PEER, "public-key", set_peer_public_key },
   { GROUP_PEER, "address", set_peer_address },
 };

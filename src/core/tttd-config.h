@@ -67,6 +67,7 @@ typedef struct {
   GArray      *listen;      /* TttdSockaddr */
   gboolean     nat;
   GArray      *pool;        /* TttdPrefix */
+  GArray      *forward_to;  /* TttdPrefix: private, local or client destinations clients may reach with nat=true */
   GPtrArray   *peers;       /* TttdPeerConfig */
 } TttdConfig;
 

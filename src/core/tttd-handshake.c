@@ -179,6 +179,17 @@ tttd_handshake_clear (TttdHandshake *hs)
   sodium_memzero (hs, sizeof *hs);
 }
 
+/* a failed step returns through here: no cipher or chaining key stays
+ * behind on the stack */
+static TttdHandshakeResult
+wiped (TttdHandshakeResult result, guint8 k[32], guint8 *ck)
+{
+  sodium_memzero (k, 32);
+  if (ck != NULL)
+    sodium_memzero (ck, 32);
+  return result;
+}
+
 static void
 write_msg_header (guint8 *out, guint8 type)
 {
@@ -213,12 +224,12 @@ tttd_handshake_create_initiation (TttdHandshake *hs, const TttdIdentity *local,
   mix_hash (hs->hash, ephemeral_public, 32);
   /* -> es */
   if (!mix_dh (hs->chaining_key, k, hs->ephemeral_private, remote_static))
-    return TTTD_HANDSHAKE_BAD_KEY;
+    return wiped (TTTD_HANDSHAKE_BAD_KEY, k, NULL);
   /* -> s */
   encrypt_and_hash (hs->hash, k, local->public_key, 32, out + 40);
   /* -> ss */
   if (!mix_dh (hs->chaining_key, k, local->private_key, remote_static))
-    return TTTD_HANDSHAKE_BAD_KEY;
+    return wiped (TTTD_HANDSHAKE_BAD_KEY, k, NULL);
   /* payload */
   tttd_put_le64 (plain, (guint64) payload->timestamp_us);
   tttd_put_le16 (plain + 8, payload->link);
@@ -251,15 +262,15 @@ tttd_handshake_consume_initiation (TttdHandshake *hs, const TttdIdentity *local,
   mix_hash (hs->hash, hs->remote_ephemeral, 32);
   /* <- es */
   if (!mix_dh (hs->chaining_key, k, local->private_key, hs->remote_ephemeral))
-    return TTTD_HANDSHAKE_BAD_KEY;
+    return wiped (TTTD_HANDSHAKE_BAD_KEY, k, NULL);
   /* <- s */
   if (!decrypt_and_hash (hs->hash, k, msg + 40, 32, hs->remote_static))
-    return TTTD_HANDSHAKE_BAD_CRYPTO;
+    return wiped (TTTD_HANDSHAKE_BAD_CRYPTO, k, NULL);
   /* <- ss */
   if (!mix_dh (hs->chaining_key, k, local->private_key, hs->remote_static))
-    return TTTD_HANDSHAKE_BAD_KEY;
+    return wiped (TTTD_HANDSHAKE_BAD_KEY, k, NULL);
   if (!decrypt_and_hash (hs->hash, k, msg + 88, sizeof plain, plain))
-    return TTTD_HANDSHAKE_BAD_CRYPTO;
+    return wiped (TTTD_HANDSHAKE_BAD_CRYPTO, k, NULL);
   sodium_memzero (k, sizeof k);
   payload->timestamp_us = tttd_get_le64 (plain);
   payload->link = tttd_get_le16 (plain + 8);
@@ -352,7 +363,7 @@ tttd_handshake_create_response (TttdHandshake *hs, const TttdIdentity *local,
   /* <- ee, se */
   if (!mix_dh (hs->chaining_key, k, hs->ephemeral_private, hs->remote_ephemeral) ||
       !mix_dh (hs->chaining_key, k, hs->ephemeral_private, hs->remote_static))
-    return TTTD_HANDSHAKE_BAD_KEY;
+    return wiped (TTTD_HANDSHAKE_BAD_KEY, k, NULL);
   write_response_payload (plain, payload);
   encrypt_and_hash (hs->hash, k, plain, sizeof plain, out + 44);
   sodium_memzero (k, sizeof k);
@@ -387,15 +398,12 @@ tttd_handshake_consume_response (TttdHandshake *hs, const TttdIdentity *local,
   mix_hash (hash, remote_ephemeral, 32);
   if (!mix_dh (ck, k, hs->ephemeral_private, remote_ephemeral) ||
       !mix_dh (ck, k, local->private_key, remote_ephemeral))
-    return TTTD_HANDSHAKE_BAD_KEY;
+    return wiped (TTTD_HANDSHAKE_BAD_KEY, k, ck);
   if (!decrypt_and_hash (hash, k, msg + 44, sizeof plain, plain))
-    {
-      sodium_memzero (ck, sizeof ck);
-      return TTTD_HANDSHAKE_BAD_CRYPTO;
-    }
+    return wiped (TTTD_HANDSHAKE_BAD_CRYPTO, k, ck);
   sodium_memzero (k, sizeof k);
   if (!read_response_payload (plain, payload))
-    return TTTD_HANDSHAKE_BAD_PAYLOAD;
+    return wiped (TTTD_HANDSHAKE_BAD_PAYLOAD, k, ck);
   memcpy (hs->chaining_key, ck, 32);
   sodium_memzero (ck, sizeof ck);
   hs->remote_index = tttd_get_le32 (msg + 4);

@@ -152,6 +152,42 @@ append_kill_switch (GString *rules, const char *tun, GArray *prefixes)
   g_string_append (rules, "  }\n");
 }
 
+/* what a client must not reach through the server unless forward-to= says
+ * so: the server's own networks and the cloud's metadata service live there */
+static const char private4[] = "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16, 127.0.0.0/8";
+static const char private6[] = "fc00::/7, fe80::/10, ::1/128";
+
+static void
+append_forward (GString *rules, const char *tun, GArray *forward_to)
+{
+  g_autoptr(GString) allow4 = g_string_new (NULL);
+  g_autoptr(GString) allow6 = g_string_new (NULL);
+
+  for (guint i = 0; forward_to != NULL && i < forward_to->len; i++)
+    {
+      const TttdPrefix *p = &g_array_index (forward_to, TttdPrefix, i);
+      g_autofree char *text = tttd_prefix_to_string (p);
+      GString *set = p->family == AF_INET ? allow4 : allow6;
+      g_string_append_printf (set, "%s%s", set->len ? ", " : "", text);
+    }
+  g_string_append_printf (rules,
+    "  chain forward {\n"
+    "    type filter hook forward priority filter; policy accept;\n"
+    "    oifname \"%s\" ct state established,related accept\n", tun);
+  if (allow4->len)
+    g_string_append_printf (rules, "    iifname \"%s\" ip daddr { %s } accept\n", tun, allow4->str);
+  if (allow6->len)
+    g_string_append_printf (rules, "    iifname \"%s\" ip6 daddr { %s } accept\n", tun, allow6->str);
+  g_string_append_printf (rules,
+    /* from one client to another: both ends are the tunnel */
+    "    iifname \"%s\" oifname \"%s\" counter reject with icmpx type admin-prohibited\n"
+    "    iifname \"%s\" ip daddr { %s } counter reject with icmpx type admin-prohibited\n"
+    "    iifname \"%s\" ip6 daddr { %s } counter reject with icmpx type admin-prohibited\n"
+    "    iifname \"%s\" accept\n"
+    "  }\n",
+    tun, tun, tun, private4, tun, private6, tun);
+}
+
 gboolean
 tttd_firewall_apply (TttdFirewall *firewall, const TttdFirewallSpec *spec, GError **error)
 {
@@ -183,17 +219,15 @@ tttd_firewall_apply (TttdFirewall *firewall, const TttdFirewallSpec *spec, GErro
       g_string_append (rules, "  }\n");
     }
   if (spec->masquerade)
-    g_string_append_printf (rules,
-      "  chain forward {\n"
-      "    type filter hook forward priority filter; policy accept;\n"
-      "    iifname \"%s\" accept\n"
-      "    oifname \"%s\" ct state established,related accept\n"
-      "  }\n"
-      "  chain postrouting {\n"
-      "    type nat hook postrouting priority srcnat; policy accept;\n"
-      "    iifname \"%s\" oifname != \"%s\" masquerade\n"
-      "  }\n",
-      tun, tun, tun, tun);
+    {
+      append_forward (rules, tun, spec->forward_to);
+      g_string_append_printf (rules,
+        "  chain postrouting {\n"
+        "    type nat hook postrouting priority srcnat; policy accept;\n"
+        "    iifname \"%s\" oifname != \"%s\" masquerade\n"
+        "  }\n",
+        tun, tun);
+    }
   if (spec->kill_switch)
     append_kill_switch (rules, tun, spec->kill_prefixes);
   g_string_append (rules, "}\n");

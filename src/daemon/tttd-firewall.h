@@ -14,7 +14,9 @@ typedef struct _TttdFirewall TttdFirewall;
 
 typedef struct {
   guint    mtu;            /* the tunnel MTU: TCP MSS clamped to fit it */
-  gboolean masquerade;     /* server: forward and masquerade what comes from the tunnel */
+  gboolean masquerade;     /* server: forward and masquerade what comes from the tunnel, to the
+                            * Internet only: not to other clients, private or local ranges */
+  GArray  *forward_to;     /* TttdPrefix: with masquerade, destinations allowed all the same */
   gboolean kill_switch;    /* client: nothing leaves but through the tunnel or as tttd's own */
   GArray  *kill_prefixes;  /* TttdPrefix: the kill switch guards only these (NULL: all) */
 } TttdFirewallSpec;

@@ -14,6 +14,7 @@
 #include "tttd-config.h"
 #include "tttd-daemon.h"
 #include "tttd-dbus.h"
+#include "tttd-harden.h"
 #include "tttd-keyfile.h"
 #include "tttd-log.h"
 #include "tttd-nm.h"
@@ -159,6 +160,12 @@ main (int argc, char **argv)
     }
   tttd_log_setup (debug ? TTTD_LOG_DEBUG : verbose ? TTTD_LOG_VERBOSE : TTTD_LOG_NORMAL);
 
+  /* before the private key is read, also for --check */
+  if (!tttd_harden_process (&error))
+    {
+      g_printerr ("tttd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
   options.config_path = config_path != NULL ? config_path : TTTD_CONFIG_FILE;
   if (dropin_dir == NULL)
     {

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 
+#include "tttd-allowedips.h"
 #include "tttd-error.h"
 #include "tttd-firewall.h"
 #include "tttd-log.h"
@@ -43,9 +44,9 @@ struct _TttdServer {
   TttdEngine             *engine;
   GPtrArray              *sockets;      /* ServerSocket */
   GPtrArray              *peers;        /* TttdPeer */
-  GHashTable             *by_host;      /* TttdAddrKey of a host address -> TttdPeer */
+  TttdAllowedIps         *allowed;      /* tunnel prefix -> TttdPeer, or the server for its own */
   GHashTable             *by_key;       /* public key -> TttdPeer */
-  GPtrArray              *by_prefix;    /* TttdPeer with non-host prefixes */
+  GHashTable             *past_init;    /* public key of a peer gone by reload -> its last guint64 timestamp */
   TttdRateLimit          *rate_limit;
   GSource                *timer;
   gint64                  next_slow_us;
@@ -53,6 +54,7 @@ struct _TttdServer {
   TttdServerStats         stats;
   guint                   next_peer_id;
   TttdFirewall           *firewall;
+  guint                   mtu;
   char                   *old_forward4;   /* sysctl values to restore on stop */
   char                   *old_forward6;
 };
@@ -78,9 +80,11 @@ static const char forward6[] = "/proc/sys/net/ipv6/conf/all/forwarding";
 static gboolean
 setup_firewall (TttdServer *server, guint mtu, GError **error)
 {
-  TttdFirewallSpec spec = { .mtu = mtu, .masquerade = server->config->nat };
+  TttdFirewallSpec spec = { .mtu = mtu, .masquerade = server->config->nat,
+                            .forward_to = server->config->forward_to };
   g_autoptr(GError) local = NULL;
 
+  server->mtu = mtu;
   server->firewall = tttd_firewall_new (server->tun_name, error);
   if (server->firewall == NULL || !tttd_firewall_apply (server->firewall, &spec, error))
     return FALSE;
@@ -150,43 +154,23 @@ tttd_server_set_strategy (TttdServer *server, TttdStrategy strategy)
 }
 
 static TttdPeer *
-find_by_address (TttdServer *server, guint8 family, const guint8 *addr)
-{
-  TttdAddrKey key;
-  TttdPeer *peer;
-
-  tttd_addr_key_init (&key, family, addr);
-  peer = g_hash_table_lookup (server->by_host, &key);
-  if (peer != NULL)
-    return peer;
-  for (guint i = 0; i < server->by_prefix->len; i++)
-    {
-      TttdPeer *p = g_ptr_array_index (server->by_prefix, i);
-      for (guint j = 0; j < p->n_addresses; j++)
-        if (tttd_prefix_contains (&p->addresses[j], family, addr))
-          return p;
-    }
-  return NULL;
-}
-
-static TttdPeer *
 route (gpointer data, const TttdIpInfo *ip)
 {
   TttdServer *server = data;
+  gpointer owner = tttd_allowed_ips_lookup (server->allowed, ip->family, ip->dst);
 
-  return find_by_address (server, ip->family, ip->dst);
+  return owner == server ? NULL : owner;
 }
 
-/* cryptokey routing: a client may only send from its own tunnel addresses */
+/* cryptokey routing: a client may only send from its own tunnel addresses,
+ * where the most specific prefix holding the source is its own (not a
+ * narrower one of another peer, nor the server's address) */
 static gboolean
 allowed_source (gpointer data, TttdPeer *peer, const TttdIpInfo *ip)
 {
-  for (guint i = 0; i < peer->n_addresses; i++)
-    if (tttd_prefix_contains (&peer->addresses[i], ip->family, ip->src) ||
-        (peer->addresses[i].family == ip->family &&
-         memcmp (peer->addresses[i].addr, ip->src, tttd_ip_addr_len (ip->family)) == 0))
-      return TRUE;
-  return FALSE;
+  TttdServer *server = data;
+
+  return tttd_allowed_ips_lookup (server->allowed, ip->family, ip->src) == peer;
 }
 
 static void
@@ -424,43 +408,18 @@ server_socket_free (gpointer data)
   g_free (sock);
 }
 
-static gboolean
-address_taken (TttdServer *server, const TttdPrefix *candidate)
-{
-  for (guint i = 0; i < server->config->addresses->len; i++)
-    {
-      const TttdPrefix *own = &g_array_index (server->config->addresses, TttdPrefix, i);
-      if (own->family == candidate->family &&
-          memcmp (own->addr, candidate->addr, tttd_prefix_addr_len (own)) == 0)
-        return TRUE;
-    }
-  return find_by_address (server, candidate->family, candidate->addr) != NULL;
-}
-
 /* the next free host address of the pool, in order: the same peers in the
  * same order get the same addresses after a restart */
 static gboolean
 pool_allocate (TttdServer *server, const TttdPrefix *pool, TttdPrefix *out)
 {
-  guint len = tttd_prefix_addr_len (pool);
-  guint host_bits = (len * 8) - pool->prefix;
-  guint64 count = host_bits >= 20 ? (1u << 20) : (G_GUINT64_CONSTANT (1) << host_bits);
+  guint64 first, count;
 
-  for (guint64 n = 1; n + 1 < count || (host_bits == 0 && n == 1); n++)
-    {
-      *out = *pool;
-      out->prefix = (guint8) (len * 8);
-      /* add n to the network address, big-endian */
-      guint64 carry = n;
-      for (gint b = (gint) len - 1; b >= 0 && carry != 0; b--)
-        {
-          guint64 v = out->addr[b] + (carry & 0xff);
-          out->addr[b] = (guint8) v;
-          carry = (carry >> 8) + (v >> 8);
-        }
-      if (!address_taken (server, out))
-        return TRUE;
-    }
+  tttd_prefix_pool_range (pool, &first, &count);
+  for (guint64 n = first; n - first < count; n++)
+    if (tttd_prefix_nth_host (pool, n, out) &&
+        tttd_allowed_ips_find_overlap (server->allowed, out, NULL) == NULL)
+      return TRUE;
   return FALSE;
 }
 
@@ -471,23 +430,41 @@ index_peer (TttdServer *server, TttdPeer *peer)
   for (guint i = 0; i < peer->n_addresses; i++)
     {
       const TttdPrefix *p = &peer->addresses[i];
-      if (p->prefix == tttd_prefix_addr_len (p) * 8)
+      TttdPrefix found;
+      TttdPeer *other = tttd_allowed_ips_find_overlap (server->allowed, p, &found);
+
+      /* the configuration check refuses overlaps; a reload can still give a
+       * fixed address that a kept peer has from the pool */
+      if (other != NULL && other != peer)
         {
-          TttdAddrKey *key = g_new (TttdAddrKey, 1);
-          tttd_addr_key_init (key, p->family, p->addr);
-          g_hash_table_insert (server->by_host, key, peer);
+          g_autofree char *text = tttd_prefix_to_string (p);
+          g_autofree char *found_text = tttd_prefix_to_string (&found);
+          tttd_log_warning (NULL, "address", "peer %s: %s overlaps %s of %s, not routed to it",
+                            peer->name, text, found_text,
+                            (gpointer) other == (gpointer) server ? "the server" : other->name);
+          continue;
         }
-      else if (!g_ptr_array_find (server->by_prefix, peer, NULL))
-        g_ptr_array_add (server->by_prefix, peer);
+      (void) tttd_allowed_ips_insert (server->allowed, p, peer);
+    }
+}
+
+static void
+index_own_addresses (TttdServer *server)
+{
+  for (guint i = 0; i < server->config->addresses->len; i++)
+    {
+      TttdPrefix own = g_array_index (server->config->addresses, TttdPrefix, i);
+      own.prefix = (guint8) (tttd_prefix_addr_len (&own) * 8);
+      (void) tttd_allowed_ips_insert (server->allowed, &own, server);
     }
 }
 
 static void
 reindex (TttdServer *server)
 {
-  g_hash_table_remove_all (server->by_host);
+  tttd_allowed_ips_clear (server->allowed);
   g_hash_table_remove_all (server->by_key);
-  g_ptr_array_set_size (server->by_prefix, 0);
+  index_own_addresses (server);
   for (guint i = 0; i < server->peers->len; i++)
     index_peer (server, g_ptr_array_index (server->peers, i));
 }
@@ -504,6 +481,13 @@ peer_from_config (TttdServer *server, const TttdConfig *config, const TttdPeerCo
   for (guint j = 0; j < peer->n_addresses; j++)
     peer->addresses[j] = g_array_index (pc->addresses, TttdPrefix, j);
   peer->pooled = peer->n_addresses == 0;
+  /* a peer that a reload changed or removed and brought back: its last
+   * initiation stays old, or it could be replayed once now */
+  {
+    guint64 *past = g_hash_table_lookup (server->past_init, pc->public_key);
+    if (past != NULL)
+      peer->last_init_timestamp = *past;
+  }
   return peer;
 }
 
@@ -540,6 +524,7 @@ add_peers (TttdServer *server, GError **error)
   const TttdConfig *config = server->config;
 
   /* fixed addresses first, so that the pool steers clear of them */
+  index_own_addresses (server);
   for (guint i = 0; i < config->peers->len; i++)
     {
       TttdPeer *peer = peer_from_config (server, config, g_ptr_array_index (config->peers, i));
@@ -591,6 +576,9 @@ tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **
       tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "removed", "peer %s %s", peer->name,
                      pc == NULL ? "removed" : "changed: its session ends");
       TTTD_EMIT (server->listeners, peer_removed, peer);
+      if (peer->last_init_timestamp != 0)
+        g_hash_table_replace (server->past_init, g_memdup2 (peer->public_key, 32),
+                              g_memdup2 (&peer->last_init_timestamp, sizeof peer->last_init_timestamp));
       tttd_peer_close (peer);
       g_ptr_array_remove_index (server->peers, i);
     }
@@ -605,6 +593,14 @@ tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **
       g_ptr_array_add (server->peers, peer);
       g_ptr_array_add (added, peer);
       index_peer (server, peer);
+    }
+  /* forward-to= may have changed: the table is replaced in one transaction */
+  if (server->firewall != NULL)
+    {
+      TttdFirewallSpec spec = { .mtu = server->mtu, .masquerade = config->nat, .forward_to = config->forward_to };
+      g_autoptr(GError) fw_error = NULL;
+      if (!tttd_firewall_apply (server->firewall, &spec, &fw_error))
+        tttd_log_warning (NULL, "reload", "the firewall rules stay as they were: %s", fw_error->message);
     }
   /* the new peers are in already: one the pool cannot serve stays without
    * an address (and cannot connect) rather than undoing the rest */
@@ -645,11 +641,11 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
   server->tun_fd = -1;
   server->sockets = g_ptr_array_new_with_free_func (server_socket_free);
   server->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) tttd_engine_free_peer);
-  server->by_host = g_hash_table_new_full (tttd_addr_key_hash, tttd_addr_key_equal, g_free, NULL);
+  server->allowed = tttd_allowed_ips_new ();
   if (sodium_is_zero (key_hash_secret, sizeof key_hash_secret))
     randombytes_buf (key_hash_secret, sizeof key_hash_secret);
   server->by_key = g_hash_table_new (public_key_hash, public_key_equal);
-  server->by_prefix = g_ptr_array_new ();
+  server->past_init = g_hash_table_new_full (public_key_hash, public_key_equal, g_free, g_free);
   server->rate_limit = tttd_rate_limit_new (HANDSHAKES_PER_SOURCE, HANDSHAKE_SOURCE_BURST,
                                             HANDSHAKES_TOTAL, HANDSHAKE_TOTAL_BURST, RATE_LIMIT_SOURCES);
   server->identity = tttd_identity_new (private_key);
@@ -727,9 +723,9 @@ tttd_server_free (TttdServer *server)
     }
   g_clear_pointer (&server->peers, g_ptr_array_unref);
   g_clear_pointer (&server->sockets, g_ptr_array_unref);
-  g_clear_pointer (&server->by_host, g_hash_table_unref);
+  g_clear_pointer (&server->allowed, tttd_allowed_ips_free);
   g_clear_pointer (&server->by_key, g_hash_table_unref);
-  g_clear_pointer (&server->by_prefix, g_ptr_array_unref);
+  g_clear_pointer (&server->past_init, g_hash_table_unref);
   g_clear_pointer (&server->engine, tttd_engine_free);
   if (server->tun_fd >= 0)
     close (server->tun_fd);
