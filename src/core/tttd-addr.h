@@ -27,6 +27,10 @@ char    *tttd_prefix_to_string (const TttdPrefix *prefix);
 gboolean tttd_prefix_contains (const TttdPrefix *prefix, int family, const guint8 *addr);
 gboolean tttd_prefix_equal (const TttdPrefix *a, const TttdPrefix *b);
 guint    tttd_prefix_addr_len (const TttdPrefix *prefix);
+/* whether a client may take an address the server assigned: a host address
+ * (/32, /128), or one inside a range of its own configuration (routes=) */
+gboolean tttd_prefix_assignable (const TttdPrefix *assigned, const TttdPrefix *ranges, guint n_ranges,
+                                 GError **error);
 
 gboolean tttd_sockaddr_parse (const char *text, guint16 default_port, TttdSockaddr *out, GError **error);
 char    *tttd_sockaddr_to_string (const TttdSockaddr *sa);

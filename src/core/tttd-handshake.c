@@ -203,6 +203,7 @@ tttd_handshake_create_initiation (TttdHandshake *hs, const TttdIdentity *local,
   memcpy (hs->remote_static, remote_static, 32);
   hs->local_index = local_index;
   hs->created_us = now_us;
+  hs->offered_ciphers = payload->ciphers;
 
   /* -> e */
   tttd_key_generate (hs->ephemeral_private);
@@ -227,7 +228,10 @@ tttd_handshake_create_initiation (TttdHandshake *hs, const TttdIdentity *local,
   sodium_memzero (k, sizeof k);
 
   tttd_mac1_key (remote_static, remote_mac1);
-  mac1_compute (remote_mac1, out, TTTD_INITIATION_LEN - TTTD_MAC_LEN, out + TTTD_INITIATION_LEN - TTTD_MAC_LEN);
+  mac1_compute (remote_mac1, out, TTTD_INITIATION_MAC1_OFFSET, out + TTTD_INITIATION_MAC1_OFFSET);
+  memcpy (hs->mac1, out + TTTD_INITIATION_MAC1_OFFSET, TTTD_MAC_LEN);
+  /* no cookie: tttd_cookie_mac2_write puts one in when there is */
+  memset (out + TTTD_INITIATION_MAC2_OFFSET, 0, TTTD_MAC_LEN);
   hs->pending = TRUE;
   return TTTD_HANDSHAKE_OK;
 }
@@ -241,7 +245,7 @@ tttd_handshake_consume_initiation (TttdHandshake *hs, const TttdIdentity *local,
   tttd_handshake_clear (hs);
   if (len != TTTD_INITIATION_LEN || msg[1] != TTTD_MSG_INITIATION)
     return TTTD_HANDSHAKE_BAD_PAYLOAD;
-  if (!tttd_mac1_check (local->mac1_key, msg, len))
+  if (!tttd_mac1_check (local->mac1_key, msg, TTTD_INITIATION_MAC2_OFFSET))
     return TTTD_HANDSHAKE_BAD_MAC;
   initialize (hs, msg, 8, local->public_key);
   hs->remote_index = tttd_get_le32 (msg + 4);
@@ -393,8 +397,12 @@ tttd_handshake_consume_response (TttdHandshake *hs, const TttdIdentity *local,
       return TTTD_HANDSHAKE_BAD_CRYPTO;
     }
   sodium_memzero (k, sizeof k);
-  if (!read_response_payload (plain, payload))
-    return TTTD_HANDSHAKE_BAD_PAYLOAD;
+  /* a cipher we did not offer (or none at all) cannot make a session */
+  if (!read_response_payload (plain, payload) || !tttd_cipher_in_mask (hs->offered_ciphers, payload->cipher))
+    {
+      sodium_memzero (ck, sizeof ck);
+      return TTTD_HANDSHAKE_BAD_PAYLOAD;
+    }
   memcpy (hs->chaining_key, ck, 32);
   sodium_memzero (ck, sizeof ck);
   hs->remote_index = tttd_get_le32 (msg + 4);

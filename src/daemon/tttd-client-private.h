@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tttd-client.h"
+#include "tttd-cookie.h"
 #include "tttd-handshake.h"
 #include "tttd-netlink.h"
 #include "tttd-routing.h"
@@ -36,6 +37,7 @@ struct _TttdClient {
   guint                   handshake_link;
   guint64                 last_timestamp;
   guint64                 bad_responses;
+  TttdCookieJar           cookies;      /* the server's latest cookie (mac2) */
 
   /* tunnel addresses the server assigned */
   TttdPrefix              assigned[TTTD_RESPONSE_ADDRESSES];

@@ -652,6 +652,7 @@ tttd_daemon_counters (TttdDaemon *daemon)
       g_variant_builder_add (&b, "{st}", "handshakes", s->handshakes);
       g_variant_builder_add (&b, "{st}", "handshake-bad-mac", s->handshake_bad_mac);
       g_variant_builder_add (&b, "{st}", "handshake-rate-limited", s->handshake_rate_limited);
+      g_variant_builder_add (&b, "{st}", "handshake-cookie-replies", s->handshake_cookie_replies);
       g_variant_builder_add (&b, "{st}", "handshake-failed", s->handshake_failed);
       g_variant_builder_add (&b, "{st}", "handshake-unknown-key", s->handshake_unknown_key);
       g_variant_builder_add (&b, "{st}", "handshake-replayed", s->handshake_replayed);
