@@ -306,8 +306,8 @@ write_response_payload (guint8 *plain, const TttdResponsePayload *payload)
     }
 }
 
-static gboolean
-read_response_payload (const guint8 *plain, TttdResponsePayload *payload)
+gboolean
+tttd_response_payload_parse (const guint8 plain[TTTD_RESPONSE_PAYLOAD_LEN], TttdResponsePayload *payload)
 {
   memset (payload, 0, sizeof *payload);
   payload->cipher = plain[0];
@@ -398,7 +398,7 @@ tttd_handshake_consume_response (TttdHandshake *hs, const TttdIdentity *local,
     }
   sodium_memzero (k, sizeof k);
   /* a cipher we did not offer (or none at all) cannot make a session */
-  if (!read_response_payload (plain, payload) || !tttd_cipher_in_mask (hs->offered_ciphers, payload->cipher))
+  if (!tttd_response_payload_parse (plain, payload) || !tttd_cipher_in_mask (hs->offered_ciphers, payload->cipher))
     {
       sodium_memzero (ck, sizeof ck);
       return TTTD_HANDSHAKE_BAD_PAYLOAD;
