@@ -183,6 +183,50 @@ test_prefix_contains (Fixture *f, gconstpointer data)
   g_assert_false (contains (&p, "2001:db8::2"));
 }
 
+/* what a client takes from the server: host addresses, or prefixes inside
+ * its own routes=; the hijack of the review (128.0.0.2/1, 64.0.0.2/2) fails */
+static void
+test_prefix_assignable (Fixture *f, gconstpointer data)
+{
+  const char *host[] = { "198.18.200.2/32", "2001:db8::2/128", "128.0.0.2/32" };
+  const char *refused[] = { "128.0.0.2/1", "64.0.0.2/2", "0.0.0.0/0", "198.18.200.2/24", "198.18.200.2/31",
+                            "2001:db8::2/64", "::/0", "2001:db8::2/127" };
+  const char *inside[] = { "198.18.200.2/24", "198.18.200.2/25", "2001:db8::2/64" };
+  const char *outside[] = { "198.18.200.2/23", "198.19.0.2/24", "2001:db8::2/63", "2001:db9::2/64" };
+  TttdPrefix p, ranges[2];
+
+  for (guint i = 0; i < G_N_ELEMENTS (host); i++)
+    {
+      parse_prefix (host[i], &p);
+      g_assert_true (tttd_prefix_assignable (&p, NULL, 0, NULL));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_test_message ("%s", refused[i]);
+      parse_prefix (refused[i], &p);
+      g_assert_false (tttd_prefix_assignable (&p, NULL, 0, &error));
+      g_assert_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, refused[i]));
+    }
+  /* the client's own routes= widen it, to what they cover and no more */
+  parse_prefix ("198.18.200.0/24", &ranges[0]);
+  parse_prefix ("2001:db8::/64", &ranges[1]);
+  for (guint i = 0; i < G_N_ELEMENTS (inside); i++)
+    {
+      parse_prefix (inside[i], &p);
+      g_assert_true (tttd_prefix_assignable (&p, ranges, 2, NULL));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (outside); i++)
+    {
+      g_test_message ("%s", outside[i]);
+      parse_prefix (outside[i], &p);
+      g_assert_false (tttd_prefix_assignable (&p, ranges, 2, NULL));
+    }
+  parse_prefix ("128.0.0.2/1", &p);
+  g_assert_false (tttd_prefix_assignable (&p, ranges, 2, NULL));
+}
+
 static void
 test_prefix_equal (Fixture *f, gconstpointer data)
 {
@@ -458,6 +502,7 @@ main (int argc, char **argv)
   ADD ("prefix-parse-bad", test_prefix_parse_bad);
   ADD ("prefix-contains", test_prefix_contains);
   ADD ("prefix-equal", test_prefix_equal);
+  ADD ("prefix-assignable", test_prefix_assignable);
   ADD ("endpoint-parse", test_endpoint_parse);
   ADD ("endpoint-parse-bad", test_endpoint_parse_bad);
   ADD ("endpoint-equal", test_endpoint_equal);

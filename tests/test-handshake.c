@@ -73,12 +73,15 @@ fixture_teardown (Fixture *f, gconstpointer data)
 }
 
 /* what an attacker who knows the responder's public key can always do: make
- * mac1 right again after changing a message */
+ * mac1 right again after changing a message (an initiation's mac1 is
+ * followed by mac2) */
 static void
 fix_mac1 (guint8 *msg, gsize len, const guint8 public_key[32])
 {
   guint8 key[32];
 
+  if (len == TTTD_INITIATION_LEN && msg[1] == TTTD_MSG_INITIATION)
+    len = TTTD_INITIATION_MAC2_OFFSET;
   tttd_mac1_key (public_key, key);
   crypto_generichash (msg + len - TTTD_MAC_LEN, TTTD_MAC_LEN, msg, len - TTTD_MAC_LEN, key, sizeof key);
 }
@@ -304,6 +307,46 @@ test_bad_payload (Fixture *f, gconstpointer data)
   g_assert_true (f->client_hs->pending);
 }
 
+/* the cipher must be one the client offered: anything else (unknown
+ * values, 32 and up included, where a shift by it would be undefined) makes
+ * no session */
+static void
+test_cipher_not_offered (Fixture *f, gconstpointer data)
+{
+  const guint8 unknown[] = { 0, 3, 7, 8, 31, 32, 33, 64, 255 };
+  TttdResponsePayload resp;
+
+  for (guint i = 0; i < G_N_ELEMENTS (unknown); i++)
+    {
+      g_test_message ("cipher %u", unknown[i]);
+      f->response_payload.cipher = unknown[i];
+      create_initiation (f);
+      consume_initiation_and_respond (f);
+      g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
+                                                        &resp, &f->client_keys), ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
+      g_assert_true (f->client_hs->pending);
+    }
+  /* known, but not offered */
+  f->init_payload.ciphers = 1u << TTTD_CIPHER_CHACHA20_POLY1305;
+  f->response_payload.cipher = TTTD_CIPHER_AES256_GCM;
+  create_initiation (f);
+  consume_initiation_and_respond (f);
+  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
+                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
+  f->response_payload.cipher = TTTD_CIPHER_CHACHA20_POLY1305;
+  create_initiation (f);
+  consume_initiation_and_respond (f);
+  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
+                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpuint (resp.cipher, ==, TTTD_CIPHER_CHACHA20_POLY1305);
+  /* the mask check itself */
+  g_assert_true (tttd_cipher_in_mask (TTTD_CIPHER_MASK_ALL, TTTD_CIPHER_AES256_GCM));
+  g_assert_false (tttd_cipher_in_mask (0xff, 0));
+  g_assert_false (tttd_cipher_in_mask (0xff, 3));
+  g_assert_false (tttd_cipher_in_mask (0xff, 32));
+  g_assert_false (tttd_cipher_in_mask (0xff, 33));
+}
+
 static void
 test_wrong_server_key (Fixture *f, gconstpointer data)
 {
@@ -359,10 +402,17 @@ test_tamper_initiation (Fixture *f, gconstpointer data)
       g_test_message ("initiation byte %" G_GSIZE_FORMAT, i);
       memcpy (msg, f->initiation, sizeof msg);
       msg[i] ^= 0x01;
+      if (i >= TTTD_INITIATION_MAC2_OFFSET)
+        {
+          /* mac2 is the cookie checker's (test-cookie.c), not the handshake's */
+          g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, msg, sizeof msg, &got),
+                           ==, TTTD_HANDSHAKE_OK);
+          continue;
+        }
       g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, msg, sizeof msg, &got),
                        !=, TTTD_HANDSHAKE_OK);
       g_assert_false (f->server_hs->pending);
-      if (i >= sizeof msg - TTTD_MAC_LEN)
+      if (i >= TTTD_INITIATION_MAC1_OFFSET)
         continue;
       /* past mac1: every byte before it is bound into the handshake hash */
       fix_mac1 (msg, sizeof msg, f->server->public_key);
@@ -611,23 +661,27 @@ test_mac1 (Fixture *f, gconstpointer data)
 
   create_initiation (f);
   consume_initiation_and_respond (f);
-  g_assert_true (tttd_mac1_check (f->server->mac1_key, f->initiation, sizeof f->initiation));
-  g_assert_false (tttd_mac1_check (f->client->mac1_key, f->initiation, sizeof f->initiation));
+  g_assert_true (tttd_mac1_check (f->server->mac1_key, f->initiation, TTTD_INITIATION_MAC2_OFFSET));
+  g_assert_false (tttd_mac1_check (f->client->mac1_key, f->initiation, TTTD_INITIATION_MAC2_OFFSET));
+  /* the initiator keeps its mac1: a cookie reply is bound to it */
+  g_assert_cmpmem (f->client_hs->mac1, TTTD_MAC_LEN, f->initiation + TTTD_INITIATION_MAC1_OFFSET, TTTD_MAC_LEN);
+  /* without a cookie, mac2 is zero */
+  g_assert_true (sodium_is_zero (f->initiation + TTTD_INITIATION_MAC2_OFFSET, TTTD_MAC_LEN));
   g_assert_true (tttd_mac1_check (f->client->mac1_key, f->response, sizeof f->response));
   g_assert_false (tttd_mac1_check (f->server->mac1_key, f->response, sizeof f->response));
   /* it covers every byte before it, and the length */
-  for (gsize i = 0; i < sizeof msg; i++)
+  for (gsize i = 0; i < TTTD_INITIATION_MAC2_OFFSET; i++)
     {
       memcpy (msg, f->initiation, sizeof msg);
       msg[i] ^= 0x04;
-      g_assert_false (tttd_mac1_check (f->server->mac1_key, msg, sizeof msg));
+      g_assert_false (tttd_mac1_check (f->server->mac1_key, msg, TTTD_INITIATION_MAC2_OFFSET));
     }
-  g_assert_false (tttd_mac1_check (f->server->mac1_key, f->initiation, sizeof f->initiation - 1));
+  g_assert_false (tttd_mac1_check (f->server->mac1_key, f->initiation, TTTD_INITIATION_MAC2_OFFSET - 1));
   for (gsize len = 0; len < TTTD_MAC_LEN; len++)
     g_assert_false (tttd_mac1_check (f->server->mac1_key, f->initiation, len));
   /* keyed BLAKE2b-128 of the message before it: what fix_mac1 computes */
   memcpy (msg, f->initiation, sizeof msg);
-  memset (msg + sizeof msg - TTTD_MAC_LEN, 0, TTTD_MAC_LEN);
+  memset (msg + TTTD_INITIATION_MAC1_OFFSET, 0, TTTD_MAC_LEN);
   fix_mac1 (msg, sizeof msg, f->server->public_key);
   g_assert_cmpmem (msg, sizeof msg, f->initiation, sizeof f->initiation);
 }
@@ -659,6 +713,7 @@ main (int argc, char **argv)
   ADD ("fresh-keys", test_fresh_keys);
   ADD ("response-payload", test_response_payload);
   ADD ("bad-payload", test_bad_payload);
+  ADD ("cipher-not-offered", test_cipher_not_offered);
   ADD ("wrong-server-key", test_wrong_server_key);
   ADD ("client-identity", test_client_identity);
   ADD ("tamper-initiation", test_tamper_initiation);

@@ -48,12 +48,15 @@ static void
 test_sizes (Fixture *f, gconstpointer data)
 {
   /* the wire format fixes these; a change here is a protocol change */
-  g_assert_cmpint (TTTD_PROTOCOL_VERSION, ==, 1);
+  g_assert_cmpint (TTTD_PROTOCOL_VERSION, ==, 2);
   g_assert_cmpint (TTTD_HEADER_LEN, ==, 16);
   g_assert_cmpint (TTTD_INNER_LEN, ==, 16);
   g_assert_cmpint (TTTD_OVERHEAD, ==, 48);
-  g_assert_cmpint (TTTD_INITIATION_LEN, ==, 136);
+  g_assert_cmpint (TTTD_INITIATION_LEN, ==, 152);
+  g_assert_cmpint (TTTD_INITIATION_MAC1_OFFSET, ==, 120);
+  g_assert_cmpint (TTTD_INITIATION_MAC2_OFFSET, ==, 136);
   g_assert_cmpint (TTTD_RESPONSE_LEN, ==, 116);
+  g_assert_cmpint (TTTD_COOKIE_REPLY_LEN, ==, 64);
   g_assert_cmpint (TTTD_PROBE_LEN, ==, 24);
   g_assert_cmpint (TTTD_MAX_PAYLOAD + TTTD_OVERHEAD + TTTD_UDP6_OVERHEAD, ==, 65535);
 }
@@ -86,7 +89,7 @@ static void
 test_header_round_trip (Fixture *f, gconstpointer data)
 {
   const guint8 expected[TTTD_HEADER_LEN] = {
-    0x01, 0x03, 0x00, 0x00,
+    0x02, 0x03, 0x00, 0x00,
     0xef, 0xbe, 0xad, 0xde,
     0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
   };
@@ -137,6 +140,14 @@ test_header_handshake (Fixture *f, gconstpointer data)
   g_assert_cmpuint (out.type, ==, TTTD_MSG_RESPONSE);
   g_assert_cmpuint (out.receiver, ==, 0x22222222);
   g_assert_cmpuint (out.counter, ==, 0);
+
+  /* a cookie reply: the initiator's index at 4 */
+  put_common (f->buf, TTTD_MSG_COOKIE_REPLY);
+  tttd_put_le32 (f->buf + 4, 0x33333333);
+  g_assert_cmpint (tttd_header_parse (exact_copy (f, TTTD_COOKIE_REPLY_LEN), TTTD_COOKIE_REPLY_LEN, &out),
+                   ==, TTTD_PARSE_OK);
+  g_assert_cmpuint (out.type, ==, TTTD_MSG_COOKIE_REPLY);
+  g_assert_cmpuint (out.receiver, ==, 0x33333333);
 }
 
 static void
@@ -176,14 +187,20 @@ test_header_length (Fixture *f, gconstpointer data)
       TttdParseResult r = tttd_header_parse (exact_copy (f, len), len, &out);
       g_assert_cmpint (r, ==, len == TTTD_RESPONSE_LEN ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH);
     }
+  put_common (f->buf, TTTD_MSG_COOKIE_REPLY);
+  for (gsize len = 4; len < sizeof f->buf; len++)
+    {
+      TttdParseResult r = tttd_header_parse (exact_copy (f, len), len, &out);
+      g_assert_cmpint (r, ==, len == TTTD_COOKIE_REPLY_LEN ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH);
+    }
 }
 
 static void
 test_header_bad (Fixture *f, gconstpointer data)
 {
   TttdHeader out;
-  const guint8 versions[] = { 0, 2, 0x81, 0xff };
-  const guint8 types[] = { 0, 4, 5, 0x80, 0xff };
+  const guint8 versions[] = { 0, 1, 3, 0x81, 0xff };
+  const guint8 types[] = { 0, 5, 6, 0x80, 0xff };
 
   for (guint i = 0; i < G_N_ELEMENTS (versions); i++)
     {
@@ -198,7 +215,7 @@ test_header_bad (Fixture *f, gconstpointer data)
       g_assert_cmpint (tttd_header_parse (exact_copy (f, TTTD_INITIATION_LEN), TTTD_INITIATION_LEN, &out), ==, TTTD_PARSE_TYPE);
     }
   /* every bit of both reserved bytes, for every known type */
-  for (guint type = TTTD_MSG_INITIATION; type <= TTTD_MSG_TRANSPORT; type++)
+  for (guint type = TTTD_MSG_INITIATION; type <= TTTD_MSG_COOKIE_REPLY; type++)
     {
       gsize len = type == TTTD_MSG_INITIATION ? TTTD_INITIATION_LEN :
                   type == TTTD_MSG_RESPONSE ? TTTD_RESPONSE_LEN : 64;

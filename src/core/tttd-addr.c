@@ -153,6 +153,24 @@ tttd_prefix_nth_host (const TttdPrefix *pool, guint64 offset, TttdPrefix *out)
 }
 
 gboolean
+tttd_prefix_assignable (const TttdPrefix *assigned, const TttdPrefix *ranges, guint n_ranges,
+                        GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (assigned->prefix == tttd_prefix_addr_len (assigned) * 8)
+    return TRUE;
+  for (guint i = 0; i < n_ranges; i++)
+    if (ranges[i].family == assigned->family && assigned->prefix >= ranges[i].prefix &&
+        tttd_prefix_contains (&ranges[i], assigned->family, assigned->addr))
+      return TRUE;
+  text = tttd_prefix_to_string (assigned);
+  g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
+               "the server assigned %s: not a host address, and not inside this client's routes=", text);
+  return FALSE;
+}
+
+gboolean
 tttd_sockaddr_parse (const char *text, guint16 default_port, TttdSockaddr *out, GError **error)
 {
   g_autofree char *copy = g_strstrip (g_strdup (text));

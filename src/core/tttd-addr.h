@@ -40,6 +40,11 @@ void     tttd_prefix_pool_range (const TttdPrefix *pool, guint64 *first, guint64
  * FALSE when that lies outside the pool */
 gboolean tttd_prefix_nth_host (const TttdPrefix *pool, guint64 offset, TttdPrefix *out);
 
+/* whether a client may take an address the server assigned: a host address
+ * (/32, /128), or one inside a range of its own configuration (routes=) */
+gboolean tttd_prefix_assignable (const TttdPrefix *assigned, const TttdPrefix *ranges, guint n_ranges,
+                                 GError **error);
+
 gboolean tttd_sockaddr_parse (const char *text, guint16 default_port, TttdSockaddr *out, GError **error);
 char    *tttd_sockaddr_to_string (const TttdSockaddr *sa);
 socklen_t tttd_sockaddr_len (const TttdSockaddr *sa);

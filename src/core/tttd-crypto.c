@@ -86,6 +86,14 @@ tttd_cipher_choose (guint8 local_mask, guint8 remote_mask)
   return 0;
 }
 
+/* whether cipher (as read off the wire) is one we know and is in mask */
+gboolean
+tttd_cipher_in_mask (guint8 mask, guint cipher)
+{
+  return (cipher == TTTD_CIPHER_CHACHA20_POLY1305 || cipher == TTTD_CIPHER_AES256_GCM) &&
+         (mask & (1u << cipher)) != 0;
+}
+
 const char *
 tttd_cipher_to_string (TttdCipher cipher)
 {

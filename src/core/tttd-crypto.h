@@ -31,6 +31,7 @@ typedef enum {
 
 guint8      tttd_cipher_local_mask (void);
 TttdCipher  tttd_cipher_choose (guint8 local_mask, guint8 remote_mask);
+gboolean    tttd_cipher_in_mask (guint8 mask, guint cipher);
 const char *tttd_cipher_to_string (TttdCipher cipher);
 
 /* one direction's key; lives in sodium_malloc()ed memory (TttdKeypair) */

@@ -215,6 +215,7 @@ tttd_handshake_create_initiation (TttdHandshake *hs, const TttdIdentity *local,
   memcpy (hs->remote_static, remote_static, 32);
   hs->local_index = local_index;
   hs->created_us = now_us;
+  hs->offered_ciphers = payload->ciphers;
 
   /* -> e */
   tttd_key_generate (hs->ephemeral_private);
@@ -239,7 +240,10 @@ tttd_handshake_create_initiation (TttdHandshake *hs, const TttdIdentity *local,
   sodium_memzero (k, sizeof k);
 
   tttd_mac1_key (remote_static, remote_mac1);
-  mac1_compute (remote_mac1, out, TTTD_INITIATION_LEN - TTTD_MAC_LEN, out + TTTD_INITIATION_LEN - TTTD_MAC_LEN);
+  mac1_compute (remote_mac1, out, TTTD_INITIATION_MAC1_OFFSET, out + TTTD_INITIATION_MAC1_OFFSET);
+  memcpy (hs->mac1, out + TTTD_INITIATION_MAC1_OFFSET, TTTD_MAC_LEN);
+  /* no cookie: tttd_cookie_mac2_write puts one in when there is */
+  memset (out + TTTD_INITIATION_MAC2_OFFSET, 0, TTTD_MAC_LEN);
   hs->pending = TRUE;
   return TTTD_HANDSHAKE_OK;
 }
@@ -253,7 +257,7 @@ tttd_handshake_consume_initiation (TttdHandshake *hs, const TttdIdentity *local,
   tttd_handshake_clear (hs);
   if (len != TTTD_INITIATION_LEN || msg[1] != TTTD_MSG_INITIATION)
     return TTTD_HANDSHAKE_BAD_PAYLOAD;
-  if (!tttd_mac1_check (local->mac1_key, msg, len))
+  if (!tttd_mac1_check (local->mac1_key, msg, TTTD_INITIATION_MAC2_OFFSET))
     return TTTD_HANDSHAKE_BAD_MAC;
   initialize (hs, msg, 8, local->public_key);
   hs->remote_index = tttd_get_le32 (msg + 4);
@@ -314,8 +318,8 @@ write_response_payload (guint8 *plain, const TttdResponsePayload *payload)
     }
 }
 
-static gboolean
-read_response_payload (const guint8 *plain, TttdResponsePayload *payload)
+gboolean
+tttd_response_payload_parse (const guint8 plain[TTTD_RESPONSE_PAYLOAD_LEN], TttdResponsePayload *payload)
 {
   memset (payload, 0, sizeof *payload);
   payload->cipher = plain[0];
@@ -402,7 +406,8 @@ tttd_handshake_consume_response (TttdHandshake *hs, const TttdIdentity *local,
   if (!decrypt_and_hash (hash, k, msg + 44, sizeof plain, plain))
     return wiped (TTTD_HANDSHAKE_BAD_CRYPTO, k, ck);
   sodium_memzero (k, sizeof k);
-  if (!read_response_payload (plain, payload))
+  /* a cipher we did not offer (or none at all) cannot make a session */
+  if (!tttd_response_payload_parse (plain, payload) || !tttd_cipher_in_mask (hs->offered_ciphers, payload->cipher))
     return wiped (TTTD_HANDSHAKE_BAD_PAYLOAD, k, ck);
   memcpy (hs->chaining_key, ck, 32);
   sodium_memzero (ck, sizeof ck);

@@ -56,6 +56,8 @@ typedef struct {
   guint32 local_index;
   guint32 remote_index;
   gint64  created_us;
+  guint8  offered_ciphers;   /* initiator: the mask it sent; the answer must pick one */
+  guint8  mac1[TTTD_MAC_LEN]; /* initiator: the initiation's mac1, which a cookie reply is bound to */
   gboolean pending;
 } TttdHandshake;
 
@@ -76,6 +78,13 @@ typedef enum {
 
 const char *tttd_handshake_result_to_string (TttdHandshakeResult result);
 
+/* the response payload, once decrypted: FALSE for a malformed one (the
+ * cipher is the caller's to check against what it offered) */
+gboolean tttd_response_payload_parse (const guint8 plain[TTTD_RESPONSE_PAYLOAD_LEN],
+                                      TttdResponsePayload *payload);
+
+/* the 16 bytes before len are the mac1 of what precedes them: a response's
+ * whole length, an initiation's up to its mac2 (TTTD_INITIATION_MAC2_OFFSET) */
 gboolean tttd_mac1_check (const guint8 mac1_key[32], const guint8 *msg, gsize len);
 
 /* client */

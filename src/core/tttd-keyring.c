@@ -177,12 +177,27 @@ tttd_keyring_needs_rekey (const TttdKeyring *ring, gint64 now_us)
          current->send_counter >= ring->rekey_after_messages;
 }
 
-void
+TttdOpenResult
+tttd_keyring_open (const TttdKeyring *ring, TttdKeypair *keypair,
+                   guint8 *buf, gsize len, guint64 counter, gint64 now_us)
+{
+  if (now_us - keypair->created_us >= ring->reject_after_us)
+    return TTTD_OPEN_EXPIRED;
+  return tttd_keypair_open (keypair, buf, len, counter);
+}
+
+gint64
 tttd_keyring_expire (TttdKeyring *ring, gint64 now_us)
 {
   TttdKeypair **slots[] = { &ring->previous, &ring->current, &ring->next };
+  gint64 next = G_MAXINT64;
 
   for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
-    if (*slots[i] != NULL && now_us - (*slots[i])->created_us >= ring->reject_after_us)
-      retire (ring, slots[i]);
+    {
+      if (*slots[i] != NULL && now_us - (*slots[i])->created_us >= ring->reject_after_us)
+        retire (ring, slots[i]);
+      if (*slots[i] != NULL)
+        next = MIN (next, (*slots[i])->created_us + ring->reject_after_us);
+    }
+  return next;
 }

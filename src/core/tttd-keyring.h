@@ -37,6 +37,7 @@ typedef enum {
   TTTD_OPEN_OK,
   TTTD_OPEN_REPLAY,     /* seen before or too old */
   TTTD_OPEN_AUTH,       /* forged, corrupted or for other keys */
+  TTTD_OPEN_EXPIRED,    /* the keys are older than reject-after */
 } TttdOpenResult;
 TttdOpenResult tttd_keypair_open (TttdKeypair *keypair, guint8 *buf, gsize len, guint64 counter);
 
@@ -65,6 +66,12 @@ TttdKeypair *tttd_keyring_find (TttdKeyring *ring, guint32 local_index);
 void         tttd_keyring_confirm (TttdKeyring *ring, TttdKeypair *keypair);
 TttdKeypair *tttd_keyring_sender (TttdKeyring *ring, gint64 now_us);
 gboolean     tttd_keyring_needs_rekey (const TttdKeyring *ring, gint64 now_us);
-void         tttd_keyring_expire (TttdKeyring *ring, gint64 now_us);
+/* open with one of the ring's keys: as tttd_keypair_open, but keys past
+ * reject-after open nothing, whenever the timer last expired them */
+TttdOpenResult tttd_keyring_open (const TttdKeyring *ring, TttdKeypair *keypair,
+                                  guint8 *buf, gsize len, guint64 counter, gint64 now_us);
+/* retires the keys past reject-after, usable for sending or not; returns
+ * when the next ones will be (G_MAXINT64: none left) */
+gint64       tttd_keyring_expire (TttdKeyring *ring, gint64 now_us);
 
 G_END_DECLS

@@ -45,6 +45,11 @@ tttd_header_parse (const guint8 *buf, gsize len, TttdHeader *out)
         return TTTD_PARSE_LENGTH;
       out->receiver = tttd_get_le32 (buf + 8);
       return TTTD_PARSE_OK;
+    case TTTD_MSG_COOKIE_REPLY:
+      if (len != TTTD_COOKIE_REPLY_LEN)
+        return TTTD_PARSE_LENGTH;
+      out->receiver = tttd_get_le32 (buf + 4);
+      return TTTD_PARSE_OK;
     case TTTD_MSG_TRANSPORT:
       /* header, inner header and tag at least */
       if (len < TTTD_OVERHEAD)

@@ -6,15 +6,17 @@
 
 G_BEGIN_DECLS
 
-/* wire format v1, described byte by byte in docs/protocol.md; every
- * multi-byte integer is little-endian */
+/* wire format v2, described byte by byte in docs/protocol.md; every
+ * multi-byte integer is little-endian (v2: the initiation has mac2, and a
+ * server under load answers with a cookie reply) */
 
-#define TTTD_PROTOCOL_VERSION      1
+#define TTTD_PROTOCOL_VERSION      2
 
 typedef enum {
   TTTD_MSG_INITIATION = 1,
   TTTD_MSG_RESPONSE   = 2,
   TTTD_MSG_TRANSPORT  = 3,
+  TTTD_MSG_COOKIE_REPLY = 4,
 } TttdMessageType;
 
 /* the cleartext header of a transport message: it is also the AEAD's
@@ -36,10 +38,14 @@ typedef enum {
 #define TTTD_KEY_LEN               32
 #define TTTD_MAC_LEN               16
 #define TTTD_INIT_PAYLOAD_LEN      16
-#define TTTD_INITIATION_LEN        (4 + 4 + 32 + (32 + 16) + (TTTD_INIT_PAYLOAD_LEN + 16) + TTTD_MAC_LEN)
+#define TTTD_INITIATION_MAC1_OFFSET (4 + 4 + 32 + (32 + 16) + (TTTD_INIT_PAYLOAD_LEN + 16))
+#define TTTD_INITIATION_MAC2_OFFSET (TTTD_INITIATION_MAC1_OFFSET + TTTD_MAC_LEN)
+#define TTTD_INITIATION_LEN        (TTTD_INITIATION_MAC2_OFFSET + TTTD_MAC_LEN)
 #define TTTD_RESPONSE_ADDRESSES    2
 #define TTTD_RESPONSE_PAYLOAD_LEN  (4 + TTTD_RESPONSE_ADDRESSES * 18)
 #define TTTD_RESPONSE_LEN          (4 + 4 + 4 + 32 + (TTTD_RESPONSE_PAYLOAD_LEN + 16) + TTTD_MAC_LEN)
+/* header, receiver index, XChaCha20 nonce, sealed cookie */
+#define TTTD_COOKIE_REPLY_LEN      (4 + 4 + 24 + 16 + 16)
 
 typedef enum {
   TTTD_KIND_DATA        = 0,  /* a tunnelled IP packet */

@@ -62,8 +62,11 @@ tttd_rate_limit_allow (TttdRateLimit *limit, const TttdSockaddr *source, gint64 
   TttdAddrKey key;
   Bucket *bucket;
 
-  /* sources are keyed by address only: a port is free to pick */
+  /* sources are keyed by address only: a port is free to pick; and an
+   * IPv6 host has a /64 to pick addresses from */
   tttd_addr_key_from_sockaddr (&key, source);
+  if (key.family == AF_INET6)
+    memset (key.addr + 8, 0, 8);
 
   refill (&limit->total, limit->total_rate, limit->total_burst, now_us);
   if (limit->total.tokens < 1.0)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tttd-client.h"
+#include "tttd-cookie.h"
 #include "tttd-handshake.h"
 #include "tttd-netlink.h"
 #include "tttd-routing.h"
@@ -37,6 +38,7 @@ struct _TttdClient {
   guint64                 bad_responses;
   gboolean                dead;             /* the server stopped answering */
   gint64                  no_link_since_us; /* no link at all since (0: there is one) */
+  TttdCookieJar           cookies;      /* the server's latest cookie (mac2) */
 
   /* tunnel addresses the server assigned */
   TttdPrefix              assigned[TTTD_RESPONSE_ADDRESSES];

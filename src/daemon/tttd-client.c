@@ -38,6 +38,8 @@ tttd_link_source_to_string (TttdLinkSource source)
 void
 tttd_client_set_config (TttdClient *client, const TttdConfig *config)
 {
+  if (memcmp (config->server_public_key, client->config->server_public_key, 32) != 0)
+    tttd_cookie_jar_init (&client->cookies, config->server_public_key);
   client->config = config;
 }
 
@@ -117,7 +119,7 @@ apply_addresses (TttdClient *client, const TttdResponsePayload *response)
     {
       g_autofree char *text = tttd_prefix_to_string (&response->addresses[i]);
       client->assigned[i] = response->addresses[i];
-      if (!tttd_netlink_addr_add (client->netlink, client->tun_ifindex, &response->addresses[i], &error))
+      if (!tttd_netlink_addr_add_no_route (client->netlink, client->tun_ifindex, &response->addresses[i], &error))
         {
           tttd_log_warning (NULL, "address", "cannot set the tunnel address %s the server assigned: %s",
                             text, error->message);
@@ -126,6 +128,29 @@ apply_addresses (TttdClient *client, const TttdResponsePayload *response)
       else
         tttd_log_message (NULL, "address", "tunnel address %s assigned by the server", text);
     }
+}
+
+/* the server's addresses become ours only as host addresses, or inside a
+ * range the configuration sends into the tunnel anyway: a hostile server
+ * must not take over routes (they come without a prefix route, too) */
+static gboolean
+acceptable_addresses (TttdClient *client, const TttdResponsePayload *response)
+{
+  const GArray *routes = client->config->routes;
+
+  if (client->config->addresses->len > 0)
+    return TRUE;   /* ignored: ours win */
+  for (guint i = 0; i < response->n_addresses; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!tttd_prefix_assignable (&response->addresses[i], (const TttdPrefix *) (gpointer) routes->data,
+                                   routes->len, &error))
+        {
+          tttd_log_warning (NULL, "address", "refusing the session: %s", error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 static void
@@ -140,6 +165,16 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
   gint64 now = g_get_monotonic_time ();
   gboolean first;
 
+  if (msg[1] == TTTD_MSG_COOKIE_REPLY)
+    {
+      /* the server is under load: the next initiation (after the usual
+       * backoff) carries mac2 and proves our address */
+      if (tttd_cookie_reply_consume (&client->cookies, peer->handshake, msg, len, now) == TTTD_HANDSHAKE_OK)
+        tttd_log_info (NULL, "handshake", "the server is under load and sent a cookie; retrying with it");
+      else
+        client->bad_responses++;
+      return;
+    }
   if (msg[1] != TTTD_MSG_RESPONSE)
     return;
   result = tttd_handshake_consume_response (peer->handshake, client->identity, msg, len, &response, &keys);
@@ -148,7 +183,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
       client->bad_responses++;
       return;
     }
-  if ((tttd_cipher_local_mask () & (1u << response.cipher)) == 0)
+  if (!acceptable_addresses (client, &response))
     {
       client->bad_responses++;
       sodium_memzero (&keys, sizeof keys);
@@ -272,6 +307,7 @@ send_initiation (TttdClient *client, gint64 now)
       tttd_log_warning (NULL, "handshake", "the server's public key is not usable");
       return;
     }
+  tttd_cookie_mac2_write (&client->cookies, msg, now);
   tttd_engine_send_raw (client->engine, &link->queue, &peer->paths[link->id].remote, msg, sizeof msg);
   tttd_engine_flush (client->engine);
   client->handshake_sent_us = now;
@@ -354,6 +390,9 @@ on_timer (gpointer user_data, gint64 now_us)
   gint64 next = now_us + G_USEC_PER_SEC;
   gboolean pending = peer->handshake->pending;
 
+  /* keys past reject-after go even while no new ones come (a silent
+   * server): the tick below runs only while we can send */
+  next = MIN (next, tttd_keyring_expire (&peer->keyring, now_us));
   if (session_dead (client, now_us) || tttd_keyring_needs_rekey (&peer->keyring, now_us))
     {
       gint64 due = client->handshake_sent_us + retry_after (client);
@@ -415,6 +454,7 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
   client->config = config;
   client->listeners = listeners;
   client->tun_fd = -1;
+  tttd_cookie_jar_init (&client->cookies, config->server_public_key);
   client->identity = tttd_identity_new (private_key);
   if (client->identity == NULL)
     {

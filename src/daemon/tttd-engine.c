@@ -463,10 +463,14 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
       engine->stats.rx_unknown_index++;
       return;
     }
-  switch (tttd_keypair_open (keypair, buf, len, header->counter))
+  switch (tttd_keyring_open (&peer->keyring, keypair, buf, len, header->counter, engine->now_us))
     {
     case TTTD_OPEN_OK:
       break;
+    case TTTD_OPEN_EXPIRED:
+      /* past reject-after: as good as gone, whenever the timer retires it */
+      engine->stats.rx_unknown_index++;
+      return;
     case TTTD_OPEN_REPLAY:
       engine->stats.rx_replayed++;
       return;

@@ -144,7 +144,8 @@ tttd_netlink_link_set (TttdNetlink *nl, int ifindex, guint mtu, gboolean up, GEr
 }
 
 static gboolean
-addr_change (TttdNetlink *nl, guint16 type, guint16 flags, int ifindex, const TttdPrefix *prefix, GError **error)
+addr_change (TttdNetlink *nl, guint16 type, guint16 flags, int ifindex, const TttdPrefix *prefix,
+             guint32 ifa_flags, GError **error)
 {
   struct nlmsghdr *nlh = tttd_netlink_request (nl, type, NLM_F_ACK | flags);
   struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header (nlh, sizeof *ifa);
@@ -158,7 +159,9 @@ addr_change (TttdNetlink *nl, guint16 type, guint16 flags, int ifindex, const Tt
   mnl_attr_put (nlh, IFA_ADDRESS, len, prefix->addr);
   if (prefix->family == AF_INET6)
     /* the tunnel's far end answers neighbour discovery never: no DAD wait */
-    mnl_attr_put_u32 (nlh, IFA_FLAGS, IFA_F_NODAD);
+    ifa_flags |= IFA_F_NODAD;
+  if (ifa_flags != 0)
+    mnl_attr_put_u32 (nlh, IFA_FLAGS, ifa_flags);
   {
     g_autofree char *text = tttd_prefix_to_string (prefix);
     g_autofree char *what = g_strdup_printf ("cannot %s the address %s",
@@ -170,13 +173,22 @@ addr_change (TttdNetlink *nl, guint16 type, guint16 flags, int ifindex, const Tt
 gboolean
 tttd_netlink_addr_add (TttdNetlink *nl, int ifindex, const TttdPrefix *prefix, GError **error)
 {
-  return addr_change (nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, prefix, error);
+  return addr_change (nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, prefix, 0, error);
+}
+
+/* an address someone else chose (the server): no prefix route comes with
+ * it, so that it cannot steer traffic into the tunnel */
+gboolean
+tttd_netlink_addr_add_no_route (TttdNetlink *nl, int ifindex, const TttdPrefix *prefix, GError **error)
+{
+  return addr_change (nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, prefix,
+                      IFA_F_NOPREFIXROUTE, error);
 }
 
 gboolean
 tttd_netlink_addr_del (TttdNetlink *nl, int ifindex, const TttdPrefix *prefix, GError **error)
 {
-  return addr_change (nl, RTM_DELADDR, 0, ifindex, prefix, error);
+  return addr_change (nl, RTM_DELADDR, 0, ifindex, prefix, 0, error);
 }
 
 typedef struct {

@@ -24,6 +24,8 @@ typedef struct {
 gboolean tttd_netlink_link_get (TttdNetlink *nl, const char *name, TttdLinkInfo *out, GError **error);
 gboolean tttd_netlink_link_set (TttdNetlink *nl, int ifindex, guint mtu, gboolean up, GError **error);
 gboolean tttd_netlink_addr_add (TttdNetlink *nl, int ifindex, const TttdPrefix *prefix, GError **error);
+gboolean tttd_netlink_addr_add_no_route (TttdNetlink *nl, int ifindex, const TttdPrefix *prefix,
+                                         GError **error);
 gboolean tttd_netlink_addr_del (TttdNetlink *nl, int ifindex, const TttdPrefix *prefix, GError **error);
 /* the interface's addresses, global scope first */
 GArray  *tttd_netlink_addr_list (TttdNetlink *nl, int ifindex, GError **error);

@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 
 #include "tttd-allowedips.h"
+#include "tttd-cookie.h"
 #include "tttd-error.h"
 #include "tttd-firewall.h"
 #include "tttd-log.h"
@@ -20,7 +21,12 @@
 #include "tttd-tun.h"
 
 /* handshake work: a client needs one every rekey interval; a few per
- * second per address is plenty, and all together stay well below a core */
+ * second per address is plenty, and all together stay well below a core.
+ * Two sets of buckets: initiations without a valid mac2 charge the first;
+ * when it runs short (the server is under load, or one source floods) they
+ * get a cookie reply instead of an answer. Initiations whose mac2 proves
+ * their source address charge the second, which spoofed datagrams cannot
+ * touch. IPv6 sources count per /64. */
 #define HANDSHAKES_PER_SOURCE   5.0
 #define HANDSHAKE_SOURCE_BURST  10.0
 #define HANDSHAKES_TOTAL        2000.0
@@ -47,7 +53,9 @@ struct _TttdServer {
   TttdAllowedIps         *allowed;      /* tunnel prefix -> TttdPeer, or the server for its own */
   GHashTable             *by_key;       /* public key -> TttdPeer */
   GHashTable             *past_init;    /* public key of a peer gone by reload -> its last guint64 timestamp */
-  TttdRateLimit          *rate_limit;
+  TttdRateLimit          *rate_limit;    /* cookie-proven sources */
+  TttdRateLimit          *unproven;      /* the others: when short, the server is under load */
+  TttdCookieChecker      *cookies;
   GSource                *timer;
   gint64                  next_slow_us;
   TttdListeners          *listeners;   /* the daemon's: what changed */
@@ -65,6 +73,7 @@ const TttdCounter tttd_server_counters[] = {
   SERVER_COUNTER ("handshakes", handshakes),
   SERVER_COUNTER ("handshake-bad-mac", handshake_bad_mac),
   SERVER_COUNTER ("handshake-rate-limited", handshake_rate_limited),
+  SERVER_COUNTER ("handshake-cookie-replies", handshake_cookie_replies),
   SERVER_COUNTER ("handshake-failed", handshake_failed),
   SERVER_COUNTER ("handshake-unknown-key", handshake_unknown_key),
   SERVER_COUNTER ("handshake-replayed", handshake_replayed),
@@ -254,14 +263,27 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
   if (msg[1] != TTTD_MSG_INITIATION)
     return;
   /* cheap checks before any public-key work */
-  if (!tttd_mac1_check (server->identity->mac1_key, msg, len))
+  if (!tttd_mac1_check (server->identity->mac1_key, msg, TTTD_INITIATION_MAC2_OFFSET))
     {
       server->stats.handshake_bad_mac++;
       return;
     }
-  if (!tttd_rate_limit_allow (server->rate_limit, from, now))
+  if (tttd_cookie_mac2_check (server->cookies, msg, len, from, now))
     {
-      server->stats.handshake_rate_limited++;
+      if (!tttd_rate_limit_allow (server->rate_limit, from, now))
+        {
+          server->stats.handshake_rate_limited++;
+          return;
+        }
+    }
+  else if (!tttd_rate_limit_allow (server->unproven, from, now))
+    {
+      /* under load: 64 bytes that only the real owner of the source
+       * address receives (no amplification: the initiation is larger) */
+      guint8 reply[TTTD_COOKIE_REPLY_LEN];
+      tttd_cookie_reply_create (server->cookies, msg, len, from, now, reply);
+      tttd_engine_send_raw (server->engine, queue, from, reply, sizeof reply);
+      server->stats.handshake_cookie_replies++;
       return;
     }
   result = tttd_handshake_consume_initiation (&hs, server->identity, msg, len, &init);
@@ -293,19 +315,10 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
     }
   response.flags = peer->fresh ? TTTD_HANDSHAKE_FRESH : 0;
   response.n_addresses = (guint8) MIN (peer->n_addresses, TTTD_RESPONSE_ADDRESSES);
+  /* as configured: a client takes host addresses, and prefixes only inside
+   * its own routes= (a server cannot steer its routes) */
   for (guint i = 0; i < response.n_addresses; i++)
-    {
-      response.addresses[i] = peer->addresses[i];
-      /* a host address, told with the tunnel's prefix, gives the client an
-       * on-link route to us */
-      for (guint j = 0; j < server->config->addresses->len; j++)
-        {
-          const TttdPrefix *own = &g_array_index (server->config->addresses, TttdPrefix, j);
-          if (response.addresses[i].prefix == (own->family == AF_INET ? 32 : 128) &&
-              tttd_prefix_contains (own, response.addresses[i].family, response.addresses[i].addr))
-            response.addresses[i].prefix = own->prefix;
-        }
-    }
+    response.addresses[i] = peer->addresses[i];
   result = tttd_handshake_create_response (&hs, server->identity, tttd_engine_new_index (server->engine),
                                            &response, out, &keys);
   if (result != TTTD_HANDSHAKE_OK)
@@ -373,6 +386,7 @@ on_timer (gpointer user_data, gint64 now_us)
             }
         }
       tttd_rate_limit_expire (server->rate_limit, now_us);
+      tttd_rate_limit_expire (server->unproven, now_us);
     }
   return server->next_slow_us;
 }
@@ -648,12 +662,15 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
   server->past_init = g_hash_table_new_full (public_key_hash, public_key_equal, g_free, g_free);
   server->rate_limit = tttd_rate_limit_new (HANDSHAKES_PER_SOURCE, HANDSHAKE_SOURCE_BURST,
                                             HANDSHAKES_TOTAL, HANDSHAKE_TOTAL_BURST, RATE_LIMIT_SOURCES);
+  server->unproven = tttd_rate_limit_new (HANDSHAKES_PER_SOURCE, HANDSHAKE_SOURCE_BURST,
+                                          HANDSHAKES_TOTAL, HANDSHAKE_TOTAL_BURST, RATE_LIMIT_SOURCES);
   server->identity = tttd_identity_new (private_key);
   if (server->identity == NULL)
     {
       g_set_error (error, TTTD_ERROR, TTTD_ERROR_KEY, "the private key is not usable");
       return NULL;
     }
+  server->cookies = tttd_cookie_checker_new (server->identity->public_key);
   server->netlink = tttd_netlink_new (error);
   if (server->netlink == NULL)
     return NULL;
@@ -730,6 +747,8 @@ tttd_server_free (TttdServer *server)
   if (server->tun_fd >= 0)
     close (server->tun_fd);
   g_clear_pointer (&server->rate_limit, tttd_rate_limit_free);
+  g_clear_pointer (&server->unproven, tttd_rate_limit_free);
+  g_clear_pointer (&server->cookies, tttd_cookie_checker_free);
   g_clear_pointer (&server->firewall, tttd_firewall_free);
   restore_forwarding (server);
   g_clear_pointer (&server->netlink, tttd_netlink_free);

@@ -16,6 +16,7 @@ typedef struct {
   guint64 handshakes;            /* answered */
   guint64 handshake_bad_mac;     /* not meant for us */
   guint64 handshake_rate_limited;
+  guint64 handshake_cookie_replies; /* under load: the source must prove its address */
   guint64 handshake_failed;      /* did not authenticate */
   guint64 handshake_unknown_key; /* authentic, but no [peer] has that key */
   guint64 handshake_replayed;    /* an old initiation */

@@ -107,6 +107,9 @@ fuzz_fix_mac1 (guint8 *msg, gsize len, const guint8 public_key[32])
 {
   guint8 key[32];
 
+  /* an initiation's mac1 is followed by mac2 */
+  if (len == TTTD_INITIATION_LEN)
+    len = TTTD_INITIATION_MAC2_OFFSET;
   tttd_mac1_key (public_key, key);
   crypto_generichash (msg + len - TTTD_MAC_LEN, TTTD_MAC_LEN, msg, len - TTTD_MAC_LEN, key, sizeof key);
 }

@@ -30,7 +30,11 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
           if (memcmp (out, data, TTTD_HEADER_LEN) != 0)
             abort ();
         }
-      else if (header.type != TTTD_MSG_INITIATION && header.type != TTTD_MSG_RESPONSE)
+      else if (header.type != TTTD_MSG_INITIATION && header.type != TTTD_MSG_RESPONSE &&
+               header.type != TTTD_MSG_COOKIE_REPLY)
+        abort ();
+      else if (header.type == TTTD_MSG_COOKIE_REPLY &&
+               (size != TTTD_COOKIE_REPLY_LEN || header.receiver != tttd_get_le32 (data + 4)))
         abort ();
     }
   (void) tttd_parse_result_to_string (tttd_header_parse (data, size, &header));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "fuzz-handshake-common.h"
+#include "tttd-cookie.h"
 
 /* writes the generated seeds of the packet and handshake corpora:
  *   fuzz-make-seeds tests/fuzz/corpus
@@ -80,9 +81,16 @@ packet_seeds (void)
   buf[1] = TTTD_MSG_TRANSPORT;
   buf[3] = 1;
   write_seed ("packet", "reserved-set", 0, FALSE, buf, TTTD_OVERHEAD);
-  buf[0] = 2;
+  buf[0] = TTTD_PROTOCOL_VERSION + 1;
   buf[3] = 0;
-  write_seed ("packet", "version-2", 0, FALSE, buf, TTTD_OVERHEAD);
+  write_seed ("packet", "version-next", 0, FALSE, buf, TTTD_OVERHEAD);
+  /* version 1, which had no cookie replies */
+  buf[0] = 1;
+  buf[1] = TTTD_MSG_INITIATION;
+  write_seed ("packet", "version-1-initiation", 0, FALSE, buf, 136);
+  buf[0] = TTTD_PROTOCOL_VERSION;
+  buf[1] = TTTD_MSG_COOKIE_REPLY;
+  write_seed ("packet", "cookie-reply", 0, FALSE, buf, TTTD_COOKIE_REPLY_LEN);
   write_seed ("packet", "short", 0, FALSE, buf, 3);
 }
 
@@ -125,6 +133,67 @@ handshake_seeds (void)
   sodium_free (hs);
 }
 
+/* response payloads in the clear, as fuzz-response takes them */
+static void
+response_seeds (void)
+{
+  guint8 plain[TTTD_RESPONSE_PAYLOAD_LEN] = { 0 };
+  const guint8 v4[4] = { 198, 18, 200, 2 }, hijack[4] = { 128, 0, 0, 2 };
+  const guint8 v6[16] = { 0xfd, 0, [15] = 2 };
+
+  plain[0] = TTTD_CIPHER_CHACHA20_POLY1305;
+  plain[1] = 2;
+  plain[2] = TTTD_HANDSHAKE_FRESH;
+  plain[4] = 4;
+  plain[5] = 32;
+  memcpy (plain + 6, v4, 4);
+  plain[22] = 6;
+  plain[23] = 128;
+  memcpy (plain + 24, v6, 16);
+  write_seed ("response", "hosts", 0, FALSE, plain, sizeof plain);
+  plain[5] = 24;
+  plain[23] = 64;
+  write_seed ("response", "prefixes", 0, FALSE, plain, sizeof plain);
+  plain[5] = 1;
+  memcpy (plain + 6, hijack, 4);
+  plain[1] = 1;
+  memset (plain + 22, 0, 18);
+  write_seed ("response", "hijack", 0, FALSE, plain, sizeof plain);
+  plain[0] = 33;
+  write_seed ("response", "cipher-33", 0, FALSE, plain, sizeof plain);
+  plain[0] = TTTD_CIPHER_AES256_GCM;
+  plain[1] = 0;
+  write_seed ("response", "no-address", 0, FALSE, plain, sizeof plain);
+}
+
+/* a cookie reply to the fuzzer's pending initiation, and that initiation
+ * with the cookie's mac2 */
+static void
+cookie_seeds (void)
+{
+  FuzzWorld world;
+  TttdCookieChecker *checker;
+  TttdCookieJar jar;
+  TttdSockaddr source;
+  guint8 reply[TTTD_COOKIE_REPLY_LEN], initiation[TTTD_INITIATION_LEN];
+
+  fuzz_world_init (&world);
+  checker = tttd_cookie_checker_new (world.server->public_key);
+  if (!tttd_sockaddr_parse ("198.18.0.2:40000", 0, &source, NULL))
+    g_error ("source");
+  tttd_cookie_reply_create (checker, world.initiation, sizeof world.initiation, &source, 0, reply);
+  tttd_cookie_jar_init (&jar, world.server->public_key);
+  if (tttd_cookie_reply_consume (&jar, world.pending, reply, sizeof reply, 0) != TTTD_HANDSHAKE_OK)
+    g_error ("the client refused the cookie reply");
+  memcpy (initiation, world.initiation, sizeof initiation);
+  tttd_cookie_mac2_write (&jar, initiation, 1);
+  write_seed ("cookie", "reply", 0, TRUE, reply, sizeof reply);
+  write_seed ("cookie", "reply-fix-index", FUZZ_FIX_INDEX, TRUE, reply, sizeof reply);
+  write_seed ("cookie", "initiation-mac2", 0, TRUE, initiation, sizeof initiation);
+  write_seed ("cookie", "short", 0, TRUE, reply, 8);
+  tttd_cookie_checker_free (checker);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -136,5 +205,7 @@ main (int argc, char **argv)
   corpus = argv[1];
   packet_seeds ();
   handshake_seeds ();
+  response_seeds ();
+  cookie_seeds ();
   return 0;
 }

@@ -59,7 +59,7 @@ def main():
         # garbage of every plausible length, some with a valid-looking header
         junk = bytearray(os.urandom(rng.randint(0, 1500)))
         if i % 2 and len(junk) >= 16:
-            junk[0:4] = bytes([1, rng.randint(1, 3), 0, 0])
+            junk[0:4] = bytes([2, rng.randint(1, 4), 0, 0])
         sock.sendto(bytes(junk), (server, port))
         d = bytearray(rng.choice(real))
         bit = rng.randrange(len(d) * 8)
