@@ -463,7 +463,7 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
       engine->stats.rx_unknown_index++;
       return;
     }
-  switch (tttd_keyring_open (&peer->keyring, keypair, buf, len, header->counter, engine->now_us))
+  switch (tttd_keyring_open (&peer->keyring, keypair, buf, len, header->counter, engine->tx.now_us))
     {
     case TTTD_OPEN_OK:
       break;
