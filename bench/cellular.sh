@@ -19,6 +19,10 @@
 # Traces come from $TTTD_TRACES, else ../shared/traces beside the source
 # tree, else tests/lab/traces (which carries the ATT-LTE-driving-2016 pair).
 #
+# BENCH_VERBOSE=1 also prints, per link and direction, what its trace
+# allows in each second of the stretch played, and beside every tttd flow
+# the sending daemon's capacity estimate of each link once a second.
+#
 #   sudo bench/cellular.sh --list
 #   sudo bench/cellular.sh [--scenario NAME[,NAME...]] [--seconds N] [--strategies LIST]
 #                          [--cc NAME] [--no-mptcp] [--csv FILE]
@@ -134,6 +138,10 @@ link_setup () {
       IFS=, read -r o_every o_for o_first <<<"$outage"
       lab_path_outage 0 "$i" "$o_every" "$o_for" ${o_first:+--first "$o_first"}
     fi
+    if [[ -n ${BENCH_VERBOSE:-} ]]; then
+      echo "link $i up, Mbit/s its trace allows per second: $(trace_rates "$(trace_file "$up")" "$up_offset" "$scale")" >&2
+      echo "link $i down, Mbit/s its trace allows per second: $(trace_rates "$(trace_file "$down")" "$offset" "$scale")" >&2
+    fi
     echo "link $i: up $up @${up_offset} ms, down $down @${offset} ms, scale $scale, queue $queue B, rtt $rtt ms${outage:+, outage every ${o_every} s for ${o_for} s from ${o_first:-$o_every} s}"
   else
     rate=$(link_get "$spec" rate) queue=$(link_get "$spec" queue 50ms)
@@ -142,6 +150,24 @@ link_setup () {
     [[ -n $gilbert ]] && lab_path_emulate 0 "$i" --gilbert "$gilbert"
     echo "link $i: fixed $rate, queue $queue, rtt $rtt ms$( [[ $loss != 0 ]] && echo ", $loss% random loss each way")${gilbert:+, Gilbert-Elliott loss ${gilbert/,/% in bursts of } each way}"
   fi
+}
+
+# trace_rates FILE OFFSET_MS SCALE: Mbit/s per second of the stretch a flow plays
+trace_rates () {
+  awk -v o="$2" -v k="$3" -v n="$seconds" '
+    NR == FNR { last = $1; next }
+    { t = $1 - o % last; if (t < 0) t += last; if (t < n * 1000) c[int(t / 1000)]++ }
+    END { for (s = 0; s < n; s++) printf "%.1f ", c[s] * 1504 * 8 * k / 1e6 }' "$1" "$1"
+}
+
+# estimates BUS SECONDS FILE: the daemon's capacity estimate per link once a second
+estimates () {
+  local t
+  for (( t = 1; t <= $2; t++ )); do
+    sleep 1
+    tttd_ctl "$1" --json links 2>/dev/null | python3 -c 'import json, sys
+print(" ".join("%s=%.1f" % (l["interface"], l.get("capacity_bps", 0) / 1e6) for l in json.load(sys.stdin)))' >> "$3" || true
+  done
 }
 
 restart_traces () {
@@ -167,10 +193,19 @@ measure () {
   restart_traces
   # shellcheck disable=SC2086  # the argument strings split into words
   ip netns exec "$client" ping -n -i 0.1 -w "$seconds" $ping_args "$addr" > "$ping" 2>&1 &
-  local pinger=$!
+  local pinger=$! sampler=
+  if [[ -n ${BENCH_VERBOSE:-} && -n $bus ]]; then
+    estimates "$bus" "$seconds" "$json.est" &
+    sampler=$!
+  fi
   ip netns exec "$client" timeout $(( seconds + 20 )) "$@" iperf3 -c "$addr" -p "$port" -t "$seconds" \
     "${rev[@]}" --json "${ccarg[@]}" $iperf_args > "$json" 2>/dev/null || true
   wait "$pinger" || true
+  if [[ -n $sampler ]]; then
+    wait "$sampler" || true
+    echo "    $dir: sender's capacity estimates, Mbit/s per second: $(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); e[kv[1]] = e[kv[1]] " " kv[2] } }
+      END { for (l in e) printf "%s:%s; ", l, e[l] }' "$json.est")" >&2
+  fi
   q1=$(counter "$bus" tx-queue-full)
   read -r mbit retr <<<"$(python3 -c 'import json, sys
 try:
