@@ -122,7 +122,7 @@ server_on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from
   guint8 out[TTTD_RESPONSE_LEN];
 
   g_assert_cmpuint (msg[1], ==, TTTD_MSG_INITIATION);
-  g_assert_true (tttd_mac1_check (f->server_id->mac1_key, msg, len));
+  g_assert_true (tttd_mac1_check (f->server_id->mac1_key, msg, TTTD_INITIATION_MAC2_OFFSET));
   g_assert_cmpint (tttd_handshake_consume_initiation (&hs, f->server_id, msg, len, &init), ==, TTTD_HANDSHAKE_OK);
   /* the initiation says who sent it: the one client we know */
   g_assert_cmpmem (hs.remote_static, 32, f->client_id->public_key, 32);
