@@ -75,7 +75,7 @@ show () {
     tttd_ctl "$bus" --json status | python3 -c "
 import json,sys
 c = json.load(sys.stdin)['counters']
-print('    ' + ', '.join('%s %s' % (k, c.get(k, 0)) for k in ('nacks-sent', 'retransmits', 'recovered-retransmit', 'reorder-lost', 'fec-repair-sent', 'recovered-fec', 'fec-overhead-bytes')))"
+print('    ' + ', '.join('%s %s' % (k, c.get(k, 0)) for k in ('nacks-sent', 'retransmits', 'recovered-retransmit', 'reorder-lost', 'reorder-timeouts', 'tx-queue-full', 'fec-repair-sent', 'recovered-fec', 'fec-overhead-bytes')))"
   done
 }
 

@@ -124,10 +124,10 @@ tttd_recovery_times (const guint64 *srtt_us, guint n, gboolean retransmit, TttdR
       out->max_age_us = 2 * TTTD_HOLD_DEFAULT_US;
       return;
     }
-  /* the NACK goes one way on the fastest link and the packet comes back
-   * on the least lossy one, which may be the slowest: half of each RTT,
-   * with a margin for jitter and the far end's batching */
-  wait = (gint64) (lo + hi) / 2 + MAX ((gint64) lo / 2, 5000);
+  /* the NACK goes on the fastest link and the packet comes back on it
+   * (or on one nearly as fast): one RTT of it, with a margin for jitter
+   * and the far end's batching */
+  wait = (gint64) lo + MAX ((gint64) lo / 2, 5000);
   wait = CLAMP (wait, 10000, TTTD_HOLD_MAX_US - 10000);
   /* a gap waits for the slowest link's packets (they lag by the RTT
    * difference) and, when asked for, for the retransmission */

@@ -82,7 +82,7 @@ tttd_recover_reset_rx (TttdPeer *peer)
 
 /* the lower direction's loss: a server's estimate of its own sending
  * counts what is still in flight as lost, and on a clean link under load
- * that would turn FEC on (and steer retransmissions) for nothing */
+ * that would turn FEC on for nothing */
 static double
 path_loss (const TttdPath *path)
 {
@@ -254,36 +254,39 @@ tttd_recover_keep (const TttdPeer *peer)
   return peer->tx->retransmit;
 }
 
-/* the link for a retransmission of a packet lost on orig: the least
- * lossy usable link with room (the receiver waits long enough for the
- * slowest), of those about as clean the fastest; orig, which needs no
- * room, when nothing else is cleaner; -1: none usable */
+/* where a retransmission of a packet first sent on orig arrives first:
+ * the fastest usable link with room, but not the one that lost it when
+ * another is nearly as fast (within half its RTT); -1: none usable */
 static gint
 retransmit_link (const TttdPeer *peer, guint orig, gint64 now_us)
 {
   guint32 mask = tttd_scheduler_usable_mask (&peer->sched);
   gint best = -1;
-  double best_loss = 2.0;
-  guint64 best_rtt = G_MAXUINT64;
+  guint64 best_rtt = G_MAXUINT64, orig_rtt = G_MAXUINT64;
 
   for (guint32 m = mask; m != 0; m &= m - 1)
     {
       guint i = (guint) __builtin_ctz (m);
-      const TttdPath *path = &peer->paths[i];
-      guint64 rtt = path->health.srtt_us != 0 ? path->health.srtt_us : 100000;
-      double loss = path_loss (path);
+      guint64 rtt = peer->paths[i].health.srtt_us != 0 ? peer->paths[i].health.srtt_us : 100000;
 
-      if (!path->present ||
-          (i != orig && tttd_scheduler_queue_delay (&peer->sched, i, now_us) > ROOM_US))
+      if (!peer->paths[i].present)
         continue;
-      /* within half a percent counts as as clean: then the faster */
-      if (loss < best_loss - 0.005 || (loss <= best_loss + 0.005 && rtt < best_rtt))
+      if (i == orig)
         {
-          best = (gint) i;
-          best_loss = loss;
+          orig_rtt = rtt;
+          continue;
+        }
+      if (tttd_scheduler_queue_delay (&peer->sched, i, now_us) > ROOM_US)
+        continue;
+      if (rtt < best_rtt)
+        {
           best_rtt = rtt;
+          best = (gint) i;
         }
     }
+  /* the lossy link only if the others arrive more than half its RTT later */
+  if (orig_rtt != G_MAXUINT64 && (best < 0 || best_rtt > orig_rtt + orig_rtt / 2))
+    return (gint) orig;
   return best;
 }
 
