@@ -491,6 +491,9 @@ static const BadValue bad_values[] = {
   { "tttd", "probe-interval-ms", "fast" }, { "tttd", "probe-interval-ms", "" },
   { "tttd", "rekey-after-seconds", "1" }, { "tttd", "rekey-after-seconds", "86401" },
   { "tttd", "rekey-after-seconds", "1e3" }, { "tttd", "rekey-after-seconds", "0x10" },
+  { "tttd", "retransmit", "maybe" }, { "tttd", "retransmit", "" },
+  { "tttd", "fec", "0" }, { "tttd", "fec", "51" }, { "tttd", "fec", "10%" }, { "tttd", "fec", "" },
+  { "tttd", "fec", "Auto" }, { "tttd", "fec", "on" }, { "tttd", "fec", "-1" },
   { "client", "server", "203.0.113.7:0" }, { "client", "server", "203.0.113.7:65536" },
   { "client", "server", "[2001:db8::7" }, { "client", "server", "[2001:db8::7]5800" },
   { "client", "server", "vpn.example.org:5800" }, { "client", "server", "203.0.113.7:port" },
@@ -545,6 +548,7 @@ test_good_bounds (Fixture *f, gconstpointer data)
     "[tttd]\nmtu=576\n", "[tttd]\nmtu=65000\n", "[tttd]\nmtu=1280\n",
     "[tttd]\nprobe-interval-ms=20\n", "[tttd]\nprobe-interval-ms=60000\n",
     "[tttd]\nrekey-after-seconds=2\n", "[tttd]\nrekey-after-seconds=86400\n",
+    "[tttd]\nfec=1\n", "[tttd]\nfec=50\n", "[tttd]\nfec=off\nretransmit=false\n",
     "[link wwan0]\nweight=1\n", "[link wwan0]\nweight=1000\n",
     "[link wwan0]\npriority=0\n", "[link wwan0]\npriority=1000\n",
     "[tttd]\ntun=abcdefghijklmno\n", "[links]\nstatic=\n",
@@ -558,6 +562,27 @@ test_good_bounds (Fixture *f, gconstpointer data)
       g_test_message ("%s", good[i]);
       config = load_ok (text);
     }
+}
+
+/* loss recovery: on by default, off or a fixed FEC share when asked */
+static void
+test_recovery (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TttdConfig) plain = load_ok (client_conf);
+  g_autofree char *off_text = g_strconcat (client_conf, "[tttd]\nretransmit=false\nfec=off\n", NULL);
+  g_autoptr(TttdConfig) off = load_ok (off_text);
+  g_autofree char *fixed_text = g_strconcat (client_conf, "[tttd]\nfec=25\nretransmit=yes\n", NULL);
+  g_autoptr(TttdConfig) fixed = load_ok (fixed_text);
+  g_autofree char *again_text = g_strconcat (client_conf, "[tttd]\nfec=25\nfec=auto\n", NULL);
+  g_autoptr(TttdConfig) again = load_ok (again_text);
+
+  g_assert_true (plain->retransmit);
+  g_assert_cmpint (plain->fec, ==, TTTD_FEC_AUTO);
+  g_assert_false (off->retransmit);
+  g_assert_cmpint (off->fec, ==, 0);
+  g_assert_true (fixed->retransmit);
+  g_assert_cmpint (fixed->fec, ==, 25);
+  g_assert_cmpint (again->fec, ==, TTTD_FEC_AUTO);
 }
 
 static void
@@ -928,6 +953,7 @@ main (int argc, char **argv)
   ADD ("bad-values", test_bad_values);
   ADD ("good-bounds", test_good_bounds);
   ADD ("strategy-names", test_strategy_names);
+  ADD ("recovery", test_recovery);
   ADD ("required", test_required);
   ADD ("duplicate-peers", test_duplicate_peers);
   ADD ("duplicate-addresses", test_duplicate_addresses);

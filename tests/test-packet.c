@@ -229,6 +229,24 @@ test_header_bad (Fixture *f, gconstpointer data)
     }
 }
 
+/* a valid plaintext length for a kind; data and repairs take data_len */
+static gsize
+kind_len (guint kind, gsize data_len)
+{
+  switch (kind)
+    {
+    case TTTD_KIND_DATA:
+    case TTTD_KIND_REPAIR:
+      return data_len;
+    case TTTD_KIND_CLOSE:
+      return TTTD_INNER_LEN;
+    case TTTD_KIND_NACK:
+      return TTTD_INNER_LEN + TTTD_NACK_HEADER_LEN + TTTD_NACK_RANGE_LEN;
+    default:
+      return TTTD_INNER_LEN + TTTD_PROBE_LEN;
+    }
+}
+
 static void
 test_inner_round_trip (Fixture *f, gconstpointer data)
 {
@@ -256,8 +274,7 @@ test_inner_round_trip (Fixture *f, gconstpointer data)
     for (guint flags = 0; flags <= TTTD_FLAGS_KNOWN; flags++)
       for (guint v = 0; v < 2; v++)
         {
-          gsize len = kind == TTTD_KIND_DATA ? 1400 :
-                      kind == TTTD_KIND_CLOSE ? TTTD_INNER_LEN : TTTD_INNER_LEN + TTTD_PROBE_LEN;
+          gsize len = kind_len (kind, 1400);
           in.kind = (guint8) kind;
           in.flags = (guint8) flags;
           in.link = v ? G_MAXUINT16 : 0;
@@ -323,6 +340,15 @@ test_inner_length (Fixture *f, gconstpointer data)
             case TTTD_KIND_PROBE_REPLY:
               ok = len == TTTD_INNER_LEN + TTTD_PROBE_LEN;
               break;
+            case TTTD_KIND_NACK:
+              /* 1 to 32 ranges of 8 bytes after a 4-byte header */
+              ok = len >= TTTD_INNER_LEN + 12 && len <= TTTD_INNER_LEN + 4 + 32 * 8 &&
+                   (len - TTTD_INNER_LEN - 4) % 8 == 0;
+              break;
+            case TTTD_KIND_REPAIR:
+              /* a 12-byte header and the XOR of an IP header at least */
+              ok = len >= TTTD_INNER_LEN + 12 + 20;
+              break;
             default:
               ok = len == TTTD_INNER_LEN;
               break;
@@ -354,8 +380,7 @@ test_inner_bad (Fixture *f, gconstpointer data)
         continue;
       for (guint kind = 0; kind < TTTD_KIND_COUNT; kind++)
         {
-          gsize len = kind == TTTD_KIND_DATA ? 64 :
-                      kind == TTTD_KIND_CLOSE ? TTTD_INNER_LEN : TTTD_INNER_LEN + TTTD_PROBE_LEN;
+          gsize len = kind_len (kind, 64);
           in.kind = (guint8) kind;
           in.flags = (guint8) flag;
           tttd_inner_write (f->buf, &in);

@@ -607,6 +607,108 @@ test_resync_duplicates (Fixture *f, gconstpointer data)
   EXPECT (f, 10);
 }
 
+static GArray *asked_seqs;
+
+static void
+on_lost (guint32 seq, gpointer user_data)
+{
+  g_array_append_val (asked_seqs, seq);
+}
+
+static void
+expect_asked (const guint32 *seqs, guint n)
+{
+  g_assert_cmpuint (asked_seqs->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (g_array_index (asked_seqs, guint32, i), ==, seqs[i]);
+  g_array_set_size (asked_seqs, 0);
+}
+#define EXPECT_ASKED(...) \
+  expect_asked ((const guint32[]) { __VA_ARGS__ }, G_N_ELEMENTS (((const guint32[]) { __VA_ARGS__ })))
+
+/* with retransmission, a gap known lost is asked for and waited for,
+ * then filled by the retransmission, or given up when its time is up */
+static void
+test_nack_wait (Fixture *f, gconstpointer data)
+{
+  asked_seqs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  tttd_reorder_set_lost_func (&f->reorder, on_lost);
+  tttd_reorder_set_times (&f->reorder, 100 * MS, 30 * MS);
+  start_two_links (f);
+
+  /* 10 lost on A: 12 on A names it; asked for at once, not given up */
+  g_assert_cmpint (push (f, 12, A, 10), ==, TTTD_REORDER_HELD);
+  EXPECT_ASKED (10);
+  g_assert_cmpint (push (f, 11, B, 8), ==, TTTD_REORDER_HELD);
+  EXPECT_NONE (f);
+  g_assert_cmpint (tttd_reorder_deadline (&f->reorder), ==, f->now + 30 * MS);
+  /* the retransmission comes on B within the wait: all in order */
+  f->now += 20 * MS;
+  expire (f);
+  EXPECT_NONE (f);
+  g_assert_cmpint (push (f, 10, B, 10), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 10, 11, 12);
+  g_assert_cmpuint (f->reorder.stats.asked, ==, 1);
+  g_assert_cmpuint (f->reorder.stats.recovered, ==, 1);
+  expect_lost (f, 0, 0);
+
+  /* 13 lost on B, and it never comes again: given up after the wait,
+   * as lost, not as a timeout */
+  g_assert_cmpint (push (f, 15, B, 13), ==, TTTD_REORDER_HELD);
+  EXPECT_ASKED (13);
+  g_assert_cmpint (push (f, 14, A, 12), ==, TTTD_REORDER_HELD);
+  f->now += 29 * MS;
+  expire (f);
+  EXPECT_NONE (f);
+  f->now += 1 * MS;
+  expire (f);
+  EXPECT (f, 14, 15);
+  expect_lost (f, 1, 0);
+  /* the retransmission, too late: delivered anyway */
+  g_assert_cmpint (push (f, 13, A, 13), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 13);
+  g_assert_cmpuint (f->reorder.stats.late, ==, 1);
+  g_assert_cmpuint (f->reorder.stats.recovered, ==, 1);
+
+  /* every link past a gap: given up at once, not asked for (it may have
+   * been dropped by the sender's pacer, on purpose) */
+  g_assert_cmpint (push (f, 17, A, 17), ==, TTTD_REORDER_HELD);
+  tttd_reorder_link_mark (&f->reorder, B, 18, f->now);
+  EXPECT (f, 17);
+  expect_lost (f, 2, 0);
+  g_assert_cmpuint (asked_seqs->len, ==, 0);
+
+  /* the hold time bounds the wait as well: a later packet held for the
+   * hold time releases what is before it */
+  tttd_reorder_set_times (&f->reorder, 10 * MS, 30 * MS);
+  g_assert_cmpint (push (f, 20, A, 18), ==, TTTD_REORDER_HELD);
+  EXPECT_ASKED (18);
+  g_assert_cmpint (push (f, 19, B, 19), ==, TTTD_REORDER_HELD);
+  f->now += 10 * MS;
+  expire (f);
+  EXPECT (f, 19, 20);
+  expect_lost (f, 3, 0);
+  /* asked only once per gap */
+  g_assert_cmpuint (f->reorder.stats.asked, ==, 3);
+  g_array_unref (asked_seqs);
+}
+
+/* without a wait (retransmit=false), nothing is asked for */
+static void
+test_nack_off (Fixture *f, gconstpointer data)
+{
+  asked_seqs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  tttd_reorder_set_lost_func (&f->reorder, on_lost);
+  tttd_reorder_set_times (&f->reorder, 50 * MS, 0);
+  start_two_links (f);
+  g_assert_cmpint (push (f, 12, A, 10), ==, TTTD_REORDER_HELD);
+  g_assert_cmpint (push (f, 11, B, 8), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 11, 12);
+  g_assert_cmpuint (asked_seqs->len, ==, 0);
+  g_assert_cmpuint (f->reorder.stats.asked, ==, 0);
+  g_array_unref (asked_seqs);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -626,6 +728,8 @@ main (int argc, char **argv)
   ADD ("random", test_random);
   ADD ("reset", test_reset);
   ADD ("resync-duplicates", test_resync_duplicates);
+  ADD ("nack-wait", test_nack_wait);
+  ADD ("nack-off", test_nack_off);
 #undef ADD
 
   return g_test_run ();

@@ -195,6 +195,57 @@ test_random (Fixture *f, gconstpointer data)
   g_assert_cmpuint (handed, >, 0);
 }
 
+/* fast retransmission finds a packet by its sequence number: what the
+ * ring still holds of this owner, nothing else */
+static void
+test_lookup (Fixture *f, gconstpointer data)
+{
+  const guint8 *payload;
+  TttdResendEntry *entry;
+
+  g_assert_null (tttd_resend_lookup (&f->resend, A, 1, &payload));
+  for (guint32 seq = 1; seq <= 20; seq++)
+    note (f, A, seq % 2, seq, seq * 100);
+  note (f, B, 0, 1000, 5000);
+  /* 8 slots: B's packet and A's last 7 */
+  for (guint32 seq = 1; seq <= 20; seq++)
+    {
+      entry = tttd_resend_lookup (&f->resend, A, seq, &payload);
+      if (seq < 14)
+        {
+          g_assert_null (entry);
+          continue;
+        }
+      g_assert_nonnull (entry);
+      g_assert_cmpuint (entry->seq, ==, seq);
+      g_assert_cmpuint (entry->link, ==, seq % 2);
+      g_assert_cmpint (entry->sent_us, ==, seq * 100);
+      g_assert_cmpuint (entry->len, ==, 20 + seq % 20);
+      g_assert_false (entry->retransmitted);
+      for (guint i = 0; i < entry->len; i++)
+        g_assert_cmpuint (payload[i], ==, seq & 0xff);
+    }
+  /* another owner's sequence numbers are not ours, and ours not theirs */
+  g_assert_null (tttd_resend_lookup (&f->resend, A, 1000, &payload));
+  g_assert_null (tttd_resend_lookup (&f->resend, B, 20, &payload));
+  g_assert_nonnull (tttd_resend_lookup (&f->resend, B, 1000, &payload));
+  /* a sequence sharing an index slot with a kept one (the index has 16
+   * slots here) is not found in its place */
+  g_assert_null (tttd_resend_lookup (&f->resend, A, 20 + 16, &payload));
+  /* what a dying link's resend took is gone */
+  entry = tttd_resend_lookup (&f->resend, A, 20, &payload);
+  entry->retransmitted = TRUE;
+  g_assert_cmpuint (take (f, A, 0, 0), ==, 4);
+  g_assert_null (tttd_resend_lookup (&f->resend, A, 20, &payload));
+  g_assert_nonnull (tttd_resend_lookup (&f->resend, A, 19, &payload));
+  /* a new packet in a slot starts with its own state */
+  note (f, A, 0, 21, 2200);
+  g_assert_false (tttd_resend_lookup (&f->resend, A, 21, &payload)->retransmitted);
+  tttd_resend_forget (&f->resend, A);
+  g_assert_null (tttd_resend_lookup (&f->resend, A, 21, &payload));
+  g_assert_nonnull (tttd_resend_lookup (&f->resend, B, 1000, &payload));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -208,5 +259,6 @@ main (int argc, char **argv)
   ADD ("wrap", test_wrap);
   ADD ("too-long", test_too_long);
   ADD ("random", test_random);
+  ADD ("lookup", test_lookup);
   return g_test_run ();
 }

@@ -104,6 +104,8 @@ config_new (void)
   config->strategy = TTTD_STRATEGY_ADAPTIVE;
   config->probe_interval_ms = 200;
   config->rekey_after_seconds = 120;
+  config->retransmit = TRUE;
+  config->fec = TTTD_FEC_AUTO;
   config->servers = g_array_new (FALSE, TRUE, sizeof (TttdSockaddr));
   config->routes = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
   config->dns = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
@@ -337,6 +339,32 @@ set_rekey_after (TttdConfig *c, gpointer o, const char *v, GError **error)
 }
 
 static gboolean
+set_retransmit (TttdConfig *c, gpointer o, const char *v, GError **error)
+{
+  return parse_bool (v, &c->retransmit, error);
+}
+
+static gboolean
+set_fec (TttdConfig *c, gpointer o, const char *v, GError **error)
+{
+  guint percent;
+
+  if (g_strcmp0 (v, "auto") == 0)
+    c->fec = TTTD_FEC_AUTO;
+  else if (g_strcmp0 (v, "off") == 0)
+    c->fec = 0;
+  else if (parse_uint (v, 1, TTTD_FEC_MAX_PERCENT, &percent, NULL))
+    c->fec = (gint) percent;
+  else
+    {
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
+                   "'%s' is not auto, off or a percent from 1 to %u", v, TTTD_FEC_MAX_PERCENT);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
 set_server (TttdConfig *c, gpointer o, const char *v, GError **error)
 {
   return parse_endpoint_list (v, c->servers, error);
@@ -508,6 +536,8 @@ static const KeySpec keys[] = {
   { GROUP_TTTD, "private-key-file", set_private_key_file },
   { GROUP_TTTD, "probe-interval-ms", set_probe_interval },
   { GROUP_TTTD, "rekey-after-seconds", set_rekey_after },
+  { GROUP_TTTD, "retransmit", set_retransmit },
+  { GROUP_TTTD, "fec", set_fec },
   { GROUP_CLIENT, "server", set_server },
   { GROUP_CLIENT, "server-public-key", set_server_public_key },
   { GROUP_CLIENT, "route-all", set_route_all },

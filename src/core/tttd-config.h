@@ -19,6 +19,8 @@ typedef enum {
 #define TTTD_LINK_WEIGHT_MAX        1000
 #define TTTD_LINK_PRIORITY_DEFAULT  10
 #define TTTD_LINK_PRIORITY_MAX      1000
+#define TTTD_FEC_AUTO               (-1)
+#define TTTD_FEC_MAX_PERCENT        50
 
 /* [link IFNAME] */
 typedef struct {
@@ -47,6 +49,8 @@ typedef struct {
   char        *private_key_file;
   guint        probe_interval_ms;
   guint        rekey_after_seconds;
+  gboolean     retransmit;  /* ask for lost packets again, and answer */
+  gint         fec;         /* TTTD_FEC_AUTO, 0 (off) or a percent of repair overhead */
 
   /* client */
   GArray      *servers;     /* TttdSockaddr */

@@ -98,6 +98,15 @@ tttd_inner_parse (const guint8 *buf, gsize len, TttdInner *out)
       return len == TTTD_INNER_LEN + TTTD_PROBE_LEN ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
     case TTTD_KIND_CLOSE:
       return len == TTTD_INNER_LEN ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
+    case TTTD_KIND_NACK:
+      /* its own header and 1 to 32 ranges; tttd_nack_parse checks the rest */
+      return len >= TTTD_INNER_LEN + TTTD_NACK_HEADER_LEN + TTTD_NACK_RANGE_LEN &&
+             len <= TTTD_INNER_LEN + TTTD_NACK_HEADER_LEN + TTTD_NACK_MAX_RANGES * TTTD_NACK_RANGE_LEN &&
+             (len - TTTD_INNER_LEN - TTTD_NACK_HEADER_LEN) % TTTD_NACK_RANGE_LEN == 0
+             ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
+    case TTTD_KIND_REPAIR:
+      /* its header and the XOR of at least an IP header */
+      return len >= TTTD_INNER_LEN + TTTD_REPAIR_HEADER_LEN + 20 ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
     default:
       return TTTD_PARSE_KIND;
     }

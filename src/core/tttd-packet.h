@@ -52,6 +52,8 @@ typedef enum {
   TTTD_KIND_PROBE       = 1,  /* health probe: answer at once with a reply */
   TTTD_KIND_PROBE_REPLY = 2,
   TTTD_KIND_CLOSE       = 3,  /* the sender ends the session */
+  TTTD_KIND_NACK        = 4,  /* the receiver asks for lost data packets again */
+  TTTD_KIND_REPAIR      = 5,  /* FEC: the XOR of a window of data packets */
   TTTD_KIND_COUNT,
 } TttdKind;
 
@@ -59,7 +61,16 @@ typedef enum {
 #define TTTD_FLAG_RESENT   (1u << 1)   /* resent after its first link failed */
 #define TTTD_FLAG_LINK_DOWN (1u << 2)  /* probe: the sender hears nothing on this link */
 #define TTTD_FLAG_URGENT   (1u << 3)   /* data: latency-critical, deliver at once, out of order */
-#define TTTD_FLAGS_KNOWN   (TTTD_FLAG_COPY | TTTD_FLAG_RESENT | TTTD_FLAG_LINK_DOWN | TTTD_FLAG_URGENT)
+#define TTTD_FLAG_RETRANSMIT (1u << 4) /* data: sent again because the far end asked (NACK) */
+#define TTTD_FLAGS_KNOWN   (TTTD_FLAG_COPY | TTTD_FLAG_RESENT | TTTD_FLAG_LINK_DOWN | TTTD_FLAG_URGENT | \
+                            TTTD_FLAG_RETRANSMIT)
+
+/* the bodies of a NACK and a repair: their own headers, then ranges or
+ * the XOR of the packets (tttd-nack.h, tttd-fec.h) */
+#define TTTD_NACK_HEADER_LEN   4
+#define TTTD_NACK_RANGE_LEN    8
+#define TTTD_NACK_MAX_RANGES   32
+#define TTTD_REPAIR_HEADER_LEN 12
 
 typedef struct {
   guint8  type;

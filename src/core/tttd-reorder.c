@@ -15,6 +15,7 @@ enum {
   SLOT_HELD,
   SLOT_LOST,       /* a later packet on its own link arrived: it will not come */
   SLOT_DELIVERED,  /* urgent: delivered ahead of its turn */
+  SLOT_WAIT,       /* known lost and asked for again: waited for until arrival_us */
 };
 
 #define SLOT(r, seq) (&(r)->slots[(seq) & (TTTD_REORDER_SLOTS - 1)])
@@ -27,6 +28,36 @@ tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer us
   reorder->user_data = user_data;
   reorder->hold_us = 50000;
   reorder->active_us = 200000;
+}
+
+void
+tttd_reorder_set_lost_func (TttdReorder *reorder, TttdReorderLost lost)
+{
+  reorder->lost = lost;
+}
+
+void
+tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us)
+{
+  reorder->hold_us = MAX (hold_us, 1);
+  reorder->nack_wait_us = reorder->lost != NULL ? MAX (nack_wait_us, 0) : 0;
+}
+
+/* seq will not come on its link: ask for it, or give it up */
+static void
+known_lost_at (TttdReorder *r, guint32 seq, gint64 now_us)
+{
+  TttdReorderSlot *slot = SLOT (r, seq);
+
+  if (r->nack_wait_us == 0)
+    {
+      slot->state = SLOT_LOST;
+      return;
+    }
+  slot->state = SLOT_WAIT;
+  slot->arrival_us = now_us + r->nack_wait_us;   /* when it is given up */
+  r->stats.asked++;
+  r->lost (seq, r->user_data);
 }
 
 static inline void
@@ -99,17 +130,29 @@ known_lost (const TttdReorder *r, guint32 seq, gint64 now_us)
 static void
 release (TttdReorder *r, gint64 now_us)
 {
-  while (r->held > 0)
+  for (;;)
     {
       TttdReorderSlot *slot = SLOT (r, r->next);
-      if (slot->state == SLOT_EMPTY && !known_lost (r, r->next, now_us))
-        break;
+
+      switch (slot->state)
+        {
+        case SLOT_HELD:
+        case SLOT_LOST:        /* passed over even when nothing is held after it */
+        case SLOT_DELIVERED:
+          break;
+        case SLOT_WAIT:
+          if (slot->arrival_us > now_us)
+            return;
+          break;
+        default:
+          /* every link moved past it: given up, not asked for, as it may
+           * never have been sent (a pacer that drops to slow TCP down) */
+          if (r->held == 0 || !known_lost (r, r->next, now_us))
+            return;
+          break;
+        }
       advance (r);
     }
-  /* what was marked lost or delivered early ahead of the last held packet
-   * is passed over */
-  while (SLOT (r, r->next)->state == SLOT_LOST || SLOT (r, r->next)->state == SLOT_DELIVERED)
-    advance (r);
 }
 
 static void
@@ -186,7 +229,7 @@ tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
           !tttd_seq_before (link_prev, r->next) &&
           link_prev - r->next < TTTD_REORDER_SLOTS &&
           SLOT (r, link_prev)->state == SLOT_EMPTY)
-        SLOT (r, link_prev)->state = SLOT_LOST;
+        known_lost_at (r, link_prev, now_us);
     }
 
   if (tttd_seq_before (seq, r->next))
@@ -206,6 +249,8 @@ tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
   if (seq - r->next >= TTTD_REORDER_SLOTS)
     resync (r, seq);
 
+  if (SLOT (r, seq)->state == SLOT_WAIT)
+    r->stats.recovered++;
   if (seq == r->next)
     {
       SLOT (r, seq)->state = SLOT_EMPTY;
@@ -241,8 +286,9 @@ tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
   return TTTD_REORDER_HELD;
 }
 
-gint64
-tttd_reorder_deadline (const TttdReorder *r)
+/* when the oldest held packet has waited the hold time */
+static gint64
+hold_deadline (const TttdReorder *r)
 {
   gint64 oldest = G_MAXINT64;
   guint found = 0;
@@ -263,11 +309,26 @@ tttd_reorder_deadline (const TttdReorder *r)
   return oldest + r->hold_us;
 }
 
+gint64
+tttd_reorder_deadline (const TttdReorder *r)
+{
+  const TttdReorderSlot *front = SLOT (r, r->next);
+  gint64 deadline = hold_deadline (r);
+
+  /* a gap asked for at the front holds up what follows until it is
+   * given up; with nothing held after it, nothing waits for it */
+  if (r->held > 0 && front->state == SLOT_WAIT)
+    deadline = MIN (deadline, front->arrival_us);
+  return deadline;
+}
+
 void
 tttd_reorder_expire (TttdReorder *r, gint64 now_us)
 {
+  /* a gap asked for whose time is up */
+  release (r, now_us);
   /* give up on the gaps before any packet held longer than the hold time */
-  while (r->held > 0 && tttd_reorder_deadline (r) <= now_us)
+  while (r->held > 0 && hold_deadline (r) <= now_us)
     {
       while (SLOT (r, r->next)->state != SLOT_HELD)
         {
@@ -286,13 +347,16 @@ tttd_reorder_reset (TttdReorder *reorder)
 {
   TttdReorderDeliver deliver = reorder->deliver;
   gpointer user_data = reorder->user_data;
-  gint64 hold_us = reorder->hold_us, active_us = reorder->active_us;
+  TttdReorderLost lost = reorder->lost;
+  gint64 hold_us = reorder->hold_us, active_us = reorder->active_us, nack_wait_us = reorder->nack_wait_us;
   TttdReorderStats stats;
 
   tttd_reorder_flush (reorder);
   stats = reorder->stats;
   tttd_reorder_init (reorder, deliver, user_data);
+  reorder->lost = lost;
   reorder->hold_us = hold_us;
+  reorder->nack_wait_us = nack_wait_us;
   reorder->active_us = active_us;
   reorder->stats = stats;
 }

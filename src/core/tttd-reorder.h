@@ -27,6 +27,9 @@ typedef struct {
 
 /* buf was held by the reorder buffer when held is TRUE: the callee owns it */
 typedef void (*TttdReorderDeliver) (gpointer buf, guint len, gboolean held, gpointer user_data);
+/* seq is known lost on its link (the next packet on it named it in
+ * link_prev): ask the sender for it again (it is waited for nack_wait_us) */
+typedef void (*TttdReorderLost) (guint32 seq, gpointer user_data);
 
 typedef struct {
   guint64 delivered;
@@ -36,6 +39,8 @@ typedef struct {
   guint64 lost;          /* given up on */
   guint64 timeouts;      /* of those, given up on by the hold timer */
   guint64 resyncs;
+  guint64 asked;         /* known lost, asked for again */
+  guint64 recovered;     /* of those, here in time */
 } TttdReorderStats;
 
 typedef struct {
@@ -43,6 +48,7 @@ typedef struct {
   guint32            next;
   guint              held;
   gint64             hold_us;
+  gint64             nack_wait_us;   /* 0: a gap known lost is given up at once */
   gint64             active_us;
   guint32            link_mask;
   guint32            clear[TTTD_REORDER_LINKS];
@@ -50,6 +56,7 @@ typedef struct {
   guint64            seen[TTTD_REORDER_HISTORY / 64];
   TttdReorderSlot    slots[TTTD_REORDER_SLOTS];
   TttdReorderDeliver deliver;
+  TttdReorderLost    lost;
   gpointer           user_data;
   TttdReorderStats   stats;
 } TttdReorder;
@@ -61,6 +68,11 @@ typedef enum {
 } TttdReorderResult;
 
 void              tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer user_data);
+/* ask for what is known lost (lost gets the same user_data) */
+void              tttd_reorder_set_lost_func (TttdReorder *reorder, TttdReorderLost lost);
+/* the hold time, and how long a gap asked for is waited for (0: no
+ * asking); they follow the links' RTTs (tttd_recovery_times) */
+void              tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us);
 /* urgent: deliver at once even ahead of its turn (interactive traffic);
  * its copies are still dropped */
 TttdReorderResult tttd_reorder_push (TttdReorder *reorder, guint32 seq, guint link,

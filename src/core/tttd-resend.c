@@ -20,6 +20,7 @@ tttd_resend_clear (TttdResend *resend)
 {
   g_clear_pointer (&resend->entries, g_free);
   g_clear_pointer (&resend->data, g_free);
+  g_clear_pointer (&resend->index, g_free);
   resend->next = 0;
 }
 
@@ -35,6 +36,12 @@ tttd_resend_note (TttdResend *resend, gconstpointer owner, guint link, guint32 s
     {
       resend->entries = g_new0 (TttdResendEntry, resend->n_slots);
       resend->data = g_malloc (resend->n_slots * resend->slot_size);
+      /* twice the slots, a power of two: few sequences share an index */
+      resend->index_mask = 1;
+      while (resend->index_mask < 2 * resend->n_slots)
+        resend->index_mask <<= 1;
+      resend->index = g_new0 (guint32, resend->index_mask);
+      resend->index_mask--;
     }
   entry = &resend->entries[resend->next];
   entry->owner = owner;
@@ -43,6 +50,8 @@ tttd_resend_note (TttdResend *resend, gconstpointer owner, guint link, guint32 s
   entry->flow_hash = flow_hash;
   entry->link = (guint16) link;
   entry->len = (guint16) len;
+  entry->retransmitted = FALSE;
+  resend->index[seq & resend->index_mask] = resend->next + 1;
   memcpy (resend->data + (gsize) resend->next * resend->slot_size, data, len);
   resend->next = (resend->next + 1) % resend->n_slots;
 }
@@ -70,6 +79,23 @@ tttd_resend_take (TttdResend *resend, gconstpointer owner, guint link, gint64 si
       taken++;
     }
   return taken;
+}
+
+TttdResendEntry *
+tttd_resend_lookup (TttdResend *resend, gconstpointer owner, guint32 seq, const guint8 **data)
+{
+  guint32 slot;
+  TttdResendEntry *entry;
+
+  if (resend->entries == NULL || owner == NULL ||
+      (slot = resend->index[seq & resend->index_mask]) == 0)
+    return NULL;
+  entry = &resend->entries[slot - 1];
+  /* the slot may hold another packet now, of this peer or another */
+  if (entry->owner != owner || entry->seq != seq)
+    return NULL;
+  *data = resend->data + (gsize) (slot - 1) * resend->slot_size;
+  return entry;
 }
 
 void

@@ -13,9 +13,14 @@ G_BEGIN_DECLS
  *
  * One ring per engine, whatever the number of peers: its memory is bounded
  * (slots x slot size, allocated when first used) and it covers the last
- * few tens of milliseconds at the rates where that matters. */
+ * few tens of milliseconds at the rates where that matters.
+ *
+ * The same ring serves fast retransmission: a packet the far end asks for
+ * again is found by its sequence number in O(1) (an index of slots by
+ * sequence, checked against the slot's owner and sequence), and goes again
+ * at most once. */
 
-#define TTTD_RESEND_SLOTS 512
+#define TTTD_RESEND_SLOTS 2048
 
 typedef struct {
   gconstpointer owner;       /* the peer; NULL: free */
@@ -24,6 +29,7 @@ typedef struct {
   guint32       flow_hash;
   guint16       link;
   guint16       len;
+  gboolean      retransmitted;  /* sent again on request already */
 } TttdResendEntry;
 
 typedef struct {
@@ -32,6 +38,8 @@ typedef struct {
   gsize            slot_size;
   guint            n_slots;
   guint            next;
+  guint32         *index;    /* sequence & index_mask -> slot + 1, 0: none */
+  guint32          index_mask;
 } TttdResend;
 
 /* a packet to send again: its sequence, flow and plaintext */
@@ -46,6 +54,10 @@ void  tttd_resend_note (TttdResend *resend, gconstpointer owner, guint link, gui
  * each entry is freed as it is handed over; returns how many */
 guint tttd_resend_take (TttdResend *resend, gconstpointer owner, guint link, gint64 since_us,
                         TttdResendFunc func, gpointer user_data);
+/* the owner's packet seq, if the ring still has it (NULL: not); *data
+ * points at its plaintext.  The entry may be changed (retransmitted). */
+TttdResendEntry *tttd_resend_lookup (TttdResend *resend, gconstpointer owner, guint32 seq,
+                                     const guint8 **data);
 /* the owner's sequence numbers mean nothing any more (new session, freed) */
 void  tttd_resend_forget (TttdResend *resend, gconstpointer owner);
 

@@ -479,6 +479,7 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
 
   tttd_health_params_default (&health, config->probe_interval_ms);
   client->engine = tttd_engine_new (client->tun_fd, mtu, &health, &engine_ops, client);
+  tttd_engine_set_recovery (client->engine, config->retransmit, config->fec);
   /* a TUN device of our own speaks virtio_net_hdr; a test's socketpair not */
   tttd_engine_set_vnet (client->engine, client->system);
   if (client->system)

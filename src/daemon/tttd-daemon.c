@@ -430,6 +430,8 @@ restart_needed (const TttdConfig *a, const TttdConfig *b)
     return "[tttd] address";
   if (a->probe_interval_ms != b->probe_interval_ms || a->rekey_after_seconds != b->rekey_after_seconds)
     return "[tttd] probe-interval-ms or rekey-after-seconds";
+  if (a->retransmit != b->retransmit || a->fec != b->fec)
+    return "[tttd] retransmit or fec";
   if (!same_array (a->servers, b->servers, sizeof (TttdSockaddr)) ||
       memcmp (a->server_public_key, b->server_public_key, 32) != 0)
     return "[client] server or server-public-key";

@@ -9,6 +9,7 @@
 
 #include "tttd-engine.h"
 #include "tttd-gso.h"
+#include "tttd-recover.h"
 #include "tttd-tx.h"
 
 struct _TttdEngine {
@@ -183,10 +184,13 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
   urgent = ip->latency_critical;
   /* with another link to go to, keep a copy in case this one dies now
    * (urgent ones too: a strategy that sends one copy of each, as
-   * balance-rr does, would lose them with the link) */
-  if (copies == 1 && __builtin_popcount (peer->sched.eligible) > 1)
+   * balance-rr does, would lose them with the link); and while the far
+   * end may ask for it again */
+  if (copies == 1 && (__builtin_popcount (peer->sched.eligible) > 1 || tttd_recover_keep (peer)))
     tttd_resend_note (&engine->tx.resend, peer, (guint) __builtin_ctz (mask), seq, info.flow_hash,
                       buf + TTTD_HEADROOM, len, now);
+  /* FEC and the retransmission budget see the plaintext, before sealing */
+  tttd_recover_sent (peer, seq, buf + TTTD_HEADROOM, len, urgent, mask);
   peer->stats.tx_packets++;
   peer->stats.tx_bytes += len;
   for (guint32 m = mask; m != 0; m &= m - 1)
@@ -396,6 +400,8 @@ tttd_engine_expire_reorder (TttdEngine *engine, gint64 now_us)
       engine->ops->schedule (engine->data, deadline);
       i++;
     }
+  /* the NACKs what expired asked for, and FEC windows whose time is up */
+  tttd_recover_tick (&engine->tx, now_us);
 }
 
 /* nothing of the peer stays queued or held */
@@ -405,8 +411,12 @@ forget_peer (TttdEngine *engine, TttdPeer *peer)
   if (peer->holding)
     g_ptr_array_remove_fast (engine->holding, peer);
   peer->holding = FALSE;
+  tttd_recover_forget (peer);
   tttd_tx_forget_peer (&engine->tx, peer);
 }
+
+static void on_rebuilt (TttdPeer *peer, guint link, guint32 seq, guint8 *buf, gsize len,
+                        gboolean urgent, gpointer data);
 
 static void
 receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *inner,
@@ -434,6 +444,9 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
   peer->stats.rx_bytes += len;
   if (inner->flags & TTTD_FLAG_RESENT)
     peer->stats.rx_resent++;
+  if (inner->flags & TTTD_FLAG_RETRANSMIT)
+    peer->stats.rx_retransmits++;
+  tttd_recover_note_rx (peer, link, inner->seq, buf + TTTD_HEADROOM, len, on_rebuilt, engine);
   /* with no spare buffer left, what is held goes out first, in order */
   if (engine->tx.pool.free->len == 0 && engine->tx.pool.allocated >= engine->tx.pool.max)
     tttd_reorder_flush (peer->reorder);
@@ -444,6 +457,28 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
       *slot = NULL;   /* the reorder buffer has it now */
       hold (engine, peer);
     }
+}
+
+/* a packet FEC rebuilt: checked and delivered as if it came on link */
+static void
+on_rebuilt (TttdPeer *peer, guint link, guint32 seq, guint8 *buf, gsize len, gboolean urgent, gpointer data)
+{
+  TttdEngine *engine = data;
+  TttdInner inner = {
+    .kind = TTTD_KIND_DATA,
+    .flags = urgent ? TTTD_FLAG_URGENT : 0,
+    .link = (guint16) link,
+    .seq = seq,
+    .link_prev = seq,
+  };
+  guint64 duplicates = peer->reorder->stats.duplicates;
+
+  receive_data (engine, peer, link, &inner, &buf, len);
+  /* counted when it was not there already (a copy on another link) */
+  if (peer->reorder->stats.duplicates == duplicates)
+    peer->stats.fec_recovered++;
+  if (buf != NULL)
+    tttd_pool_put (&engine->tx.pool, buf);
 }
 
 static void
@@ -520,6 +555,15 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
       if (peer->reorder->held > 0)
         hold (engine, peer);
       break;
+    case TTTD_KIND_NACK:
+      tttd_recover_receive_nack (peer, (guint) link, buf + TTTD_HEADROOM, plain_len - TTTD_INNER_LEN);
+      break;
+    case TTTD_KIND_REPAIR:
+      tttd_recover_receive_repair (peer, (guint) link, &inner, buf + TTTD_HEADROOM,
+                                   plain_len - TTTD_INNER_LEN, on_rebuilt, engine);
+      if (peer->reorder->held > 0)
+        hold (engine, peer);
+      break;
     case TTTD_KIND_CLOSE:
       if (engine->ops->closed != NULL)
         engine->ops->closed (engine->data, peer);
@@ -590,6 +634,8 @@ tttd_engine_socket_readable (TttdEngine *engine, TttdTxQueue *queue)
             tttd_pool_put (&engine->tx.pool, buf);
         }
     }
+  /* the NACKs this batch collected, one per peer */
+  tttd_recover_flush (&engine->tx);
   tttd_engine_flush (engine);
   /* the kernel handles what we wrote to TUN before write () returns: an
    * echo reply or a TCP ACK may be waiting already. Taking it now saves a
@@ -634,6 +680,7 @@ tttd_engine_add_peer (TttdEngine *engine, const char *name, TttdStrategy strateg
 
   tttd_keyring_init (&peer->keyring, rekey_after_us, on_retire, peer);
   tttd_reorder_init (peer->reorder, on_reorder_deliver, peer);
+  tttd_reorder_set_lost_func (peer->reorder, tttd_recover_lost);
   peer->path_state = on_path_state;
   peer->path_state_data = engine;
   return peer;
@@ -660,4 +707,13 @@ tttd_engine_install_keys (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh)
 {
   g_hash_table_insert (ENGINE_OF_PEER (peer)->indexes, GUINT_TO_POINTER (keypair->local_index), peer);
   tttd_peer_take_keys (peer, keypair, fresh);
+  if (fresh)
+    tttd_recover_reset_rx (peer);
+}
+
+void
+tttd_engine_set_recovery (TttdEngine *engine, gboolean retransmit, gint fec)
+{
+  engine->tx.retransmit = retransmit;
+  engine->tx.fec = fec;
 }

@@ -100,5 +100,7 @@ void        tttd_engine_install_keys (TttdPeer *peer, TttdKeypair *keypair, gboo
 void        tttd_engine_expire_reorder (TttdEngine *engine, gint64 now_us);
 /* send what the pacers hold that is due */
 void        tttd_engine_pace (TttdEngine *engine, gint64 now_us);
+/* loss recovery: answer and send NACKs; fec -1 auto, 0 off, else percent */
+void        tttd_engine_set_recovery (TttdEngine *engine, gboolean retransmit, gint fec);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "tttd-log.h"
 #include "tttd-peer.h"
+#include "tttd-recover.h"
 #include "tttd-tx.h"
 
 /* how often the send path looks at the links' liveness */
@@ -38,6 +39,19 @@ const TttdCounter tttd_peer_counters[] = {
   PEER_COUNTER ("tx-queue-full", tx_queue_full),
   PEER_COUNTER ("tx-resent", tx_resent),
   PEER_COUNTER ("rx-resent", rx_resent),
+  PEER_COUNTER ("nacks-sent", nacks_sent),
+  PEER_COUNTER ("nacks-received", nacks_received),
+  PEER_COUNTER ("nacks-limited", nacks_limited),
+  PEER_COUNTER ("rx-bad-nack", rx_bad_nack),
+  PEER_COUNTER ("retransmits", retransmits),
+  PEER_COUNTER ("rx-retransmits", rx_retransmits),
+  PEER_COUNTER ("retransmits-refused", retransmits_refused),
+  REORDER_COUNTER ("recovered-retransmit", recovered),
+  PEER_COUNTER ("fec-repair-sent", fec_repairs_sent),
+  PEER_COUNTER ("fec-overhead-bytes", fec_overhead_bytes),
+  PEER_COUNTER ("rx-fec-repair", rx_fec_repairs),
+  PEER_COUNTER ("rx-bad-repair", rx_bad_repair),
+  PEER_COUNTER ("recovered-fec", fec_recovered),
 };
 const guint tttd_peer_n_counters = G_N_ELEMENTS (tttd_peer_counters);
 
@@ -53,6 +67,7 @@ tttd_peer_alloc (TttdTx *tx, const char *name, TttdStrategy strategy)
   tttd_handshake_clear (peer->handshake);
   tttd_scheduler_init (&peer->sched, strategy);
   peer->reorder = g_new0 (TttdReorder, 1);
+  peer->recover = tttd_recover_new (peer);
   peer->hash_seed = randombytes_random ();
   peer->fresh = TRUE;
   return peer;
@@ -66,6 +81,7 @@ tttd_peer_destroy (TttdPeer *peer)
   sodium_memzero (peer->handshake, sizeof *peer->handshake);
   g_aligned_free (peer->handshake);
   g_free (peer->reorder);
+  tttd_recover_free (peer->recover);
   g_free (peer->name);
   g_free (peer);
 }
@@ -376,6 +392,8 @@ tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, con
   if (tttd_probe_parse (body, TTTD_PROBE_LEN, &probe) != TTTD_PARSE_OK)
     return;
   tttd_reorder_link_mark (peer->reorder, link, inner->seq, tx->now_us);
+  /* the hold time and the FEC window follow what the probes measure */
+  tttd_recover_update (peer);
   if (inner->flags & TTTD_FLAG_LINK_DOWN)
     probe.down_links |= 1u << link;
   if (inner->kind == TTTD_KIND_PROBE_REPLY)

@@ -21,8 +21,9 @@ G_BEGIN_DECLS
  * layers above read it through tttd_peer_info, tttd_peer_path_info and
  * the counter table. */
 
-typedef struct _TttdTx   TttdTx;
-typedef struct _TttdPeer TttdPeer;
+typedef struct _TttdTx      TttdTx;
+typedef struct _TttdPeer    TttdPeer;
+typedef struct _TttdRecover TttdRecover;
 
 /* a datagram the pacer holds until its time */
 typedef struct {
@@ -69,6 +70,19 @@ typedef struct {
   guint64 tx_resent;            /* sent again: their first link died */
   guint64 rx_resent;
   guint64 rekeys;
+  /* loss recovery (tttd-recover.c) */
+  guint64 nacks_sent;
+  guint64 nacks_received;
+  guint64 nacks_limited;        /* lost packets not asked for: over the rate limit */
+  guint64 rx_bad_nack;
+  guint64 retransmits;          /* sent again because the far end asked */
+  guint64 rx_retransmits;
+  guint64 retransmits_refused;  /* asked for, not sent: gone, too old, over the budget */
+  guint64 fec_repairs_sent;
+  guint64 fec_overhead_bytes;
+  guint64 rx_fec_repairs;
+  guint64 rx_bad_repair;
+  guint64 fec_recovered;        /* data packets rebuilt from repairs */
 } TttdPeerStats;
 
 /* a path's state changed (for the log) */
@@ -84,6 +98,7 @@ struct _TttdPeer {
   TttdHandshake    *handshake;
   TttdScheduler     sched;
   TttdReorder      *reorder;
+  TttdRecover      *recover;       /* NACKs, retransmission, FEC */
   TttdPath          paths[TTTD_SCHED_MAX_LINKS];
   guint32           tx_seq;
   guint32           hash_seed;

@@ -698,6 +698,7 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
 
   tttd_health_params_default (&health, config->probe_interval_ms);
   server->engine = tttd_engine_new (server->tun_fd, mtu, &health, &engine_ops, server);
+  tttd_engine_set_recovery (server->engine, config->retransmit, config->fec);
   tttd_engine_set_vnet (server->engine, tun_fd < 0);
   if (!add_peers (server, error))
     return NULL;

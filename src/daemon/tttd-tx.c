@@ -27,6 +27,9 @@ tttd_tx_init (TttdTx *tx, gsize buf_size, guint max_mtu, const TttdHealthParams 
   tx->health = *health;
   tx->max_pace_us = PACE_MAX_US;
   tx->pacing = g_ptr_array_new ();
+  tx->recovering = g_ptr_array_new ();
+  tx->retransmit = TRUE;
+  tx->fec = -1;
   tx->schedule = schedule;
   tx->schedule_data = schedule_data;
   tttd_resend_init (&tx->resend, TTTD_RESEND_SLOTS, max_mtu);
@@ -36,6 +39,7 @@ void
 tttd_tx_clear (TttdTx *tx)
 {
   g_clear_pointer (&tx->pacing, g_ptr_array_unref);
+  g_clear_pointer (&tx->recovering, g_ptr_array_unref);
   tttd_resend_clear (&tx->resend);
   tttd_pool_clear (&tx->pool);
 }

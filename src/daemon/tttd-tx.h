@@ -31,7 +31,10 @@ struct _TttdTx {
   gint64            max_pace_us;
   guint64           dropped;       /* datagrams the sockets could not take */
   GPtrArray        *pacing;        /* peers with packets their pacers hold */
-  TttdResend        resend;        /* the last packets sent, for a link that dies */
+  TttdResend        resend;        /* the last packets sent, for a link that dies or a NACK */
+  gboolean          retransmit;    /* answer NACKs, and send them ([tttd] retransmit=) */
+  gint              fec;           /* [tttd] fec=: -1 auto, 0 off, else a percent */
+  GPtrArray        *recovering;    /* peers with NACKs to send or a FEC window open */
   /* run the pacer no later than this */
   void            (*schedule) (gpointer data, gint64 at_us);
   gpointer          schedule_data;

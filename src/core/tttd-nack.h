@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The tuntuntun authors */
+#pragma once
+
+#include <glib.h>
+
+#include "tttd-packet.h"
+
+G_BEGIN_DECLS
+
+/* fast retransmission inside the bond.  The receiver knows a packet is
+ * lost as soon as the next packet on the same link names it in link_prev;
+ * it asks for it at once in a NACK (a sealed control message, so as
+ * authentic and replay-protected as data) and the sender sends it again
+ * on the link where it arrives first, if it can still arrive before the
+ * reorder buffer gives up on it.  This file holds the pure parts: the
+ * NACK body, the sender's budget (no amplification) and the times. */
+
+/* a run of lost sequence numbers: first .. first + count - 1 */
+typedef struct {
+  guint32 first;
+  guint16 count;   /* 1..TTTD_NACK_MAX_COUNT */
+} TttdNackRange;
+
+#define TTTD_NACK_MAX_COUNT 1024   /* a range never spans more than the reorder window */
+
+typedef struct {
+  guint         n_ranges;
+  TttdNackRange ranges[TTTD_NACK_MAX_RANGES];
+} TttdNack;
+
+static inline void
+tttd_nack_clear (TttdNack *nack)
+{
+  nack->n_ranges = 0;
+}
+
+/* add seq, merged into the last range when it follows it; FALSE when the
+ * NACK is full (send it, clear it, add again) */
+gboolean        tttd_nack_add (TttdNack *nack, guint32 seq);
+/* the body after the inner header; returns its length */
+gsize           tttd_nack_write (guint8 *buf, const TttdNack *nack);
+TttdParseResult tttd_nack_parse (const guint8 *buf, gsize len, TttdNack *out);
+/* how many sequence numbers it asks for */
+guint           tttd_nack_count (const TttdNack *nack);
+
+/* the sender's budget: a peer can make it send again at most
+ * TTTD_RETRANSMIT_SHARE_PCT percent of the data packets it sent, plus a
+ * burst of TTTD_RETRANSMIT_BURST, whatever it asks for */
+#define TTTD_RETRANSMIT_SHARE_PCT 15
+#define TTTD_RETRANSMIT_BURST     64
+
+typedef struct {
+  guint32 credit;     /* in hundredths of a packet */
+} TttdRetransmitBudget;
+
+void     tttd_retransmit_budget_init (TttdRetransmitBudget *budget);
+/* one data packet went out */
+void     tttd_retransmit_budget_sent (TttdRetransmitBudget *budget);
+/* one retransmission may go (and is counted), or not */
+gboolean tttd_retransmit_budget_take (TttdRetransmitBudget *budget);
+
+/* the times that follow from the links' RTTs */
+typedef struct {
+  gint64 nack_wait_us;   /* a gap asked for is waited for this long (0: not asked) */
+  gint64 hold_us;        /* the reorder buffer's hold time */
+  gint64 max_age_us;     /* the sender retransmits nothing older */
+} TttdRecoveryTimes;
+
+#define TTTD_HOLD_MIN_US     20000
+#define TTTD_HOLD_MAX_US    300000
+#define TTTD_HOLD_DEFAULT_US 50000   /* without retransmission, or with no RTT known */
+
+/* srtt_us: the smoothed RTTs of the usable links (0: unknown, skipped) */
+void     tttd_recovery_times (const guint64 *srtt_us, guint n, gboolean retransmit,
+                              TttdRecoveryTimes *out);
+/* a packet sent at sent_us may still be retransmitted at now_us */
+gboolean tttd_retransmit_in_time (const TttdRecoveryTimes *times, gint64 sent_us, gint64 now_us);
+
+G_END_DECLS
