@@ -669,7 +669,7 @@ load_keys (Sim *sim)
     die ("%s holds %u keys, %d wanted", sim->keys_file, have, sim->count);
   sim->n = (guint) sim->count;
   sim->clients = g_new0 (Client, sim->n);
-  for (guint i = 0, k = 0; k < sim->n; i++)
+  for (guint i = 0, k = 0; k < sim->n && lines[i] != NULL; i++)
     {
       Client *c = &sim->clients[k];
       if (*lines[i] == '\0')

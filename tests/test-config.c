@@ -561,6 +561,7 @@ test_good_bounds (Fixture *f, gconstpointer data)
       g_autoptr(TttdConfig) config = NULL;
       g_test_message ("%s", good[i]);
       config = load_ok (text);
+      g_assert_nonnull (config);
     }
 }
 

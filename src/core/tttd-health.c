@@ -17,14 +17,18 @@
 #define QUIET_US            (30 * G_USEC_PER_SEC)
 /* pacing: the link's own queue we aim for (the ping of interactive traffic
  * waits in it), and how long the RTT's floor counts */
-#define QUEUE_LOW_US        1000
+/* a standing queue of QUEUE_HIGH_US (or an eighth of the path's RTT, on a
+ * long one) is a full link; under half of it the link has room */
 #define QUEUE_HIGH_US       2000
+/* pushing a little above the capacity is how more is found; each probe in
+ * a row that finds it pushes further, up to MAX_PROBE_GAIN, so a link
+ * whose capacity grew tenfold is followed within about a dozen probes */
 #define PROBE_GAIN          1.03
-#define FAST_PROBE_GAIN     1.25
-/* held back with no queue at all (under NO_QUEUE_US) this many samples in
- * a row: the estimate is stale, grow it fast */
-#define NO_QUEUE_US         300
-#define FAST_PROBE_SAMPLES  6
+#define MAX_PROBE_GAIN      1.25
+/* ... after this many samples in a row held back with no queue: a link at
+ * its capacity shows a queue within them (at 1.03), one that got faster
+ * does not */
+#define PROBE_PATIENCE      3
 #define MAX_RATE_INTERVAL_US 500000
 /* no link is paced below this (or thought congested by less): 1 Mbit/s */
 #define MIN_PACING_BPS      125000
@@ -152,52 +156,48 @@ rtt_sample (TttdHealth *h, guint64 rtt, gint64 now_us)
   h->last_rtt_us = rtt;
 }
 
-/* pacing.  A link is not paced until it shows a queue of its own (the RTT
- * of probes, which skip the pacer, rises) while we push it: then its
- * capacity is what it delivered meanwhile.  From there the rate follows
- * that queue: none, push a little above the capacity (which is how more
- * is found, and why not much: the queue it makes shows a sample later); a
- * little, hold; more, the capacity is what it delivers now (by at
- * most 30% a sample: one noisy RTT must not starve a link).  A link left
- * idle regains a little room each queue-free sample, up to twice what it
- * delivered lately, so the scheduler tries it again. */
+/* pacing.  A link is not paced until it shows a queue of its own while we
+ * push it: then its capacity is what it delivered meanwhile.  From there
+ * the rate follows that queue: none, push above the capacity, further
+ * with each probe that finds more room (which is how a link that got
+ * faster is followed); a little, hold; more, drain it, the faster the
+ * longer it is. */
 static void
-update_pacing (TttdHealth *h, guint64 queue, gint64 now_us)
+update_pacing (TttdHealth *h, guint64 queue, gboolean backlogged)
 {
-  double gain;
+  guint64 high = tttd_health_queue_high_us (h);
 
   /* pacing protects the buffers of slow links (a modem's); a link this
    * fast has its limit in the machine, where a queue of ours only adds delay */
   if (h->capacity_Bps == 0 || h->capacity_Bps > UNPACED_BPS)
     {
       h->pacing_Bps = 0;
+      h->gain = 1.0;
       return;
     }
-  /* our pacer holds packets back and the link shows no queue, sample
-   * after sample: the estimate is far too low (a link found busy with the
-   * other direction's load, or one that just got faster); grow it by a
-   * quarter per sample, not by 3% */
-  if (queue < NO_QUEUE_US && now_us - h->backlogged_us < 100000)
-    h->low_queue_samples++;
+  if (queue < high / 2 && backlogged && h->probe_step > PROBE_PATIENCE)
+    h->gain = MIN (1.0 + (PROBE_GAIN - 1.0) * (double) (1u << MIN (h->probe_step - PROBE_PATIENCE, 3u)),
+                   MAX_PROBE_GAIN);
+  else if (queue < high / 2 && backlogged)
+    h->gain = PROBE_GAIN;
+  else if (queue < high / 2)
+    h->gain = PROBE_GAIN;
+  else if (queue < high)
+    h->gain = 1.0;
+  else if (queue < 4 * high)
+    h->gain = 0.9;
+  else if (queue < 16 * high)
+    h->gain = 0.8;   /* drain a long queue within about one probe interval */
   else
-    h->low_queue_samples = 0;
-  if (h->low_queue_samples >= FAST_PROBE_SAMPLES)
-    gain = FAST_PROBE_GAIN;
-  else if (queue < QUEUE_LOW_US)
-    gain = PROBE_GAIN;
-  else if (queue < QUEUE_HIGH_US)
-    gain = 1.0;
-  else if (queue < 4 * QUEUE_HIGH_US)
-    gain = 0.9;
-  else
-    gain = 0.8;   /* drain a long queue within about one probe interval */
-  h->pacing_Bps = MAX ((guint64) ((double) h->capacity_Bps * gain), MIN_PACING_BPS);
+    h->gain = 0.6;   /* a modem's deep buffer, filled while its capacity fell */
+  h->pacing_Bps = MAX ((guint64) ((double) h->capacity_Bps * h->gain), MIN_PACING_BPS);
 }
 
-/* one timestamp of the far end's clock on a packet just in: the queue on
- * the way here is how far its one-way delay is above the lowest lately */
-static void
-owd_sample (TttdHealth *h, guint32 far_time_us, gint64 now_us)
+/* one timestamp of the far end's clock on a datagram just in: the queue on
+ * the way here is how far the least one-way delay since the last report
+ * is above the least lately */
+void
+tttd_health_owd_sample (TttdHealth *h, guint32 far_time_us, gint64 now_us)
 {
   guint32 raw = (guint32) now_us - far_time_us;
   gint64 owd;
@@ -208,7 +208,6 @@ owd_sample (TttdHealth *h, guint32 far_time_us, gint64 now_us)
       h->owd_base = raw;
       h->owd_min_us = 0;
       h->owd_min_stamp_us = now_us;
-      h->owd_fast_us = 0;
     }
   owd = (gint32) (raw - h->owd_base);
   if (owd <= h->owd_min_us || now_us - h->owd_min_stamp_us > MIN_RTT_WINDOW_US)
@@ -216,31 +215,55 @@ owd_sample (TttdHealth *h, guint32 far_time_us, gint64 now_us)
       h->owd_min_us = owd;
       h->owd_min_stamp_us = now_us;
     }
-  h->owd_fast_us = (h->owd_fast_us + owd) / 2;
-  h->rx_queue_us = (guint32) CLAMP (h->owd_fast_us - h->owd_min_us, 0, G_MAXINT32);
+  if (h->owd_interval_n++ == 0 || owd < h->owd_interval_min_us)
+    h->owd_interval_min_us = owd;
 }
 
-/* the capacity: the median of the recent samples, not their maximum, as a
- * sample over a burst of the link's shaper runs high (and one above the
- * true rate keeps the link's queue growing) */
+/* what we report of the queue on the way here: the standing queue since
+ * the last report (the last one again when nothing came meanwhile) */
+static guint32
+take_rx_queue (TttdHealth *h)
+{
+  if (h->owd_interval_n > 0)
+    h->rx_queue_us = (guint32) CLAMP (h->owd_interval_min_us - h->owd_min_us, 0, G_MAXINT32);
+  h->owd_interval_n = 0;
+  return h->rx_queue_us;
+}
+
+guint64
+tttd_health_queue_high_us (const TttdHealth *health)
+{
+  return MAX ((guint64) QUEUE_HIGH_US, health->min_rtt_us / 8);
+}
+
+/* the capacity: the most delivered over the last samples (a delivery is
+ * never more than the link can carry, but often less: a flow that paused,
+ * a cellular scheduler's lull).  A queue that grows says what it is now:
+ * cap () forgets the higher samples */
+static void
+capacity_update (TttdHealth *h)
+{
+  guint64 most = 0;
+
+  for (guint i = 0; i < h->capacity_filled; i++)
+    most = MAX (most, h->capacity_ring[i]);
+  h->capacity_Bps = most;
+}
+
 static void
 capacity_push (TttdHealth *h, guint64 sample)
 {
-  guint64 sorted[TTTD_CAPACITY_SAMPLES];
-  guint n;
-
   h->capacity_ring[h->capacity_next++ % TTTD_CAPACITY_SAMPLES] = sample;
   h->capacity_filled = MIN (h->capacity_filled + 1, TTTD_CAPACITY_SAMPLES);
-  n = h->capacity_filled;
-  memcpy (sorted, h->capacity_ring, n * sizeof sorted[0]);
-  for (guint i = 1; i < n; i++)
-    for (guint j = i; j > 0 && sorted[j - 1] > sorted[j]; j--)
-      {
-        guint64 t = sorted[j];
-        sorted[j] = sorted[j - 1];
-        sorted[j - 1] = t;
-      }
-  h->capacity_Bps = sorted[n / 2];
+  capacity_update (h);
+}
+
+static void
+capacity_cap (TttdHealth *h, guint64 most)
+{
+  for (guint i = 0; i < h->capacity_filled; i++)
+    h->capacity_ring[i] = MIN (h->capacity_ring[i], most);
+  capacity_push (h, most);
 }
 
 /* one delivery sample: the far end's byte count now against the last one,
@@ -268,53 +291,69 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
            * we send next to nothing on */
           gboolean pushed = sent_Bps >= MIN_PACING_BPS;
           gboolean idle = h->pacing_Bps == 0 || sent_Bps * 2 < h->pacing_Bps;
+          gboolean backlogged = now_us - h->backlogged_us < 100000;
+          guint64 high = tttd_health_queue_high_us (h);
 
           h->delivery_Bps = (guint64) bytes * G_USEC_PER_SEC / (guint64) interval;
           h->peak_delivery_Bps = MAX (h->peak_delivery_Bps - h->peak_delivery_Bps / 64, h->delivery_Bps);
           /* a queue that grows (we sent more than it delivered), twice in a
            * row (a ramp has data in flight), is the link's limit; one that
            * does not is a burst, or the gain of 0.9 drains it */
-          gboolean saturated = queue >= QUEUE_HIGH_US && pushed;
+          gboolean saturated = queue >= high && pushed;
           /* a tenth of what we sent not delivered: a link that is full,
            * not a receiver that drops a little while its CPU is busy */
           gboolean growing = saturated && h->delivery_Bps * 10 < sent_Bps * 9;
 
+          /* or it delivers under half of what we push, before its deep
+           * buffer's delay has even reached the far end (a cellular link
+           * whose capacity fell tenfold): the queue is seen a queue's
+           * delay late, the delivery at once */
+          growing = growing || (pushed && backlogged && h->capacity_Bps != 0 && h->delivery_Bps * 2 < sent_Bps);
           h->congested = growing ? h->congested + 1 : 0;
-          /* unpaced so far (a flow's start): the first sign is enough */
-          if (h->congested >= 2 || (growing && h->capacity_Bps == 0))
+          /* held back by our pacer while the link shows no queue: each
+           * such sample in a row pushes further above the estimate, so
+           * that a link that got much faster is found within a dozen
+           * samples; the first queue it makes ends the probe */
+          if (backlogged && queue < high / 2)
+            h->probe_step++;
+          else
+            h->probe_step = 0;
+          if (h->congested >= 2)
             {
-              /* not below half of what we sent: right after traffic
-               * moved onto a link, the far end's counters still cover the
-               * time it was idle, and a sample of next to nothing would
-               * pace it to a crawl */
-              guint64 target = MAX (MAX (h->delivery_Bps, sent_Bps / 2), h->capacity_Bps * 7 / 10);
-              for (guint i = 0; i < h->capacity_filled; i++)
-                h->capacity_ring[i] = MIN (h->capacity_ring[i], target);
-              capacity_push (h, target);
+              /* full twice in a row: what it delivers is what it carries
+               * now (a cellular link's capacity falls tenfold in a second);
+               * not below half of what we sent: right after traffic moved
+               * onto a link, the far end's counters still cover the time it
+               * was idle, and a sample of next to nothing would pace it to
+               * a crawl */
+              capacity_cap (h, MAX (h->delivery_Bps, MIN (sent_Bps / 2, h->capacity_Bps / 4)));
             }
-          else if (saturated && h->capacity_Bps != 0 && h->delivery_Bps < h->capacity_Bps &&
-                   now_us - h->backlogged_us < 100000)
+          else if (growing && h->capacity_Bps == 0)
+            {
+              /* unpaced so far (a flow's start): the first sign is enough */
+              capacity_cap (h, MAX (h->delivery_Bps, sent_Bps / 2));
+            }
+          else if (saturated && h->capacity_Bps != 0 && h->delivery_Bps < h->capacity_Bps && backlogged)
             {
               /* a standing queue we keep full: what the link delivers now
-               * is all it can, and an estimate above it (from samples over
-               * its shaper's bursts) would only keep the queue growing */
-              capacity_push (h, h->delivery_Bps);
-            }
-          else if (h->capacity_Bps != 0 && h->low_queue_samples >= FAST_PROBE_SAMPLES &&
-                   h->delivery_Bps > h->capacity_Bps + h->capacity_Bps / 10)
-            {
-              /* clearly more than the estimate: the older samples are
-               * stale, and the median of them would lag for seconds */
-              for (guint i = 0; i < h->capacity_filled; i++)
-                h->capacity_ring[i] = MAX (h->capacity_ring[i], h->delivery_Bps);
-              capacity_push (h, h->delivery_Bps);
+               * is all it can (by at most 30% a sample: one noisy sample
+               * must not starve a link), and an estimate above it (from
+               * samples over its shaper's bursts) would only keep the
+               * queue growing */
+              capacity_cap (h, MAX (h->delivery_Bps, h->capacity_Bps * 7 / 10));
             }
           else if (h->capacity_Bps != 0 && h->delivery_Bps > h->capacity_Bps)
             capacity_push (h, h->delivery_Bps);
-          else if (h->capacity_Bps != 0 && queue < QUEUE_LOW_US && idle &&
+          else if (h->capacity_Bps != 0 && queue < high / 2 && idle &&
                    h->capacity_Bps < 2 * h->peak_delivery_Bps + MIN_PACING_BPS)
             capacity_push (h, h->capacity_Bps + h->capacity_Bps / 20);
-          update_pacing (h, queue, now_us);
+          else if (h->capacity_Bps != 0 && backlogged)
+            {
+              /* held back by our pacer, so not a sample of a flow that
+               * sent less than it could: older, higher ones age out */
+              capacity_push (h, h->delivery_Bps);
+            }
+          update_pacing (h, queue, backlogged);
         }
       h->rate_base_set = FALSE;
     }
@@ -370,7 +409,7 @@ tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp,
   probe->tx_packets = health->tx_packets + 1;
   probe->rx_packets = health->rx_packets;
   probe->rx_bytes = health->rx_bytes;
-  probe->rx_queue_us = health->rx_queue_us;
+  probe->rx_queue_us = take_rx_queue (health);
   health->pending[slot].timestamp = timestamp;
   health->pending[slot].tx_packets = probe->tx_packets;
   health->pending[slot].sent_us = now_us;
@@ -404,7 +443,7 @@ tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
       break;
     }
   loss_sample (&health->in, reply->tx_packets, health->rx_packets, now_us);
-  owd_sample (health, reply_timestamp, now_us);
+  tttd_health_owd_sample (health, reply_timestamp, now_us);
   health->tx_queue_us = reply->rx_queue_us;
   rate_sample (health, reply->rx_bytes, reply_timestamp, now_us);
   alive (health, params, now_us);
@@ -426,7 +465,7 @@ tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,
     rtt_sample (health, probe->echo, now_us);
   loss_sample (&health->in, probe->tx_packets, health->rx_packets, now_us);
   loss_sample (&health->out, health->tx_packets, probe->rx_packets, now_us);
-  owd_sample (health, probe_timestamp, now_us);
+  tttd_health_owd_sample (health, probe_timestamp, now_us);
   health->tx_queue_us = probe->rx_queue_us;
   rate_sample (health, probe->rx_bytes, probe_timestamp, now_us);
   alive (health, params, now_us);
@@ -435,7 +474,7 @@ tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,
   reply->tx_packets = health->tx_packets + 1;
   reply->rx_packets = health->rx_packets;
   reply->rx_bytes = health->rx_bytes;
-  reply->rx_queue_us = health->rx_queue_us;
+  reply->rx_queue_us = take_rx_queue (health);
 }
 
 gboolean

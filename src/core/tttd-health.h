@@ -69,12 +69,15 @@ typedef struct {
    * clock, so only differences count): the queue on the way to us, which
    * we report; and the queue on our way to it, which it reports. RTT
    * alone cannot tell them apart, and one direction's load would look
-   * like the other's queue */
+   * like the other's queue.  The queue is a standing one: the least delay
+   * of any datagram since the last report, above the least lately, so
+   * that a link's own jitter (a cellular scheduler's gaps) is no queue */
   guint32  owd_base;
   gboolean owd_set;
   gint64   owd_min_us;
   gint64   owd_min_stamp_us;
-  gint64   owd_fast_us;
+  gint64   owd_interval_min_us;
+  guint    owd_interval_n;
   guint32  rx_queue_us;
   guint32  tx_queue_us;
 
@@ -112,7 +115,8 @@ typedef struct {
   guint    capacity_next;
   guint    capacity_filled;
   gint64   backlogged_us;             /* when our pacer last held packets back */
-  guint    low_queue_samples;         /* in a row, held back with no queue on the link */
+  guint    probe_step;                /* samples in a row held back with no queue */
+  double   gain;                      /* the pacing rate over the capacity */
   guint    congested;                 /* samples in a row with a growing queue */
   guint64  pacing_Bps;                /* 0: do not pace */
 } TttdHealth;
@@ -123,7 +127,6 @@ void     tttd_health_params_default (TttdHealthParams *params, guint idle_interv
 gboolean tttd_health_note_data (TttdHealth *health, gint64 now_us);
 void     tttd_health_init (TttdHealth *health, gint64 now_us);
 
-/* the counters: call for every datagram sent or received on the link */
 /* the pacer held packets back: what the link delivers now is all it can */
 static inline void
 tttd_health_backlogged (TttdHealth *health, gint64 now_us)
@@ -131,6 +134,7 @@ tttd_health_backlogged (TttdHealth *health, gint64 now_us)
   health->backlogged_us = now_us;
 }
 
+/* the counters: call for every datagram sent or received on the link */
 static inline void
 tttd_health_count_tx (TttdHealth *health, guint bytes)
 {
@@ -146,6 +150,11 @@ tttd_health_count_rx (TttdHealth *health, guint bytes, gint64 now_us)
   health->last_rx_us = now_us;
 }
 
+/* the far end's timestamp of a datagram just in (its departure, on its
+ * clock): the one-way delay, for the queue on the way here */
+void     tttd_health_owd_sample (TttdHealth *health, guint32 far_time_us, gint64 now_us);
+/* the queue above which a link counts as full, and under which it has room */
+guint64  tttd_health_queue_high_us (const TttdHealth *health);
 /* fills the body of a probe we send with this timestamp, before it is
  * sealed and counted */
 void     tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp, gint64 now_us);

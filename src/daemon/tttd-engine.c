@@ -546,6 +546,9 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
   switch (inner.kind)
     {
     case TTTD_KIND_DATA:
+      /* its timestamp is when it left: the link's queue is in its delay
+       * (only a datagram that came on the link: not one FEC rebuilt) */
+      tttd_health_owd_sample (&path->health, inner.timestamp, engine->tx.now_us);
       receive_data (engine, peer, (guint) link, &inner, slot, plain_len - TTTD_INNER_LEN);
       break;
     case TTTD_KIND_PROBE:

@@ -117,10 +117,10 @@ static int
 collect_rule (const struct nlmsghdr *nlh, void *data)
 {
   GPtrArray *found = data;
-  struct fib_rule_hdr *frh = mnl_nlmsg_get_payload (nlh);
+  const gsize header = sizeof (struct fib_rule_hdr);
   struct nlattr *attr;
 
-  mnl_attr_for_each (attr, nlh, sizeof *frh)
+  mnl_attr_for_each (attr, nlh, header)
     if (mnl_attr_get_type (attr) == FRA_PROTOCOL && mnl_attr_get_u8 (attr) == TTTD_RTPROT)
       {
         g_ptr_array_add (found, g_memdup2 (nlh, nlh->nlmsg_len));

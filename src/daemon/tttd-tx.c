@@ -148,54 +148,57 @@ pace_later (TttdTx *tx, TttdPeer *peer, TttdPath *path, guint8 *buf, gsize total
   tx->schedule (tx->schedule_data, depart);
 }
 
+static gboolean
+drop (TttdTx *tx, TttdPeer *peer, guint8 *buf)
+{
+  peer->stats.tx_queue_full++;
+  tttd_pool_put (&tx->pool, buf);
+  return FALSE;
+}
+
 /* seal buf with keypair and send it, now or when the link's pacer says;
  * consumes buf.  Paced datagrams leave at the rate the link carries, so
  * that its own queue (a modem's buffer) stays short; a link whose queue is
  * already longer than the pacer allows drops them, which is what tells TCP
- * to slow down.  Urgent ones go at once, ahead of the queue. */
+ * to slow down.  Urgent ones go at once, ahead of the queue.  A datagram's
+ * timestamp is when it leaves, so that the far end sees the link's queue
+ * in its one-way delay, not ours. */
 static gboolean
 transmit (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *buf,
           const TttdInner *inner, gsize payload_len, gboolean paced)
 {
   TttdPath *path = &peer->paths[link];
   TttdSchedLink *sl = &peer->sched.links[link];
-  gint64 now = tx->now_us, depart;
+  gint64 now = tx->now_us, depart = now;
+  TttdInner out = *inner;
+  gboolean later = FALSE;
+  guint wire = (guint) (TTTD_OVERHEAD + payload_len) + tttd_tx_wire_overhead (path);
   gsize total;
-  guint wire;
 
-  tttd_inner_write (buf + TTTD_HEADER_LEN, inner);
+  if (sl->rate_Bps != 0)
+    {
+      depart = MAX (now, sl->backlog_until_us);
+      if (paced && depart - now > tx->max_pace_us)
+        return drop (tx, peer, buf);
+      later = paced && (depart > now + PACE_SLACK_US || path->paced_count > 0);
+      if (later && path->paced_count >= TTTD_PACE_SLOTS)
+        return drop (tx, peer, buf);
+    }
+  if (later)
+    out.timestamp = (guint32) depart;
+  tttd_inner_write (buf + TTTD_HEADER_LEN, &out);
   total = tttd_keypair_seal (keypair, peer->keyring.reject_after_messages, buf, TTTD_INNER_LEN + payload_len);
   if (total == 0)
     {
       tttd_pool_put (&tx->pool, buf);
       return FALSE;
     }
-  wire = (guint) total + tttd_tx_wire_overhead (path);
-  if (sl->rate_Bps == 0)
-    {
-      /* unpaced: out now, but the scheduler still counts what it sent */
-      tttd_scheduler_sent (&peer->sched, link, wire, now);
-      send_now (tx, path, buf, total);
-      return TRUE;
-    }
-  depart = MAX (now, sl->backlog_until_us);
-  if (paced && depart - now > tx->max_pace_us)
-    {
-      peer->stats.tx_queue_full++;
-      tttd_pool_put (&tx->pool, buf);
-      return FALSE;
-    }
+  /* unpaced: out now, but the scheduler still counts what it sent */
   tttd_scheduler_sent (&peer->sched, link, wire, now);
-  if (!paced || (depart <= now + PACE_SLACK_US && path->paced_count == 0))
-    send_now (tx, path, buf, total);
-  else if (path->paced_count < TTTD_PACE_SLOTS)
+  if (later)
     pace_later (tx, peer, path, buf, total, inner->seq, depart);
   else
-    {
-      peer->stats.tx_queue_full++;
-      tttd_pool_put (&tx->pool, buf);
-      return FALSE;
-    }
+    send_now (tx, path, buf, total);
   return TRUE;
 }
 

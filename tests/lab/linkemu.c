@@ -337,7 +337,7 @@ direction_receive (Direction *dir, guint8 *buffer, GError **error)
 {
   for (guint i = 0; i < RECEIVE_BATCH; i++)
     {
-      struct sockaddr_ll from;
+      struct sockaddr_ll from = { 0 };
       socklen_t from_len = sizeof from;
       ssize_t n = recvfrom (dir->in_fd, buffer, FRAME_BUFFER_SIZE, MSG_DONTWAIT | MSG_TRUNC,
                             (struct sockaddr *) &from, &from_len);
