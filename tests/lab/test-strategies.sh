@@ -88,7 +88,10 @@ within "$s" 0 2 || within "$s" 98 100 || lab_fail "flow-hash split one flow over
 ctl set-strategy lowest-rtt
 s=$(run -b 10M)
 lab_log "lowest-rtt: the 10 ms wan0 carried $s%"
-within "$s" 97 100 || lab_fail "lowest-rtt put only $s% on the faster link"
+# (loose: on a loaded machine a few percent go to the 40 ms link while the
+# 10 ms one's virtual queue passes 20 ms; a lowest-rtt that ignores RTT
+# puts half there)
+within "$s" 93 100 || lab_fail "lowest-rtt put only $s% on the faster link"
 
 # redundant through a 30% loss pair: every packet on both links. Pings
 # cross twice: one link delivers 70% of each way (49% round trip), both
