@@ -92,9 +92,9 @@ static void
 test_insert_orders (Fixture *f, gconstpointer data)
 {
   /* wider after narrower, narrower after wider, siblings: the same answers */
-  static const char *const prefixes[] = { "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32", "10.2.0.0/16", "0.0.0.0/0" };
+  static const char *const prefixes[] = { "198.0.0.0/8", "198.1.0.0/16", "198.1.2.0/24", "198.1.2.3/32", "198.2.0.0/16", "0.0.0.0/0" };
   static const struct { const char *address; guint owner; } expect[] = {
-    { "10.1.2.3", 3 }, { "10.1.2.4", 2 }, { "10.1.3.4", 1 }, { "10.2.9.9", 4 }, { "10.3.0.0", 0 }, { "11.0.0.0", 5 },
+    { "198.1.2.3", 3 }, { "198.1.2.4", 2 }, { "198.1.3.4", 1 }, { "198.2.9.9", 4 }, { "198.3.0.0", 0 }, { "199.0.0.0", 5 },
   };
   guint orders[][6] = { { 0, 1, 2, 3, 4, 5 }, { 5, 4, 3, 2, 1, 0 }, { 3, 0, 4, 2, 5, 1 } };
 

@@ -762,13 +762,13 @@ test_host_bits (Fixture *f, gconstpointer data)
 static void
 test_forward_to (Fixture *f, gconstpointer data)
 {
-  g_autofree char *text = g_strconcat (server_conf, "address=198.18.200.3/32\n[server]\nforward-to=192.168.1.0/24;169.254.169.254;fd00::/8\n", NULL);
-  g_autofree char *bad = g_strconcat (server_conf, "address=198.18.200.3/32\n[server]\nforward-to=192.168.1.1/24\n", NULL);
+  g_autofree char *text = g_strconcat (server_conf, "address=198.18.200.3/32\n[server]\nforward-to=198.19.77.0/24;169.254.169.254;fd00::/8\n", NULL);
+  g_autofree char *bad = g_strconcat (server_conf, "address=198.18.200.3/32\n[server]\nforward-to=198.19.77.1/24\n", NULL);
   g_autoptr(TttdConfig) config = load_ok (text);
   g_autoptr(GError) error = NULL;
 
   g_assert_cmpuint (config->forward_to->len, ==, 3);
-  assert_prefix (&g_array_index (config->forward_to, TttdPrefix, 0), "192.168.1.0/24");
+  assert_prefix (&g_array_index (config->forward_to, TttdPrefix, 0), "198.19.77.0/24");
   assert_prefix (&g_array_index (config->forward_to, TttdPrefix, 1), "169.254.169.254/32");
   assert_prefix (&g_array_index (config->forward_to, TttdPrefix, 2), "fd00::/8");
   error = load_error (bad);
