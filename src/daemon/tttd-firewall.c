@@ -27,14 +27,16 @@ struct _TttdFirewall {
 static gboolean
 run (TttdFirewall *firewall, const char *commands, GError **error)
 {
-  const char *why;
+  g_autofree char *why = NULL;
+  const char *raw;
 
   nft_ctx_buffer_error (firewall->nft);
   if (nft_run_cmd_from_buffer (firewall->nft, commands) == 0)
     return TRUE;
-  why = nft_ctx_get_error_buffer (firewall->nft);
+  raw = nft_ctx_get_error_buffer (firewall->nft);
+  why = raw != NULL ? g_strchomp (g_strdup (raw)) : NULL;
   g_set_error (error, TTTD_ERROR, TTTD_ERROR_FAILED, "nftables refused the rules: %s",
-               why != NULL && *why ? g_strchomp (g_strdup (why)) : "unknown error");
+               why != NULL && *why ? why : "unknown error");
   return FALSE;
 }
 
