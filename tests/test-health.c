@@ -426,6 +426,43 @@ test_peer_silent (Fixture *f, gconstpointer data)
   g_assert_cmpint (f->now - last, >, 2 * 200 * MS);
 }
 
+/* ... but on a lossy link, a few of the far end's probes lost in a row is
+ * chance, not a dead link: the silence allowed grows with the loss */
+static void
+test_peer_silent_lossy (Fixture *f, gconstpointer data)
+{
+  TttdProbe probe = { 0 }, reply;
+  gint64 last = 0;
+
+  /* the far end probes every 200 ms; every other probe is lost (and every
+   * other reply: its counters say it received half of what was sent) */
+  for (guint i = 0; i < 60; i++)
+    {
+      probe.tx_packets = 2 * i + 1;
+      probe.rx_packets = f->health.tx_packets / 2;
+      tttd_health_count_rx (&f->health, PROBE_LEN, f->now);
+      tttd_health_probe_received (&f->health, &f->params, &probe, (guint32) f->now, 200, &reply, f->now);
+      tttd_health_count_tx (&f->health, PROBE_LEN);
+      last = f->now;
+      f->now += 400 * MS;
+      tttd_health_tick (&f->health, &f->params, FALSE, f->now);
+    }
+  g_assert_cmpint (f->health.state, !=, TTTD_LINK_DOWN);
+  g_assert_cmpfloat (tttd_health_loss (&f->health), >=, 0.3);
+  /* five probes lost in a row happen every few seconds at this loss */
+  for (; f->now < last + 6 * 200 * MS; f->now += MS)
+    tttd_health_tick (&f->health, &f->params, FALSE, f->now);
+  g_assert_cmpint (f->health.state, !=, TTTD_LINK_DOWN);
+  /* a silence of many seconds is still a dead link */
+  for (; f->now < last + 30 * 200 * MS; f->now += MS)
+    {
+      tttd_health_tick (&f->health, &f->params, FALSE, f->now);
+      if (f->health.state == TTTD_LINK_DOWN)
+        break;
+    }
+  g_assert_cmpint (f->health.state, ==, TTTD_LINK_DOWN);
+}
+
 /* a link that went down must answer up_replies probes before it is up
  * again, and longer each time it went down */
 static void
@@ -740,6 +777,7 @@ main (int argc, char **argv)
   ADD ("probed", test_probed);
   ADD ("dead", test_dead);
   ADD ("peer-silent", test_peer_silent);
+  ADD ("peer-silent-lossy", test_peer_silent_lossy);
   ADD ("down-up", test_down_up);
   ADD ("down-up-in-a-row", test_down_up_in_a_row);
   ADD ("degraded", test_degraded);

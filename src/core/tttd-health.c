@@ -557,10 +557,13 @@ tttd_health_tick (TttdHealth *health, const TttdHealthParams *params,
       if (now_us - last >= tttd_health_dead_after (health, params, metered, now_us))
         set_state (health, TTTD_LINK_DOWN, now_us);
     }
-  /* the far end probes this link: silence well past its usual spacing */
+  /* the far end probes this link: silence well past its usual spacing,
+   * as many of its probes lost in a row as the link's loss makes rare (two
+   * on a clean link; with 30% lost each way, a lossy link idle between its
+   * probes would otherwise flap down every few seconds) */
   if (health->state != TTTD_LINK_DOWN && health->peer_probe_gap_us != 0 &&
-      now_us - health->last_rx_us > 2 * health->peer_probe_gap_us + MIN_DEAD_US +
-                                    (gint64) (health->srtt_us + 4 * health->rttvar_us))
+      now_us - health->last_rx_us > (gint64) MAX (2u, silent_probes (health) - 1) * health->peer_probe_gap_us +
+                                    MIN_DEAD_US + (gint64) (health->srtt_us + 4 * health->rttvar_us))
     set_state (health, TTTD_LINK_DOWN, now_us);
   return now_us >= tttd_health_next_probe (health, params, metered, now_us);
 }
