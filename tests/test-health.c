@@ -110,7 +110,9 @@ send_probe (Fixture *f)
   Reply reply = { 0 };
   gint64 there;
 
-  tttd_health_probe_sent (&f->health, &probe, (guint32) f->now, f->now);
+  /* it tells the far end when the next one comes, as tttd's do */
+  tttd_health_probe_sent (&f->health, &probe, (guint32) f->now,
+                          tttd_health_interval_ms (&f->health, &f->params, FALSE, f->now), f->now);
   tttd_health_count_tx (&f->health, PROBE_LEN);
   f->probes++;
   if (!f->answering)
@@ -248,7 +250,7 @@ exchange (Fixture *f, gint64 rtt)
 {
   TttdProbe probe = { 0 }, reply = { 0 };
 
-  tttd_health_probe_sent (&f->health, &probe, (guint32) f->now, f->now);
+  tttd_health_probe_sent (&f->health, &probe, (guint32) f->now, 0, f->now);
   reply.echo = (guint32) f->now;
   f->now += rtt;
   tttd_health_reply_received (&f->health, &f->params, &reply, 0, f->now);
@@ -285,7 +287,7 @@ test_rtt (Fixture *f, gconstpointer data)
     }
   g_assert_cmpuint (f->health.srtt_us, >=, 39 * MS);
   /* our probes tell the far end the latest sample */
-  tttd_health_probe_sent (&f->health, &probe, (guint32) f->now, f->now);
+  tttd_health_probe_sent (&f->health, &probe, (guint32) f->now, 0, f->now);
   g_assert_cmpuint (probe.echo, ==, 40 * MS);
 
   /* a faster sample is the new floor at once */
@@ -658,6 +660,35 @@ test_intervals (Fixture *f, gconstpointer data)
   g_assert_true (tttd_health_note_data (&f->health, f->now));
 }
 
+/* each probe tells the far end when the next comes, and the far end takes
+ * a silence well past that for a dead link: when the interval grows (30 s
+ * without data: quiet) the next probe still comes when the last one said,
+ * and only the one after waits the longer interval */
+static void
+test_interval_promise (Fixture *f, gconstpointer data)
+{
+  gint64 end;
+  guint grew = 0;
+
+  run_until_change (f, 10 * SEC, 0);
+  g_assert_cmpint (f->health.state, ==, TTTD_LINK_UP);
+  for (end = f->now + 40 * SEC; f->now < end;)
+    {
+      gint64 before = f->health.last_probe_us;
+      guint promised = f->health.promised_ms;
+
+      run (f, MS, 0);
+      if (f->health.last_probe_us == before)
+        continue;
+      /* never later than the last probe said */
+      g_assert_cmpint (f->health.last_probe_us - before, <=, (gint64) promised * MS);
+      if (f->health.promised_ms > promised)
+        grew++;
+    }
+  g_assert_cmpuint (grew, ==, 1);
+  g_assert_cmpuint (f->health.promised_ms, ==, f->params.quiet_interval_ms);
+}
+
 /* a link pushed beyond what it delivers: its capacity is what reaches the
  * far end, as the far end counts and times it */
 static void
@@ -778,6 +809,7 @@ main (int argc, char **argv)
   ADD ("dead", test_dead);
   ADD ("peer-silent", test_peer_silent);
   ADD ("peer-silent-lossy", test_peer_silent_lossy);
+  ADD ("interval-promise", test_interval_promise);
   ADD ("down-up", test_down_up);
   ADD ("down-up-in-a-row", test_down_up_in_a_row);
   ADD ("degraded", test_degraded);

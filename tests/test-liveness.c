@@ -76,7 +76,7 @@ send_probe (Fixture *f, guint i)
   TttdProbe probe = { 0 };
   Reply reply = { 0 };
 
-  tttd_health_probe_sent (h, &probe, (guint32) f->now, f->now);
+  tttd_health_probe_sent (h, &probe, (guint32) f->now, 0, f->now);
   tttd_health_count_tx (h, PROBE_LEN);
   if (!f->answering[i])
     return;

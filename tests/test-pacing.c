@@ -231,7 +231,7 @@ run (Sim *s, gint64 duration)
       if (tttd_health_tick (&s->near, &s->params, FALSE, s->now))
         {
           TttdProbe probe;
-          tttd_health_probe_sent (&s->near, &probe, (guint32) s->now, s->now);
+          tttd_health_probe_sent (&s->near, &probe, (guint32) s->now, 0, s->now);
           enqueue (s, PROBE_LEN, TRUE, &probe);
         }
       pace (s);

@@ -132,12 +132,20 @@ test_usable_mask (Fixture *f, gconstpointer data)
   add_link (f, 7, 10)->state = TTTD_LINK_PROBING;
   f->sched.links[7].enabled = FALSE;
   g_assert_cmpuint (tttd_scheduler_usable_mask (&f->sched), ==, 1u << 2);
+  /* and when every link is down, the down ones rather than none (not the
+   * disabled, the absent or the standby) */
+  f->sched.links[2].state = TTTD_LINK_DOWN;
+  g_assert_cmpuint (tttd_scheduler_usable_mask (&f->sched), ==, (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 31));
+  f->sched.links[2].state = TTTD_LINK_PROBING;
   f->sched.links[1].state = TTTD_LINK_DEGRADED;
   g_assert_cmpuint (tttd_scheduler_usable_mask (&f->sched), ==, 1u << 1);
 
-  /* nothing usable: no strategy picks anything */
+  /* nothing usable (disabled, absent or standby): no strategy picks anything */
   f->sched.links[1].state = TTTD_LINK_DOWN;
   f->sched.links[2].enabled = FALSE;
+  for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
+    if (f->sched.links[i].state == TTTD_LINK_DOWN)
+      f->sched.links[i].enabled = FALSE;
   g_assert_cmpuint (tttd_scheduler_usable_mask (&f->sched), ==, 0);
   for (guint s = 0; s < TTTD_STRATEGY_COUNT; s++)
     {

@@ -398,7 +398,8 @@ alive (TttdHealth *h, const TttdHealthParams *params, gint64 now_us)
 }
 
 void
-tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp, gint64 now_us)
+tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp,
+                        guint interval_ms, gint64 now_us)
 {
   guint slot = health->pending_next++ % G_N_ELEMENTS (health->pending);
 
@@ -414,6 +415,7 @@ tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp,
   health->pending[slot].tx_packets = probe->tx_packets;
   health->pending[slot].sent_us = now_us;
   health->last_probe_us = now_us;
+  health->promised_ms = interval_ms;
   if (health->unanswered++ == 0)
     health->first_unanswered_us = now_us;
 }
@@ -507,9 +509,16 @@ gint64
 tttd_health_next_probe (const TttdHealth *health, const TttdHealthParams *params,
                         gboolean metered, gint64 now_us)
 {
+  guint interval_ms = tttd_health_interval_ms (health, params, metered, now_us);
+
   if (health->last_probe_us == 0)
     return now_us;
-  return health->last_probe_us + (gint64) tttd_health_interval_ms (health, params, metered, now_us) * 1000;
+  /* the far end was told when this probe comes and takes a silence past
+   * that for a dead link: a link that just went quiet (or metered) keeps
+   * the promise once, and the probe announces the longer interval */
+  if (health->promised_ms != 0)
+    interval_ms = MIN (interval_ms, health->promised_ms);
+  return health->last_probe_us + (gint64) interval_ms * 1000;
 }
 
 /* how many probes in a row must go unanswered before a link is dead: three

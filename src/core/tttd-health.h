@@ -50,6 +50,7 @@ typedef struct {
   gint64   last_rx_us;          /* any authentic datagram on this link */
   gint64   last_data_us;        /* last data sent or received on it: it is "active" */
   gint64   last_probe_us;
+  guint    promised_ms;         /* the last probe told the far end: the next within this */
   gint64   first_unanswered_us;
   guint    unanswered;
   guint    good_replies;
@@ -156,8 +157,10 @@ void     tttd_health_owd_sample (TttdHealth *health, guint32 far_time_us, gint64
 /* the queue above which a link counts as full, and under which it has room */
 guint64  tttd_health_queue_high_us (const TttdHealth *health);
 /* fills the body of a probe we send with this timestamp, before it is
- * sealed and counted */
-void     tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp, gint64 now_us);
+ * sealed and counted; interval_ms is when it tells the far end the next
+ * one comes (0: it says nothing), a promise the next probe keeps */
+void     tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp,
+                                 guint interval_ms, gint64 now_us);
 /* a reply to one of our probes (counted already) */
 void     tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
                                      const TttdProbe *reply, guint32 reply_timestamp, gint64 now_us);

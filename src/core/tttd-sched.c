@@ -48,7 +48,7 @@ link_healthy (const TttdSchedLink *link)
 guint32
 tttd_scheduler_usable_mask (const TttdScheduler *sched)
 {
-  guint32 healthy = 0, probing = 0;
+  guint32 healthy = 0, probing = 0, down = 0;
 
   for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
     {
@@ -59,10 +59,18 @@ tttd_scheduler_usable_mask (const TttdScheduler *sched)
         healthy |= 1u << i;
       else if (link->state == TTTD_LINK_PROBING)
         probing |= 1u << i;
+      else if (link->state == TTTD_LINK_DOWN)
+        down |= 1u << i;
     }
   /* a link nobody has heard from yet is better than none: at start every
-   * link is probing and the first packets must still flow */
-  return healthy != 0 ? healthy : probing;
+   * link is probing and the first packets must still flow.  And a link
+   * found dead is better than none at all: dropping here loses the packet
+   * for sure, sending it loses nothing more when the link is dead, and
+   * gets it through when the verdict was wrong (a one-link client whose
+   * probes were late for a moment) */
+  if (healthy != 0)
+    return healthy;
+  return probing != 0 ? probing : down;
 }
 
 gint64

@@ -26,6 +26,8 @@ TTTD_CLIENT_BUS=$(tttd_lab_bus client)
 lab_iperf_server iperf "$LAB_NS_SERVER"
 
 counter () { tttd_ctl "$1" --json status | python3 -c "import json,sys; print(json.load(sys.stdin)['counters'].get('$2', 0))"; }
+# the kernel's UDP receive buffer overflows in a namespace
+rcvbuf_errors () { ip netns exec "$1" awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $6; exit }' /proc/net/snmp; }
 links_up () { [[ $(tttd_ctl "$TTTD_CLIENT_BUS" --json links | grep -cE '"state" : "(up|degraded)"') == 2 ]]; }
 # start on|off STRATEGY
 start () {
@@ -68,10 +70,16 @@ tttd_ctl "$TTTD_SERVER_BUS" set-strategy redundant >/dev/null
 ip netns exec "$client" ping -n -q -i 0.02 -c 100 "$TTTD_SERVER_TUN" >/dev/null
 sleep 1.5   # counters are published once a second
 clean=$(recovery_counters)
-lab_log "clean links: $clean"
-for name in nacks-sent retransmits fec-repair-sent; do
-  (( $(sum "$name") == 0 )) || lab_fail "clean links: $name is not 0 ($clean)"
+# the links lose nothing, but a loaded machine may: datagrams its kernel
+# dropped from a full socket buffer, or that a pacer dropped, are lost
+# for real and rightly asked for again. A receiver that takes the two
+# links' reordering for loss asks for hundreds.
+inside=$(( $(sum tx-queue-full) + $(rcvbuf_errors "$client") + $(rcvbuf_errors "$LAB_NS_SERVER") ))
+lab_log "clean links: $clean (datagrams dropped inside the machines: $inside)"
+for name in nacks-sent retransmits; do
+  (( $(sum "$name") <= inside + 5 )) || lab_fail "clean links: $name is more than what was dropped inside ($inside): $clean"
 done
+(( $(sum fec-repair-sent) == 0 )) || lab_fail "clean links: FEC repairs were sent ($clean)"
 tttd_ctl "$TTTD_CLIENT_BUS" set-strategy adaptive >/dev/null
 tttd_ctl "$TTTD_SERVER_BUS" set-strategy adaptive >/dev/null
 
