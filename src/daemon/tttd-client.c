@@ -227,8 +227,14 @@ on_path_state (gpointer data, TttdPeer *peer, guint id, TttdLinkState old_state,
   if (link == NULL)
     return;
   if (new_state == TTTD_LINK_DOWN)
-    tttd_log_message (link->name, "down", "link %s is down: no answer for %" G_GINT64_FORMAT " ms",
-                      link->name, (tttd_engine_now (client->engine) - health->last_rx_us) / 1000);
+    {
+      tttd_log_message (link->name, "down", "link %s is down: no answer for %" G_GINT64_FORMAT " ms",
+                        link->name, (tttd_engine_now (client->engine) - health->last_rx_us) / 1000);
+      /* the last link down makes the session dead: tell at once, not at
+       * the next probe of a down link (seconds away), so that a handshake
+       * (and a failover to the next server) starts now */
+      tttd_timer_schedule (client->timer, tttd_engine_now (client->engine));
+    }
   else if (new_state == TTTD_LINK_DEGRADED)
     tttd_log_message (link->name, "degraded", "link %s is degraded: %.0f%% loss", link->name,
                       tttd_health_loss (health) * 100);
