@@ -110,7 +110,8 @@ set_unusable (TttdClientLink *link, const char *why)
 }
 
 /* pick the server endpoint and the local address this link can use: the
- * first endpoint (in configuration order) of a family the link has */
+ * first endpoint of a family the link has, in configuration order from
+ * the one in use (after a failover, the next) on */
 static gboolean
 choose_endpoint (TttdClient *client, TttdClientLink *link, TttdSockaddr *server,
                  TttdSockaddr *local, GError **error)
@@ -130,8 +131,9 @@ choose_endpoint (TttdClient *client, TttdClientLink *link, TttdSockaddr *server,
   addresses = tttd_netlink_addr_list (client->netlink, info.ifindex, error);
   if (addresses == NULL)
     return FALSE;
-  for (guint i = 0; i < client->config->servers->len; i++)
+  for (guint n = 0; n < client->config->servers->len; n++)
     {
+      guint i = (client->failover.current + n) % client->config->servers->len;
       const TttdSockaddr *endpoint = &g_array_index (client->config->servers, TttdSockaddr, i);
       for (guint j = 0; j < addresses->len; j++)
         {
@@ -220,6 +222,30 @@ tttd_client_rebind_link (TttdClient *client, TttdClientLink *link)
   else if (g_strcmp0 (link->why_unusable, error->message) != 0)
     tttd_log_info (link->name, "unusable", "link %s not usable yet: %s", link->name, error->message);
   set_unusable (link, error->message);
+}
+
+void
+tttd_client_move_endpoint (TttdClient *client, guint from)
+{
+  const GArray *servers = client->config->servers;
+  g_autofree char *old = tttd_sockaddr_to_string (&g_array_index (servers, TttdSockaddr, from));
+  g_autofree char *now = tttd_sockaddr_to_string (&g_array_index (servers, TttdSockaddr,
+                                                                  client->failover.current));
+
+  tttd_log_message (NULL, "failover", "server %s does not answer; trying %s", old, now);
+  /* the sockets stay: they are bound to the links, not to the server */
+  for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
+    {
+      TttdClientLink *link = client->links[i];
+      gint e;
+      if (link == NULL || link->fd < 0)
+        continue;
+      e = tttd_failover_pick ((const TttdSockaddr *) (gpointer) servers->data, servers->len,
+                              client->failover.current, link->local.sa.sa_family);
+      if (e >= 0)
+        tttd_peer_path_set (client->peer, link->id, &link->queue,
+                            &g_array_index (servers, TttdSockaddr, e), link->metered);
+    }
 }
 
 void

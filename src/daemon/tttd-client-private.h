@@ -4,6 +4,7 @@
 
 #include "tttd-client.h"
 #include "tttd-cookie.h"
+#include "tttd-failover.h"
 #include "tttd-handshake.h"
 #include "tttd-netlink.h"
 #include "tttd-routing.h"
@@ -39,6 +40,7 @@ struct _TttdClient {
   gboolean                dead;             /* the server stopped answering */
   gint64                  no_link_since_us; /* no link at all since (0: there is one) */
   TttdCookieJar           cookies;      /* the server's latest cookie (mac2) */
+  TttdFailover            failover;     /* which of the server= endpoints we use */
 
   /* tunnel addresses the server assigned */
   TttdPrefix              assigned[TTTD_RESPONSE_ADDRESSES];
@@ -50,6 +52,8 @@ void tttd_client_link_free (TttdClientLink *link);
 /* the engine's link_of_queue: the link whose socket queue this is */
 gint tttd_client_link_of_queue (gpointer data, TttdTxQueue *queue);
 void tttd_client_update_mtu (TttdClient *client);
+/* the endpoint in use changed: every link's path goes to it, same sockets */
+void tttd_client_move_endpoint (TttdClient *client, guint from);
 void tttd_client_on_netlink (TttdNetlinkEvent event, int ifindex, const char *ifname, gpointer user_data);
 
 G_END_DECLS

@@ -198,6 +198,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
   tttd_engine_install_keys (peer, keypair, (response.flags & TTTD_HANDSHAKE_FRESH) != 0);
   peer->fresh = FALSE;
   client->handshake_attempts = 0;
+  tttd_failover_answered (&client->failover);
   /* after a dead session the links start over as new ones: one answer
    * brings each up, where a link found down needs a run of them */
   if (client->dead)
@@ -226,8 +227,14 @@ on_path_state (gpointer data, TttdPeer *peer, guint id, TttdLinkState old_state,
   if (link == NULL)
     return;
   if (new_state == TTTD_LINK_DOWN)
-    tttd_log_message (link->name, "down", "link %s is down: no answer for %" G_GINT64_FORMAT " ms",
-                      link->name, (tttd_engine_now (client->engine) - health->last_rx_us) / 1000);
+    {
+      tttd_log_message (link->name, "down", "link %s is down: no answer for %" G_GINT64_FORMAT " ms",
+                        link->name, (tttd_engine_now (client->engine) - health->last_rx_us) / 1000);
+      /* the last link down makes the session dead: tell at once, not at
+       * the next probe of a down link (seconds away), so that a handshake
+       * (and a failover to the next server) starts now */
+      tttd_timer_schedule (client->timer, tttd_engine_now (client->engine));
+    }
   else if (new_state == TTTD_LINK_DEGRADED)
     tttd_log_message (link->name, "degraded", "link %s is degraded: %.0f%% loss", link->name,
                       tttd_health_loss (health) * 100);
@@ -283,6 +290,18 @@ next_handshake_link (TttdClient *client)
   return NULL;
 }
 
+/* the server in use left a dead session (or none) unanswered for a few
+ * initiations: the next of the configured ones shares its keys and peers */
+static void
+fail_over (TttdClient *client, gint64 now)
+{
+  guint from = client->failover.current;
+  gboolean stuck = client->dead || tttd_keyring_sender (&client->peer->keyring, now) == NULL;
+
+  if (tttd_failover_initiation (&client->failover, stuck))
+    tttd_client_move_endpoint (client, from);
+}
+
 static void
 send_initiation (TttdClient *client, gint64 now)
 {
@@ -293,6 +312,7 @@ send_initiation (TttdClient *client, gint64 now)
 
   if (link == NULL)
     return;
+  fail_over (client, now);
   /* strictly increasing, even if the wall clock steps back a little */
   client->last_timestamp = MAX ((guint64) g_get_real_time (), client->last_timestamp + 1);
   payload.timestamp_us = client->last_timestamp;
@@ -455,6 +475,7 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
   client->listeners = listeners;
   client->tun_fd = -1;
   tttd_cookie_jar_init (&client->cookies, config->server_public_key);
+  tttd_failover_init (&client->failover, config->servers->len);
   client->identity = tttd_identity_new (private_key);
   if (client->identity == NULL)
     {

@@ -21,6 +21,7 @@
 # API (C = client index, I = path index, both from 0):
 #   lab_init / lab_cleanup / lab_cleanup_stale [--all] / lab_on_cleanup 'CMD'
 #   lab_topology --paths N [--clients M] [--emulate] [--internet] [--ipv6]
+#   lab_server_add N (another server host: lab_server_ns N, lab_server_addr N)
 #   lab_exec NS CMD... / lab_spawn NAME NS CMD... / lab_pid NAME / lab_kill NAME [SIG]
 #   lab_wait_exit NAME TIMEOUT / lab_wait_for TIMEOUT CMD... / lab_log / lab_fail / lab_skip
 #   lab_require CMD...
@@ -469,6 +470,22 @@ lab_topology () {
     done
   fi
   lab_log "topology: $clients client(s) x $paths path(s)$( (( emulate )) && echo ', emulated')$( (( internet )) && echo ', internet')$( (( ipv6 )) && echo ', ipv6') ($LAB_PREFIX)"
+}
+
+# another server host behind the router, N = 1..9 (IPv4 only):
+#   router: srvN 198.18.N.254/24 -- up0 198.18.N.1/24 :server N
+lab_server_ns () { echo "$LAB_PREFIX-srv$1"; }
+lab_server_addr () { echo "198.18.$1.1"; }
+lab_server_add () {
+  local n=$1 ns
+  [[ $n =~ ^[1-9]$ ]] || lab_fail "lab_server_add: N must be 1..9"
+  [[ -n ${LAB_NS_ROUTER:-} ]] || lab_fail "lab_server_add before lab_topology"
+  ns=$(lab_server_ns "$n")
+  lab__ns_add "$ns" 0
+  lab__veth up0 "$ns" "srv$n" "$LAB_NS_ROUTER"
+  lab__addr "$ns" up0 "$(lab_server_addr "$n")/24"
+  lab__addr "$LAB_NS_ROUTER" "srv$n" "198.18.$n.254/24"
+  ip -n "$ns" route add default via "198.18.$n.254" dev up0 || lab_fail "default route in $ns"
 }
 
 lab__path_build () {

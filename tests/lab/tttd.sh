@@ -73,8 +73,14 @@ CONF
 
 # tttd_lab_server [CONFIG LINES...]: extra lines go at the end of [server];
 # groups may follow ("[peer x]" ...). TTTD_SERVER_BUS=address serves D-Bus.
+# A second server of the same user base (same key, same peers): set
+# TTTD_SERVER_NAME (process and file names, default tttd-server and
+# server.conf), TTTD_SERVER_NS and TTTD_SERVER_ADDR (its namespace and
+# listening address, default the lab's server)
 tttd_lab_server () {
-  local conf=$LAB_DIR/server.conf c bus_args=(--no-bus)
+  local name=${TTTD_SERVER_NAME:-tttd-server} ns=${TTTD_SERVER_NS:-$LAB_NS_SERVER}
+  local addr=${TTTD_SERVER_ADDR:-$LAB_SERVER_ADDR} conf=$LAB_DIR/server.conf c bus_args=(--no-bus)
+  [[ $name == tttd-server ]] || conf=$LAB_DIR/$name.conf
   {
     echo "[tttd]"
     echo "mode=server"
@@ -83,7 +89,7 @@ tttd_lab_server () {
     echo "private-key-file=$LAB_DIR/keys/server.key"
     echo "strategy=${TTTD_SERVER_STRATEGY:-adaptive}"
     echo "[server]"
-    echo "listen=$LAB_SERVER_ADDR:$TTTD_PORT$( (( ${LAB_IPV6:-0} )) && echo ";[$LAB_SERVER_ADDR6]:$TTTD_PORT")"
+    echo "listen=$addr:$TTTD_PORT$( (( ${LAB_IPV6:-0} )) && echo ";[$LAB_SERVER_ADDR6]:$TTTD_PORT")"
     printf '%s\n' "$@"
     for (( c = 0; c < ${TTTD_CLIENT_KEYS:-0}; c++ )); do
       [[ " ${TTTD_POOLED:-} " == *" $c "* ]] && { printf '[peer c%d]\npublic-key=%s\n' "$c" "$(tttd_pubkey "c$c")"; continue; }
@@ -92,20 +98,22 @@ tttd_lab_server () {
     done
   } > "$conf"
   [[ -n ${TTTD_SERVER_BUS:-} ]] && bus_args=()
-  lab_spawn tttd-server "$LAB_NS_SERVER" env ${TTTD_SERVER_BUS:+DBUS_SYSTEM_BUS_ADDRESS=$TTTD_SERVER_BUS} \
+  lab_spawn "$name" "$ns" env ${TTTD_SERVER_BUS:+DBUS_SYSTEM_BUS_ADDRESS=$TTTD_SERVER_BUS} \
     ${TTTD_WRAPPER:-} "$TTTD_BIN" --config "$conf" --verbose ${TTTD_SERVER_DEBUG:+--debug} "${bus_args[@]}"
-  lab_wait_for 5 ip -n "$LAB_NS_SERVER" link show ttt0 \
-    || lab_fail "the server did not start (see $LAB_DIR/tttd-server.log)"
+  lab_wait_for 5 ip -n "$ns" link show ttt0 \
+    || lab_fail "the server did not start (see $LAB_DIR/$name.log)"
 }
 
 # tttd_lab_client C [CONFIG LINES...]: client C bonding all its paths as
 # static links; extra lines go at the end of [client]. TTTD_CLIENT_BUS=address
-# serves D-Bus; TTTD_CLIENT_STRATEGY picks the strategy.
+# serves D-Bus; TTTD_CLIENT_STRATEGY picks the strategy; TTTD_CLIENT_SERVER
+# replaces the server= endpoint list.
 tttd_lab_client () {
   local c=$1 conf=$LAB_DIR/client$1.conf i links= server=$LAB_SERVER_ADDR:$TTTD_PORT bus_args=(--no-bus) address
   shift
   for (( i = 0; i < LAB_PATHS; i++ )); do links+="${links:+;}wan$i"; done
   (( ${TTTD_CLIENT_IPV6:-0} )) && server="[$LAB_SERVER_ADDR6]:$TTTD_PORT"
+  [[ -n ${TTTD_CLIENT_SERVER:-} ]] && server=$TTTD_CLIENT_SERVER
   address="$(tttd_client_tun "$c")/24"
   (( ${LAB_IPV6:-0} )) && address+=";$(tttd_client_tun6 "$c")/64"
   [[ " ${TTTD_POOLED:-} " == *" $c "* ]] && address=
