@@ -264,7 +264,7 @@ static const TttdEngineOps engine_ops = {
 void
 tttd_client_set_strategy (TttdClient *client, TttdStrategy strategy)
 {
-  tttd_scheduler_set_strategy (&client->peer->sched, strategy);
+  tttd_peer_set_strategy (client->peer, strategy);
 }
 
 static TttdClientLink *

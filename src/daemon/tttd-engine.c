@@ -172,7 +172,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
   info.flow_hash = ip->flow_hash ^ peer->hash_seed;
   info.wire_len = (guint) len + TTTD_UDP4_OVERHEAD + TTTD_OVERHEAD;
   info.flags = ip->latency_critical ? TTTD_PACKET_LATENCY_CRITICAL : 0;
-  mask = tttd_scheduler_pick (&peer->sched, &info, now);
+  mask = tttd_scheduler_pick (peer->sched, &info, now);
   if (mask == 0)
     {
       peer->stats.tx_no_link++;
@@ -186,7 +186,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
    * (urgent ones too: a strategy that sends one copy of each, as
    * balance-rr does, would lose them with the link); and while the far
    * end may ask for it again */
-  if (copies == 1 && (__builtin_popcount (peer->sched.eligible) > 1 || tttd_recover_keep (peer)))
+  if (copies == 1 && (__builtin_popcount (peer->sched->eligible) > 1 || tttd_recover_keep (peer)))
     tttd_resend_note (&engine->tx.resend, peer, (guint) __builtin_ctz (mask), seq, info.flow_hash,
                       buf + TTTD_HEADROOM, len, now);
   /* FEC and the retransmission budget see the plaintext, before sealing */

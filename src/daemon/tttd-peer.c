@@ -65,7 +65,7 @@ tttd_peer_alloc (TttdTx *tx, const char *name, TttdStrategy strategy)
   /* wiped when freed; see tttd_keypair_new for why not sodium_malloc */
   peer->handshake = g_aligned_alloc0 (1, sizeof *peer->handshake, 64);
   tttd_handshake_clear (peer->handshake);
-  tttd_scheduler_init (&peer->sched, strategy);
+  peer->strategy = strategy;
   peer->hash_seed = randombytes_random ();
   peer->fresh = TRUE;
   return peer;
@@ -88,6 +88,11 @@ void
 tttd_peer_reserve_paths (TttdPeer *peer, guint n)
 {
   g_return_if_fail (n <= TTTD_SCHED_MAX_LINKS);
+  if (peer->sched == NULL)
+    {
+      peer->sched = g_new (TttdScheduler, 1);
+      tttd_scheduler_init (peer->sched, peer->strategy);
+    }
   if (n <= peer->n_paths)
     return;
   /* a path's pacer ring is its own allocation: moving the array keeps it */
@@ -125,6 +130,15 @@ tttd_peer_free_session (TttdPeer *peer)
     g_clear_pointer (&peer->paths[link].paced, g_free);
   g_clear_pointer (&peer->paths, g_free);
   peer->n_paths = 0;
+  g_clear_pointer (&peer->sched, g_free);
+}
+
+void
+tttd_peer_set_strategy (TttdPeer *peer, TttdStrategy strategy)
+{
+  peer->strategy = strategy;
+  if (peer->sched != NULL)
+    tttd_scheduler_set_strategy (peer->sched, strategy);
 }
 
 void
@@ -179,13 +193,14 @@ void
 tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
                     const TttdSockaddr *remote, gboolean metered)
 {
-  TttdSchedLink *sl = &peer->sched.links[link];
   gint64 now = tttd_tx_now (peer->tx);
+  TttdSchedLink *sl;
   TttdPath *path;
 
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
   tttd_peer_reserve_paths (peer, link + 1);
   path = &peer->paths[link];
+  sl = &peer->sched->links[link];
   if (!path->present)
     {
       memset (path, 0, sizeof *path);
@@ -218,7 +233,7 @@ resend_one (const TttdResendEntry *entry, const guint8 *data, gpointer user_data
     .flow_hash = entry->flow_hash,
     .wire_len = entry->len + TTTD_UDP4_OVERHEAD + TTTD_OVERHEAD,
   };
-  guint32 mask = tttd_scheduler_pick (&r->peer->sched, &info, tx->now_us);
+  guint32 mask = tttd_scheduler_pick (r->peer->sched, &info, tx->now_us);
   guint link;
   guint8 *buf;
   TttdInner inner = {
@@ -266,14 +281,14 @@ lost_since (const TttdPath *path, gint64 now_us)
 void
 tttd_peer_path_remove (TttdPeer *peer, guint link, gboolean announce)
 {
-  TttdSchedLink *sl = &peer->sched.links[link];
-
   gint64 now = g_get_monotonic_time ();
+  TttdSchedLink *sl;
   gboolean was_present;
 
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
   if (link >= peer->n_paths)
     return;
+  sl = &peer->sched->links[link];
   was_present = peer->paths[link].present;
   peer->tx->now_us = now;
   tttd_tx_path_unpace (peer->tx, &peer->paths[link]);
@@ -284,9 +299,9 @@ tttd_peer_path_remove (TttdPeer *peer, guint link, gboolean announce)
       resend_link (peer, link, now - (gint64) peer->paths[link].health.srtt_us);
     }
   memset (&peer->paths[link], 0, sizeof peer->paths[link]);
-  memset (&peer->sched.links[link], 0, sizeof peer->sched.links[link]);
-  if (peer->sched.active == (gint) link)
-    peer->sched.active = -1;
+  memset (&peer->sched->links[link], 0, sizeof peer->sched->links[link]);
+  if (peer->sched->active == (gint) link)
+    peer->sched->active = -1;
   /* what was in flight on it will not come: stop waiting for it */
   if (peer->reorder != NULL)
     tttd_reorder_forget_link (peer->reorder, link);
@@ -318,7 +333,7 @@ static void
 sync_sched (TttdPeer *peer, guint link)
 {
   TttdPath *path = &peer->paths[link];
-  TttdSchedLink *sl = &peer->sched.links[link];
+  TttdSchedLink *sl = &peer->sched->links[link];
   TttdLinkState state = tttd_peer_path_state (peer, link);
   gboolean died = state == TTTD_LINK_DOWN && (sl->state == TTTD_LINK_UP || sl->state == TTTD_LINK_DEGRADED);
 
@@ -535,11 +550,14 @@ void
 tttd_peer_path_configure (TttdPeer *peer, guint link, guint weight, guint priority,
                           gboolean metered, gboolean enabled)
 {
-  TttdSchedLink *sl = &peer->sched.links[link];
+  TttdSchedLink *sl;
 
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
   if (link < peer->n_paths)
     peer->paths[link].metered = metered;
+  if (peer->sched == NULL)
+    return;
+  sl = &peer->sched->links[link];
   if (!sl->present)
     return;
   sl->weight = weight;
@@ -547,8 +565,8 @@ tttd_peer_path_configure (TttdPeer *peer, guint link, guint weight, guint priori
   sl->metered = metered;
   sl->enabled = enabled;
   /* a disabled link is no active one */
-  if (peer->sched.active == (gint) link && !enabled)
-    peer->sched.active = -1;
+  if (peer->sched->active == (gint) link && !enabled)
+    peer->sched->active = -1;
 }
 
 void

@@ -97,12 +97,13 @@ struct _TttdPeer {
   guint8            public_key[32];
   TttdKeyring       keyring;
   TttdHandshake    *handshake;
-  TttdScheduler     sched;
+  TttdStrategy      strategy;
   /* a session's state, allocated when it starts (tttd_engine_start_session)
    * and freed when it ends: a configured peer without one costs only the
    * rest of this struct */
   TttdReorder      *reorder;       /* NULL: no session */
   TttdRecover      *recover;       /* NACKs, retransmission, FEC; NULL: no session */
+  TttdScheduler    *sched;         /* comes with the paths; NULL: no session */
   TttdPath         *paths;         /* links 0 .. n_paths - 1 */
   guint             n_paths;
   TttdReorderStats  reorder_past;  /* the reorder counters of the sessions that ended */
@@ -167,7 +168,8 @@ extern const guint       tttd_peer_n_counters;
 TttdPeer     *tttd_peer_alloc (TttdTx *tx, const char *name, TttdStrategy strategy);
 void          tttd_peer_destroy (TttdPeer *peer);
 void          tttd_peer_clear_session (TttdPeer *peer);
-/* room for links 0 .. n - 1 (each still absent until tttd_peer_path_set) */
+/* room for links 0 .. n - 1 (each still absent until tttd_peer_path_set),
+ * and the scheduler over them */
 void          tttd_peer_reserve_paths (TttdPeer *peer, guint n);
 /* the session ended (keys cleared, nothing queued): its memory goes */
 void          tttd_peer_free_session (TttdPeer *peer);
@@ -187,6 +189,8 @@ void          tttd_peer_path_remove (TttdPeer *peer, guint link, gboolean announ
 /* what the user set for a link: the scheduler's weights and switches */
 void          tttd_peer_path_configure (TttdPeer *peer, guint link, guint weight, guint priority,
                                         gboolean metered, gboolean enabled);
+/* the strategy, now and for the sessions to come */
+void          tttd_peer_set_strategy (TttdPeer *peer, TttdStrategy strategy);
 /* timers: probes, link states, key expiry; returns when it wants to run next */
 gint64        tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us);
 TttdLinkState tttd_peer_path_state (const TttdPeer *peer, guint link);

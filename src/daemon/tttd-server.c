@@ -159,7 +159,7 @@ void
 tttd_server_set_strategy (TttdServer *server, TttdStrategy strategy)
 {
   for (guint i = 0; i < server->peers->len; i++)
-    tttd_scheduler_set_strategy (&((TttdPeer *) g_ptr_array_index (server->peers, i))->sched, strategy);
+    tttd_peer_set_strategy (g_ptr_array_index (server->peers, i), strategy);
 }
 
 static TttdPeer *

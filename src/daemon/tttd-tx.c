@@ -184,7 +184,7 @@ transmit (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *
           const TttdInner *inner, gsize payload_len, gboolean paced)
 {
   TttdPath *path = &peer->paths[link];
-  TttdSchedLink *sl = &peer->sched.links[link];
+  TttdSchedLink *sl = &peer->sched->links[link];
   gint64 now = tx->now_us, depart = now;
   TttdInner out = *inner;
   gboolean later = FALSE;
@@ -210,7 +210,7 @@ transmit (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *
       return FALSE;
     }
   /* unpaced: out now, but the scheduler still counts what it sent */
-  tttd_scheduler_sent (&peer->sched, link, wire, now);
+  tttd_scheduler_sent (peer->sched, link, wire, now);
   if (later)
     pace_later (tx, peer, path, buf, total, inner->seq, depart);
   else
