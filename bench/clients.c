@@ -13,7 +13,8 @@
  * from one address, pace them with --handshake-rate 4 or so.
  *
  * Phases: all connect; --idle-seconds of probes only; --quiet-seconds of
- * probes at tttd's quiet rate (once a link has been idle 30 s); --rekey (all at
+ * probes at tttd's quiet rate (once a link has been idle 30 s);
+ * --dormant-seconds at its dormant rate (idle 2 minutes); --rekey (all at
  * once); --seconds of traffic; --reload-seconds of the same traffic while
  * the server reloads (SIGHUP); all close.  With --server-pid, the server's
  * memory, CPU time and counters are sampled between phases.
@@ -52,6 +53,7 @@
 /* as the client daemon (src/daemon/tttd-client.c, src/core/tttd-health.c) */
 #define ACTIVE_PROBE_MS        50
 #define QUIET_PROBE_MS         1000   /* quiet_interval_ms: a link idle 30 s */
+#define DORMANT_PROBE_MS       5000   /* dormant_interval_ms: idle 2 minutes */
 #define ACTIVE_US              G_USEC_PER_SEC
 #define WIRE_OVERHEAD          TTTD_UDP4_OVERHEAD
 #define RX_BATCH               64
@@ -110,7 +112,8 @@ typedef struct {
   gdouble  idle_seconds;
   gint     probe_ms;
   gdouble  quiet_seconds;
-  gboolean quiet;               /* probing at the quiet rate */
+  gdouble  dormant_seconds;
+  guint    slow_ms;             /* probing at the quiet or dormant rate; 0: not */
   gint     rekey_seconds;
   gint     server_pid;
   gboolean rekey_phase;
@@ -331,8 +334,8 @@ probe_interval_ms (const Sim *sim, const Client *c, gint64 now)
 {
   if (c->last_data_us != 0 && now - c->last_data_us < ACTIVE_US)
     return MIN ((guint) sim->probe_ms, ACTIVE_PROBE_MS);
-  if (sim->quiet)
-    return MAX ((guint) sim->probe_ms, QUIET_PROBE_MS);
+  if (sim->slow_ms != 0)
+    return MAX ((guint) sim->probe_ms, sim->slow_ms);
   return (guint) sim->probe_ms;
 }
 
@@ -879,6 +882,8 @@ main (int argc, char **argv)
       "Once all are up, only probe for this long", "S" },
     { "quiet-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.quiet_seconds,
       "Then probe at tttd's quiet rate (a link idle 30 s) for this long", "S" },
+    { "dormant-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.dormant_seconds,
+      "Then at its dormant rate (idle 2 minutes) for this long", "S" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.seconds, "Then send data for this long", "S" },
     { "pps", 0, 0, G_OPTION_ARG_DOUBLE, &sim.pps, "ICMP echo requests per second per client", "P" },
     { "size", 0, 0, G_OPTION_ARG_INT, &sim.size, "Their size, IP header included (default 84)", "BYTES" },
@@ -953,13 +958,22 @@ main (int argc, char **argv)
    * probes at the quiet rate (after one quiet interval to settle in) */
   if (sim.quiet_seconds > 0)
     {
-      sim.quiet = TRUE;
+      sim.slow_ms = QUIET_PROBE_MS;
       run_until (&sim, g_get_monotonic_time () + (gint64) QUIET_PROBE_MS * 1500, NULL);
       sample_server (&sim, "quiet_start");
       run_until (&sim, g_get_monotonic_time () + (gint64) (sim.quiet_seconds * G_USEC_PER_SEC), NULL);
       sample_server (&sim, "quiet");
-      sim.quiet = FALSE;
     }
+  /* phase 2c: idle 2 minutes or more: the dormant rate */
+  if (sim.dormant_seconds > 0)
+    {
+      sim.slow_ms = DORMANT_PROBE_MS;
+      run_until (&sim, g_get_monotonic_time () + (gint64) DORMANT_PROBE_MS * 1100, NULL);
+      sample_server (&sim, "dormant_start");
+      run_until (&sim, g_get_monotonic_time () + (gint64) (sim.dormant_seconds * G_USEC_PER_SEC), NULL);
+      sample_server (&sim, "dormant");
+    }
+  sim.slow_ms = 0;
 
   /* phase 3: a rekey, as every client does each rekey interval: the
    * server then holds the previous keys too */

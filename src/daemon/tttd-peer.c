@@ -483,6 +483,10 @@ probe_path (TttdPeer *peer, guint link, gint64 now_us)
   guint interval = tttd_health_interval_ms (health, &peer->tx->health, peer->paths[link].metered, now_us);
   TttdProbe probe;
 
+  /* the far end is told when the next one comes: when the rate slows down
+   * before then (quiet, dormant), the slower one */
+  interval = MAX (interval, tttd_health_interval_ms (health, &peer->tx->health, peer->paths[link].metered,
+                                                     now_us + (gint64) interval * 1000));
   tttd_health_probe_sent (health, &probe, (guint32) now_us, now_us);
   send_probe (peer, link, TTTD_KIND_PROBE, &probe,
               health->state == TTTD_LINK_DOWN ? TTTD_FLAG_LINK_DOWN : 0, interval);
