@@ -12,7 +12,9 @@
  * --source-base, client i sends from ADDR + i and all may start at once;
  * from one address, pace them with --handshake-rate 4 or so.
  *
- * Phases: all connect; --idle-seconds of probes only; --rekey (all at
+ * Phases: all connect; --idle-seconds of probes only; --quiet-seconds of
+ * probes at tttd's quiet rate (once a link has been idle 30 s);
+ * --dormant-seconds at its dormant rate (idle 2 minutes); --rekey (all at
  * once); --seconds of traffic; --reload-seconds of the same traffic while
  * the server reloads (SIGHUP); all close.  With --server-pid, the server's
  * memory, CPU time and counters are sampled between phases.
@@ -45,10 +47,13 @@
 #include "tttd-keyring.h"
 #include "tttd-names.h"
 #include "tttd-packet.h"
+#include "tttd-recover.h"
 
 #define TICK_US                5000
 /* as the client daemon (src/daemon/tttd-client.c, src/core/tttd-health.c) */
 #define ACTIVE_PROBE_MS        50
+#define QUIET_PROBE_MS         1000   /* quiet_interval_ms: a link idle 30 s */
+#define DORMANT_PROBE_MS       5000   /* dormant_interval_ms: idle 2 minutes */
 #define ACTIVE_US              G_USEC_PER_SEC
 #define WIRE_OVERHEAD          TTTD_UDP4_OVERHEAD
 #define RX_BATCH               64
@@ -106,6 +111,9 @@ typedef struct {
   gdouble  handshake_timeout;
   gdouble  idle_seconds;
   gint     probe_ms;
+  gdouble  quiet_seconds;
+  gdouble  dormant_seconds;
+  guint    slow_ms;             /* probing at the quiet or dormant rate; 0: not */
   gint     rekey_seconds;
   gint     server_pid;
   gboolean rekey_phase;
@@ -326,6 +334,8 @@ probe_interval_ms (const Sim *sim, const Client *c, gint64 now)
 {
   if (c->last_data_us != 0 && now - c->last_data_us < ACTIVE_US)
     return MIN ((guint) sim->probe_ms, ACTIVE_PROBE_MS);
+  if (sim->slow_ms != 0)
+    return MAX ((guint) sim->probe_ms, sim->slow_ms);
   return (guint) sim->probe_ms;
 }
 
@@ -812,6 +822,8 @@ print_sizes (void)
   printf ("sizeof_TttdKeypair=%zu\n", sizeof (TttdKeypair));
   printf ("sizeof_TttdHandshake=%zu\n", sizeof (TttdHandshake));
   printf ("sizeof_TttdReplay=%zu\n", sizeof (TttdReplay));
+  printf ("sizeof_TttdRecover=%zu\n", sizeof (TttdRecover));
+  printf ("sizeof_TttdReorderSlots=%zu\n", sizeof (TttdReorderSlot) * TTTD_REORDER_SLOTS);
   printf ("page_size=%ld\n", sysconf (_SC_PAGESIZE));
 }
 
@@ -868,6 +880,10 @@ main (int argc, char **argv)
       "Give up on the sessions not up after this (default 60)", "S" },
     { "idle-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.idle_seconds,
       "Once all are up, only probe for this long", "S" },
+    { "quiet-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.quiet_seconds,
+      "Then probe at tttd's quiet rate (a link idle 30 s) for this long", "S" },
+    { "dormant-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.dormant_seconds,
+      "Then at its dormant rate (idle 2 minutes) for this long", "S" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.seconds, "Then send data for this long", "S" },
     { "pps", 0, 0, G_OPTION_ARG_DOUBLE, &sim.pps, "ICMP echo requests per second per client", "P" },
     { "size", 0, 0, G_OPTION_ARG_INT, &sim.size, "Their size, IP header included (default 84)", "BYTES" },
@@ -937,6 +953,27 @@ main (int argc, char **argv)
       run_until (&sim, g_get_monotonic_time () + (gint64) (sim.idle_seconds * G_USEC_PER_SEC), NULL);
       sample_server (&sim, "idle");
     }
+
+  /* phase 2b: the same sessions, idle 30 s or more as tttd sees it:
+   * probes at the quiet rate (after one quiet interval to settle in) */
+  if (sim.quiet_seconds > 0)
+    {
+      sim.slow_ms = QUIET_PROBE_MS;
+      run_until (&sim, g_get_monotonic_time () + (gint64) QUIET_PROBE_MS * 1500, NULL);
+      sample_server (&sim, "quiet_start");
+      run_until (&sim, g_get_monotonic_time () + (gint64) (sim.quiet_seconds * G_USEC_PER_SEC), NULL);
+      sample_server (&sim, "quiet");
+    }
+  /* phase 2c: idle 2 minutes or more: the dormant rate */
+  if (sim.dormant_seconds > 0)
+    {
+      sim.slow_ms = DORMANT_PROBE_MS;
+      run_until (&sim, g_get_monotonic_time () + (gint64) DORMANT_PROBE_MS * 1100, NULL);
+      sample_server (&sim, "dormant_start");
+      run_until (&sim, g_get_monotonic_time () + (gint64) (sim.dormant_seconds * G_USEC_PER_SEC), NULL);
+      sample_server (&sim, "dormant");
+    }
+  sim.slow_ms = 0;
 
   /* phase 3: a rekey, as every client does each rekey interval: the
    * server then holds the previous keys too */

@@ -14,18 +14,26 @@
 # namespace's wan0 (the router routes 198.18.64.0/18 back); every client
 # starts its handshake at once (the worst case), and retries as tttd does.
 #
-# Phases: all N connect at once; idle (probes only); all rekey at once (the
+# Phases: all N connect at once; idle (probes only, at the 200 ms of a
+# link's first 30 s without data); quiet (probes at the 1 s tttd sends once
+# a link has carried no data for 30 s, --quiet S); dormant (one probe
+# every 5 s, once idle 2 minutes: the steady state of idle clients,
+# --dormant S; 0 leaves either out); all rekey at once (the
 # server then keeps the previous keys too, as it does between rekeys in
 # steady state); traffic; the same traffic while the server reloads its
 # configuration (SIGHUP: the longest silence is its stall); all close.
 # --bus runs the server on a private D-Bus (one object per peer) instead of
 # --no-bus; --reload 0 leaves the reload out.
 #
-#   sudo bench/scale.sh [--clients N] [--seconds S] [--pps P] [--idle S] [--size BYTES]
-#                       [--reload S] [--bus]
+#   sudo bench/scale.sh [--clients N] [--seconds S] [--pps P] [--idle S] [--quiet S]
+#                       [--dormant S] [--size BYTES] [--reload S] [--bus]
+#
+# Goals (issue 18): all keyed; <= 4 KiB per configured peer without a
+# session; <= 16 KiB per active session; idle probing (dormant) <= 5% of a
+# core, at 10,000 clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-clients=1000 seconds=10 pps=10 idle=5 size=84 hs_timeout=30 bus=0 reload=15
+clients=1000 seconds=10 pps=10 idle=5 quiet=10 dormant=15 size=84 hs_timeout=30 bus=0 reload=15
 budget=175   # seconds for the whole bench; what is left bounds each step
 while (( $# )); do
   case $1 in
@@ -33,6 +41,8 @@ while (( $# )); do
     --seconds) seconds=$2; shift 2 ;;
     --pps) pps=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
+    --quiet) quiet=$2; shift 2 ;;
+    --dormant) dormant=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
     --bus) bus=1; shift ;;
     --reload) reload=$2; shift 2 ;;
@@ -122,7 +132,7 @@ sleep 1
 ip netns exec "$client" timeout "$(scale_left 1000)" "$CLIENTS_BIN" \
   --server "$LAB_SERVER_ADDR:$TTTD_PORT" --server-key "$(tttd_pubkey server)" \
   --keys "$LAB_DIR/keys/clients.keys" --count "$clients" --source-base "$SOURCE_BASE" \
-  --handshake-timeout "$hs_timeout" --idle-seconds "$idle" --rekey --seconds "$seconds" --pps "$pps" \
+  --handshake-timeout "$hs_timeout" --idle-seconds "$idle" --quiet-seconds "$quiet" --dormant-seconds "$dormant" --rekey --seconds "$seconds" --pps "$pps" \
   --reload-seconds "$reload" \
   --size "$size" --server-pid "$server_pid" > "$LAB_DIR/clients.out" 2> "$LAB_DIR/clients.log" || true
 lab__alive "$server_pid" || lab_fail "the server died (see $LAB_DIR/tttd-server.log)"
@@ -154,6 +164,18 @@ udp=$(( $(delta up0_rx_packets) + $(delta up0_tx_packets) ))
 hs_cpu=$(( $(v up_cpu_ticks) - $(v before_cpu_ticks) ))
 rekey_cpu=$(( $(v rekeyed_cpu_ticks) - ${R[idle_cpu_ticks]:-$(v up_cpu_ticks)} ))
 idle_cpu=$(( $(v idle_cpu_ticks) - $(v up_cpu_ticks) ))
+quiet_s=$(calc "print $(v quiet_t) - $(v quiet_start_t)")
+quiet_cpu=$(( $(v quiet_cpu_ticks) - $(v quiet_start_cpu_ticks) ))
+quiet_dgrams=$(( $(v quiet_up0_rx_packets) + $(v quiet_up0_tx_packets) - $(v quiet_start_up0_rx_packets) - $(v quiet_start_up0_tx_packets) ))
+quiet_pct=$(calc "printf \"%.1f\", $quiet_cpu / $hz / ($quiet_s > 0 ? $quiet_s : 1) * 100")
+dormant_s=$(calc "print $(v dormant_t) - $(v dormant_start_t)")
+dormant_cpu=$(( $(v dormant_cpu_ticks) - $(v dormant_start_cpu_ticks) ))
+dormant_dgrams=$(( $(v dormant_up0_rx_packets) + $(v dormant_up0_tx_packets) - $(v dormant_start_up0_rx_packets) - $(v dormant_start_up0_tx_packets) ))
+dormant_pct=$(calc "printf \"%.1f\", $dormant_cpu / $hz / ($dormant_s > 0 ? $dormant_s : 1) * 100")
+# the goals: what a session adds, the larger of up and rekeyed
+per_traffic=$(kib_per "$(v traffic_VmRSS_kib) - $(v before_VmRSS_kib)")
+session_kib=$(calc "a = $per_session; b = $per_rekeyed; c = $per_traffic; m = (a > b ? a : b); printf \"%.1f\", (m > c ? m : c)")
+meets () { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b ? "met" : "MISSED") }'; }
 traffic_cpu=$(( $(v traffic_end_cpu_ticks) - $(v traffic_start_cpu_ticks) ))
 max_map=$(cat /proc/sys/vm/max_map_count)
 
@@ -173,7 +195,7 @@ if awk -v m="$vmas_peer" 'BEGIN { exit !(m > 0.01) }'; then
 else
   bench_row "clients until vm.max_map_count ($max_map)" "no limit: a peer adds no mapping ($vmas_peer per rekeyed peer)"
 fi
-bench_row "sizeof TttdPeer / TttdReorder / TttdKeypair" "$(v sizeof_TttdPeer) / $(v sizeof_TttdReorder) / $(v sizeof_TttdKeypair) bytes (+ TttdPath $(v sizeof_TttdPath) x 32 in TttdPeer)"
+bench_row "sizeof TttdPeer / TttdReorder / TttdKeypair" "$(v sizeof_TttdPeer) / $(v sizeof_TttdReorder) / $(v sizeof_TttdKeypair) bytes (a session adds the reorder buffer, TttdRecover $(v sizeof_TttdRecover), TttdPath $(v sizeof_TttdPath) per link in use; reorder slots $(( $(v sizeof_TttdReorderSlots) / 1024 )) KiB once packets come out of order)"
 echo "handshakes"
 bench_row "completed / confirmed / lost" "$(v handshakes_completed) / $(v sessions_confirmed) / $(v lost) of $clients (server logged $connected connects)"
 bench_row "initiations (retries)" "$(v initiations) ($(v retries))"
@@ -185,6 +207,8 @@ bench_row "startup (parse $clients peers)" "$(secs "$startup_cpu") s"
 bench_row "$clients handshakes" "$(secs "$hs_cpu") s ($(calc "printf \"%.0f\", $hs_cpu / $hz * 1e6 / $clients") us each)"
 bench_row "$clients rekeys" "$(secs "$rekey_cpu") s"
 (( idle > 0 )) && bench_row "idle, $clients sessions probing (${idle_s} s)" "$(calc "printf \"%.1f\", $idle_cpu / $hz / ($idle_s > 0 ? $idle_s : 1) * 100") % of a core"
+(( quiet > 0 )) && bench_row "quiet, $clients sessions at 1 probe/s (${quiet_s} s)" "$quiet_pct % of a core ($(calc "printf \"%.0f\", $quiet_dgrams / ($quiet_s > 0 ? $quiet_s : 1)") datagrams/s in + out)"
+(( dormant > 0 )) && bench_row "dormant, $clients sessions at 1 probe/5 s (${dormant_s} s)" "$dormant_pct % of a core ($(calc "printf \"%.0f\", $dormant_dgrams / ($dormant_s > 0 ? $dormant_s : 1)") datagrams/s in + out)"
 bench_row "traffic (${traffic_s} s)" "$(calc "printf \"%.1f\", $traffic_cpu / $hz / ($traffic_s > 0 ? $traffic_s : 1) * 100") % of a core"
 (( reload > 0 )) && bench_row "reload phase (SIGHUP, then $reload s of traffic)" "$(secs "$(( $(v reload_end_cpu_ticks) - $(v reload_start_cpu_ticks) ))") s"
 echo "throughput ($size-byte ICMP echo, $pps/s per client, $clients clients)"
@@ -200,6 +224,11 @@ bench_row "probes sent / answered (whole run)" "$(v probes_sent) / $(v probe_rep
 bench_row "simulator CPU (whole run; it shares the cores)" "$(v simulator_cpu_s) s"
 bench_row "errors (auth, unknown index, bad data, bad responses)" "$(v rx_auth_failed), $(v rx_unknown_index), $(v data_bad), $(v bad_responses)"
 bench_row "UDP receive-buffer drops, server / simulator (whole run)" "$(( $(v closed_udp_RcvbufErrors) - $(v before_udp_RcvbufErrors) )) / $(v simulator_udp_RcvbufErrors)"
+echo "goals (issue 18, at 10,000 clients)"
+bench_row "all keyed" "$(v handshakes_completed) of $clients: $( (( $(v handshakes_completed) == clients )) && echo met || echo MISSED)"
+bench_row "per configured peer without a session <= 4 KiB" "$per_peer KiB: $(meets "$per_peer" 4)"
+bench_row "per active session <= 16 KiB (most of up, rekeyed, traffic)" "$session_kib KiB: $(meets "$session_kib" 16)"
+(( dormant > 0 )) && bench_row "idle probing (dormant) <= 5 % of a core" "$dormant_pct %: $(meets "$dormant_pct" 5) (quiet, idle 30 s - 2 min: $quiet_pct %)"
 echo
 if (( $(v lost) == 0 && $(v sessions_confirmed) == clients )); then
   lab_log "PASS: $clients clients, no lost handshake"

@@ -50,6 +50,7 @@ typedef struct {
   guint          initiations;    /* handshake messages each side took */
   guint          responses;
   guint          paths_learned;
+  guint          closed;         /* sessions the client ended with a goodbye */
   guint          dropped;        /* datagrams of cut paths the test threw away */
 } Fixture;
 
@@ -160,10 +161,21 @@ server_path_learned (gpointer data, TttdPeer *peer, guint link)
   f->paths_learned++;
 }
 
+/* as the server does: the session's state goes with it */
+static void
+server_closed (gpointer data, TttdPeer *peer)
+{
+  Fixture *f = data;
+
+  tttd_engine_end_session (peer);
+  f->closed++;
+}
+
 static const TttdEngineOps server_ops = {
   .handshake = server_on_handshake,
   .route = server_route,
   .path_learned = server_path_learned,
+  .closed = server_closed,
   .schedule = on_schedule,
 };
 
@@ -561,6 +573,109 @@ test_data (Fixture *f, gconstpointer data)
     }
 }
 
+/* a server peer without a session holds none of a session's state */
+static void
+assert_no_session (TttdPeer *peer)
+{
+  TttdPathInfo info;
+
+  g_assert_null (peer->reorder);
+  g_assert_null (peer->recover);
+  g_assert_null (peer->sched);
+  g_assert_null (peer->paths);
+  g_assert_cmpuint (peer->n_paths, ==, 0);
+  g_assert_null (peer->keyring.current);
+  g_assert_false (peer->holding);
+  g_assert_false (peer->pacing);
+  /* and what the layers above read of it still answers */
+  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+    {
+      tttd_peer_path_info (peer, link, &info);
+      g_assert_false (info.present);
+      g_assert_cmpint (tttd_peer_path_state (peer, link), ==, TTTD_LINK_DOWN);
+    }
+}
+
+/* a configured peer costs a few KiB until its session starts; the session
+ * brings its state, its end frees it (the counters stay), and the client
+ * connects again */
+static void
+test_lazy_session (Fixture *f, gconstpointer data)
+{
+  TttdPeerCounters counters;
+  guint64 delivered;
+  guint8 packet[2048];
+  gsize len;
+  gint64 deadline;
+
+  g_assert_cmpuint (sizeof (TttdPeer), <=, 4096);
+  assert_no_session (f->server_peer);
+  /* its timer and counters need no session */
+  tttd_peer_tick (f->server_peer, FALSE, g_get_monotonic_time ());
+  tttd_peer_get_counters (f->server_peer, &counters);
+  g_assert_cmpuint (counters.reorder.delivered, ==, 0);
+  assert_no_session (f->server_peer);
+
+  connect_peers (f);
+  g_assert_nonnull (f->server_peer->reorder);
+  g_assert_nonnull (f->server_peer->recover);
+  g_assert_nonnull (f->server_peer->sched);
+  /* room for the links it uses, not for all it might */
+  g_assert_cmpuint (f->server_peer->n_paths, ==, 2);
+  /* nothing came out of order yet: no reorder slots */
+  g_assert_null (f->server_peer->reorder->slots);
+  for (guint16 i = 0; i < 4; i++)
+    {
+      len = build_udp (packet, CLIENT_ADDRESS, SERVER_ADDRESS, i, BULK_PAYLOAD);
+      send_and_check (f, f->client, f->client_tun[1], f->server_tun[1], packet, len);
+    }
+  len = build_udp (packet, SERVER_ADDRESS, CLIENT_ADDRESS, 100, BULK_PAYLOAD);
+  send_and_check (f, f->server, f->server_tun[1], f->client_tun[1], packet, len);
+  tttd_peer_get_counters (f->server_peer, &counters);
+  delivered = counters.reorder.delivered;
+  g_assert_cmpuint (delivered, ==, 4);
+
+  /* the client says goodbye: the server's session ends, its memory goes */
+  tttd_peer_close (f->client_peer);
+  CARRY_UNTIL (f, 0, f->closed > 0);
+  carry (f, 0);
+  assert_no_session (f->server_peer);
+  g_assert_null (tttd_keyring_sender (&f->server_peer->keyring, g_get_monotonic_time ()));
+  tttd_peer_get_counters (f->server_peer, &counters);
+  g_assert_cmpuint (counters.reorder.delivered, ==, delivered);
+  /* a packet for it now finds no session, and allocates nothing */
+  len = build_udp (packet, SERVER_ADDRESS, CLIENT_ADDRESS, 101, BULK_PAYLOAD);
+  tun_write (f->server_tun[1], packet, len);
+  tttd_engine_tun_readable (f->server);
+  g_assert_cmpuint (f->server_peer->stats.tx_no_session, ==, 1);
+  assert_no_session (f->server_peer);
+
+  /* the client starts over, and the session comes back */
+  tttd_engine_reset_peer (f->client_peer);
+  f->initiations = f->responses = 0;
+  send_initiation (f);
+  CARRY_UNTIL (f, 0, f->responses > 0);
+  g_assert_nonnull (f->server_peer->reorder);
+  deadline = g_get_monotonic_time () + WAIT_US;
+  while (tttd_keyring_sender (&f->server_peer->keyring, g_get_monotonic_time ()) == NULL ||
+         tttd_peer_path_state (f->server_peer, 0) != TTTD_LINK_UP ||
+         tttd_peer_path_state (f->server_peer, 1) != TTTD_LINK_UP)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      tttd_peer_tick (f->client_peer, TRUE, g_get_monotonic_time ());
+      pump (f, 0, 1);
+    }
+  for (guint16 i = 0; i < 2; i++)
+    {
+      len = build_udp (packet, CLIENT_ADDRESS, SERVER_ADDRESS, 200 + i, BULK_PAYLOAD);
+      send_and_check (f, f->client, f->client_tun[1], f->server_tun[1], packet, len);
+      len = build_udp (packet, SERVER_ADDRESS, CLIENT_ADDRESS, 300 + i, BULK_PAYLOAD);
+      send_and_check (f, f->server, f->server_tun[1], f->client_tun[1], packet, len);
+    }
+  tttd_peer_get_counters (f->server_peer, &counters);
+  g_assert_cmpuint (counters.reorder.delivered, ==, delivered + 2);
+}
+
 /* the server engine reads the socket of path link until count more
  * authentic datagrams came in on it */
 static void
@@ -738,6 +853,7 @@ main (int argc, char **argv)
   ADD ("handshake", test_handshake);
   ADD ("data", test_data);
   ADD ("reorder", test_reorder);
+  ADD ("lazy-session", test_lazy_session);
   ADD ("dead-path", test_dead_path);
 #undef ADD
 

@@ -214,10 +214,12 @@ test_params (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->params.idle_interval_ms, ==, 200);
   g_assert_cmpuint (f->params.active_interval_ms, ==, 50);
   g_assert_cmpuint (f->params.quiet_interval_ms, ==, 1000);
+  g_assert_cmpuint (f->params.dormant_interval_ms, ==, 5000);
   g_assert_cmpuint (f->params.metered_interval_ms, ==, 10000);
   g_assert_cmpfloat (f->params.recovered_loss, <, f->params.degraded_loss);
   tttd_health_params_default (&p, 5000);
   g_assert_cmpuint (p.quiet_interval_ms, ==, 5000);
+  g_assert_cmpuint (p.dormant_interval_ms, ==, 5000);
   g_assert_cmpuint (p.active_interval_ms, ==, 50);
   tttd_health_params_default (&p, 20);
   g_assert_cmpuint (p.active_interval_ms, ==, 20);
@@ -369,6 +371,7 @@ test_dead (Fixture *f, gconstpointer data)
     { "idle", 5 * SEC, 0, 200 },
     { "active", 5 * SEC, 1000000, 50 },
     { "quiet", 40 * SEC, 0, 1000 },
+    { "dormant", 130 * SEC, 0, 5000 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -616,6 +619,10 @@ test_intervals (Fixture *f, gconstpointer data)
   g_assert_cmpuint (interval_at (f, FALSE, t + 30 * SEC - MS), ==, 200);
   g_assert_cmpuint (interval_at (f, FALSE, t + 30 * SEC), ==, 1000);
   g_assert_cmpuint (interval_at (f, TRUE, t + 30 * SEC), ==, 10000);
+  /* dormant after 2 minutes: a probe every 5 s (metered ones stay slower) */
+  g_assert_cmpuint (interval_at (f, FALSE, t + 120 * SEC - MS), ==, 1000);
+  g_assert_cmpuint (interval_at (f, FALSE, t + 120 * SEC), ==, 5000);
+  g_assert_cmpuint (interval_at (f, TRUE, t + 120 * SEC), ==, 10000);
   probes = f->probes;
   run (f, 10 * SEC, 0);
   g_assert_cmpuint (f->probes - probes, >=, 49);

@@ -66,6 +66,8 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->reorder.held, ==, 0);
   g_assert_cmpint (f->outstanding, ==, 0);
   g_assert_cmpint (tttd_reorder_deadline (&f->reorder), ==, G_MAXINT64);
+  tttd_reorder_clear (&f->reorder);
+  g_assert_null (f->reorder.slots);
   g_array_unref (f->delivered);
 }
 
@@ -183,8 +185,9 @@ test_in_order (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->max_held, ==, 0);
   g_assert_cmpuint (f->reorder.stats.delivered, ==, 100);
   g_assert_cmpuint (f->reorder.stats.reordered + f->reorder.stats.lost + f->reorder.stats.late, ==, 0);
-  /* no timer is needed */
+  /* no timer is needed, and no slot: in-order traffic costs no memory */
   g_assert_cmpint (tttd_reorder_deadline (&f->reorder), ==, G_MAXINT64);
+  g_assert_null (f->reorder.slots);
 }
 
 /* a packet that overtakes one sent before it on another link waits for it,
@@ -197,7 +200,10 @@ test_out_of_order (Fixture *f, gconstpointer data)
   start_two_links (f);
   /* B carries 10 and 13, A 11 and 12; A is faster */
   first_held = f->now;
+  g_assert_null (f->reorder.slots);
   g_assert_cmpint (push (f, 11, A, 9), ==, TTTD_REORDER_HELD);
+  /* the first packet held out of order brings the slots */
+  g_assert_nonnull (f->reorder.slots);
   f->now += 2 * MS;
   g_assert_cmpint (push (f, 12, A, 11), ==, TTTD_REORDER_HELD);
   EXPECT_NONE (f);
@@ -559,8 +565,11 @@ test_reset (Fixture *f, gconstpointer data)
   g_assert_cmpint (push (f, 5013, C, 5013), ==, TTTD_REORDER_HELD);
   delivered_before = f->reorder.stats.delivered;
 
+  g_assert_nonnull (f->reorder.slots);
   tttd_reorder_reset (&f->reorder);
   EXPECT (f, 5012, 5013);
+  /* the old session's slots go with it */
+  g_assert_null (f->reorder.slots);
   g_assert_cmpint (f->reorder.hold_us, ==, 20 * MS);
   g_assert_cmpint (f->reorder.active_us, ==, 500 * MS);
   g_assert_cmpuint (f->reorder.stats.delivered, >=, delivered_before);

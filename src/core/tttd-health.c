@@ -15,6 +15,11 @@
 #define ACTIVE_US           G_USEC_PER_SEC
 /* a healthy link without data this long is probed at the quiet rate */
 #define QUIET_US            (30 * G_USEC_PER_SEC)
+/* ... and this long at the dormant rate: an idle tunnel's probes are most
+ * of a server's work with many clients (WireGuard sends none at all on an
+ * idle one); one every 5 s still keeps NAT bindings and finds a dead link
+ * within about 10 s, and data brings the close watch back at once */
+#define DORMANT_US          (120 * G_USEC_PER_SEC)
 /* pacing: the link's own queue we aim for (the ping of interactive traffic
  * waits in it), and how long the RTT's floor counts */
 /* a standing queue of QUEUE_HIGH_US (or an eighth of the path's RTT, on a
@@ -40,6 +45,7 @@ tttd_health_params_default (TttdHealthParams *params, guint idle_interval_ms)
 {
   params->idle_interval_ms = idle_interval_ms;
   params->quiet_interval_ms = MAX (idle_interval_ms, 1000u);
+  params->dormant_interval_ms = MAX (idle_interval_ms, 5000u);
   params->metered_interval_ms = MAX (idle_interval_ms, 10000u);
   params->active_interval_ms = MIN (idle_interval_ms, 50u);
   params->degraded_loss = 0.10;
@@ -499,6 +505,9 @@ tttd_health_interval_ms (const TttdHealth *health, const TttdHealthParams *param
   /* a tunnel that has been idle a while: a probe a second still tells a
    * dead link within seconds, and data brings the close watch back at
    * once; a link coming up or not answering keeps the idle rate */
+  if (health->state == TTTD_LINK_UP &&
+      now_us - MAX (health->last_data_us, health->state_since_us) >= DORMANT_US)
+    return params->dormant_interval_ms;
   if (health->state == TTTD_LINK_UP &&
       now_us - MAX (health->last_data_us, health->state_since_us) >= QUIET_US)
     return params->quiet_interval_ms;

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 typedef struct {
   guint   idle_interval_ms;     /* probes on a link that carries no data */
   guint   quiet_interval_ms;    /* ... and has carried none for a while */
+  guint   dormant_interval_ms;  /* ... and none for minutes */
   guint   metered_interval_ms;  /* the same on a metered link */
   guint   active_interval_ms;   /* probes on a link that carries data */
   double  degraded_loss;        /* up -> degraded above this loss */

@@ -18,7 +18,18 @@ enum {
   SLOT_WAIT,       /* known lost and asked for again: waited for until arrival_us */
 };
 
-#define SLOT(r, seq) (&(r)->slots[(seq) & (TTTD_REORDER_SLOTS - 1)])
+/* a slot to read: all are empty while there are none */
+static const TttdReorderSlot empty_slot;
+#define SLOT(r, seq) ((r)->slots != NULL ? &(r)->slots[(seq) & (TTTD_REORDER_SLOTS - 1)] : &empty_slot)
+
+/* a slot to write: the first out of order allocates them, once per session */
+static TttdReorderSlot *
+slot_write (TttdReorder *r, guint32 seq)
+{
+  if (r->slots == NULL)
+    r->slots = g_new0 (TttdReorderSlot, TTTD_REORDER_SLOTS);
+  return &r->slots[seq & (TTTD_REORDER_SLOTS - 1)];
+}
 
 void
 tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer user_data)
@@ -47,7 +58,7 @@ tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_u
 static void
 known_lost_at (TttdReorder *r, guint32 seq, gint64 now_us)
 {
-  TttdReorderSlot *slot = SLOT (r, seq);
+  TttdReorderSlot *slot = slot_write (r, seq);
 
   if (r->nack_wait_us == 0)
     {
@@ -84,7 +95,16 @@ seen_get (const TttdReorder *r, guint32 seq)
 static void
 advance (TttdReorder *r)
 {
-  TttdReorderSlot *slot = SLOT (r, r->next);
+  TttdReorderSlot *slot = r->slots != NULL ? slot_write (r, r->next) : NULL;
+
+  if (slot == NULL)
+    {
+      /* no slots: nothing was held or known here */
+      r->stats.lost++;
+      seen_set (r, r->next, FALSE);
+      r->next++;
+      return;
+    }
 
   if (slot->state == SLOT_HELD)
     {
@@ -132,7 +152,7 @@ release (TttdReorder *r, gint64 now_us)
 {
   for (;;)
     {
-      TttdReorderSlot *slot = SLOT (r, r->next);
+      const TttdReorderSlot *slot = SLOT (r, r->next);
 
       switch (slot->state)
         {
@@ -194,7 +214,7 @@ resync (TttdReorder *r, guint32 seq)
   /* far ahead: the sender restarted or a huge loss; deliver what we have
    * and start over at seq */
   tttd_reorder_flush (r);
-  for (guint i = 0; i < TTTD_REORDER_SLOTS; i++)
+  for (guint i = 0; r->slots != NULL && i < TTTD_REORDER_SLOTS; i++)
     r->slots[i].state = SLOT_EMPTY;
   /* the history keeps what the flush delivered, so that later copies of it
    * are still duplicates; only the skipped sequences are forgotten */
@@ -253,7 +273,8 @@ tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
     r->stats.recovered++;
   if (seq == r->next)
     {
-      SLOT (r, seq)->state = SLOT_EMPTY;
+      if (r->slots != NULL)
+        slot_write (r, seq)->state = SLOT_EMPTY;
       seen_set (r, seq, TRUE);
       r->next++;
       r->stats.delivered++;
@@ -262,12 +283,12 @@ tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
       return TTTD_REORDER_DELIVERED;
     }
 
-  slot = SLOT (r, seq);
-  if (slot->state == SLOT_HELD || slot->state == SLOT_DELIVERED)
+  if (SLOT (r, seq)->state == SLOT_HELD || SLOT (r, seq)->state == SLOT_DELIVERED)
     {
       r->stats.duplicates++;
       return TTTD_REORDER_DUPLICATE;
     }
+  slot = slot_write (r, seq);
   if (urgent)
     {
       /* interactive traffic does not wait for bulk sent before it */
@@ -351,7 +372,7 @@ tttd_reorder_reset (TttdReorder *reorder)
   gint64 hold_us = reorder->hold_us, active_us = reorder->active_us, nack_wait_us = reorder->nack_wait_us;
   TttdReorderStats stats;
 
-  tttd_reorder_flush (reorder);
+  tttd_reorder_clear (reorder);
   stats = reorder->stats;
   tttd_reorder_init (reorder, deliver, user_data);
   reorder->lost = lost;
@@ -359,4 +380,11 @@ tttd_reorder_reset (TttdReorder *reorder)
   reorder->nack_wait_us = nack_wait_us;
   reorder->active_us = active_us;
   reorder->stats = stats;
+}
+
+void
+tttd_reorder_clear (TttdReorder *reorder)
+{
+  tttd_reorder_flush (reorder);
+  g_clear_pointer (&reorder->slots, g_free);
 }

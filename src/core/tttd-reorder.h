@@ -54,7 +54,10 @@ typedef struct {
   guint32            clear[TTTD_REORDER_LINKS];
   gint64             data_us[TTTD_REORDER_LINKS];
   guint64            seen[TTTD_REORDER_HISTORY / 64];
-  TttdReorderSlot    slots[TTTD_REORDER_SLOTS];
+  /* TTTD_REORDER_SLOTS of them, allocated when the first packet must be
+   * remembered out of order (NULL: every slot empty); a session whose
+   * packets all come in order never needs them */
+  TttdReorderSlot   *slots;
   TttdReorderDeliver deliver;
   TttdReorderLost    lost;
   gpointer           user_data;
@@ -87,6 +90,8 @@ void              tttd_reorder_expire (TttdReorder *reorder, gint64 now_us);
 /* deliver all that is held, in order (e.g. before a reset) */
 void              tttd_reorder_flush (TttdReorder *reorder);
 void              tttd_reorder_reset (TttdReorder *reorder);
+/* deliver what is held and free the slots (before the memory goes) */
+void              tttd_reorder_clear (TttdReorder *reorder);
 
 static inline gboolean
 tttd_seq_before (guint32 a, guint32 b)

@@ -463,8 +463,8 @@ tttd_client_link_state (TttdClient *client, TttdClientLink *link)
   /* healthy but not used: disabled, or a backup the strategy holds back */
   if ((state == TTTD_LINK_UP || state == TTTD_LINK_DEGRADED) &&
       (!link->enabled ||
-       (client->peer->sched.strategy == TTTD_STRATEGY_ACTIVE_BACKUP &&
-        client->peer->sched.active >= 0 && client->peer->sched.active != (gint) link->id)))
+       (client->peer->sched->strategy == TTTD_STRATEGY_ACTIVE_BACKUP &&
+        client->peer->sched->active >= 0 && client->peer->sched->active != (gint) link->id)))
     return TTTD_LINK_STANDBY;
   return state;
 }

@@ -271,7 +271,7 @@ static const TttdEngineOps engine_ops = {
 void
 tttd_client_set_strategy (TttdClient *client, TttdStrategy strategy)
 {
-  tttd_scheduler_set_strategy (&client->peer->sched, strategy);
+  tttd_peer_set_strategy (client->peer, strategy);
 }
 
 static TttdClientLink *
@@ -511,6 +511,9 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
     }
   client->peer = tttd_engine_add_peer (client->engine, "server", config->strategy,
                                 (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
+  /* a client's one peer keeps its session state: its links come and go
+   * before and between sessions */
+  tttd_engine_start_session (client->peer, TTTD_SCHED_MAX_LINKS);
   client->timer = tttd_timer_new ("tttd client timer", on_timer, client);
   client->tun_watch = tttd_watch_new (client->tun_fd, "tttd tun", on_tun_readable, client);
   client->monitor = tttd_netlink_monitor_new (tttd_client_on_netlink, client, error);

@@ -172,7 +172,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
   info.flow_hash = ip->flow_hash ^ peer->hash_seed;
   info.wire_len = (guint) len + TTTD_UDP4_OVERHEAD + TTTD_OVERHEAD;
   info.flags = ip->latency_critical ? TTTD_PACKET_LATENCY_CRITICAL : 0;
-  mask = tttd_scheduler_pick (&peer->sched, &info, now);
+  mask = tttd_scheduler_pick (peer->sched, &info, now);
   if (mask == 0)
     {
       peer->stats.tx_no_link++;
@@ -186,7 +186,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
    * (urgent ones too: a strategy that sends one copy of each, as
    * balance-rr does, would lose them with the link); and while the far
    * end may ask for it again */
-  if (copies == 1 && (__builtin_popcount (peer->sched.eligible) > 1 || tttd_recover_keep (peer)))
+  if (copies == 1 && (__builtin_popcount (peer->sched->eligible) > 1 || tttd_recover_keep (peer)))
     tttd_resend_note (&engine->tx.resend, peer, (guint) __builtin_ctz (mask), seq, info.flow_hash,
                       buf + TTTD_HEADROOM, len, now);
   /* FEC and the retransmission budget see the plaintext, before sealing */
@@ -411,7 +411,8 @@ forget_peer (TttdEngine *engine, TttdPeer *peer)
   if (peer->holding)
     g_ptr_array_remove_fast (engine->holding, peer);
   peer->holding = FALSE;
-  tttd_recover_forget (peer);
+  if (peer->recover != NULL)
+    tttd_recover_forget (peer);
   tttd_tx_forget_peer (&engine->tx, peer);
 }
 
@@ -528,17 +529,18 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
       /* server: the path is what this authentic datagram came from, so a
        * NAT rebinding or a roaming client moves it */
       link = inner.link;
-      path = &peer->paths[link];
-      if (!path->present || path->queue != queue || !tttd_sockaddr_equal (&path->remote, from))
+      if (!tttd_peer_has_path (peer, (guint) link) || peer->paths[link].queue != queue ||
+          !tttd_sockaddr_equal (&peer->paths[link].remote, from))
         {
-          tttd_peer_path_set (peer, (guint) link, queue, from, path->metered);
+          gboolean metered = tttd_peer_has_path (peer, (guint) link) && peer->paths[link].metered;
+          tttd_peer_path_set (peer, (guint) link, queue, from, metered);
           if (engine->ops->path_learned != NULL)
             engine->ops->path_learned (engine->data, peer, (guint) link);
         }
     }
-  path = &peer->paths[link];
-  if (!path->present)
+  if (!tttd_peer_has_path (peer, (guint) link))
     return;
+  path = &peer->paths[link];
   path->rx_packets++;
   path->rx_bytes += len;
   tttd_health_count_rx (&path->health, (guint) len + tttd_tx_wire_overhead (path), engine->tx.now_us);
@@ -682,11 +684,33 @@ tttd_engine_add_peer (TttdEngine *engine, const char *name, TttdStrategy strateg
   TttdPeer *peer = tttd_peer_alloc (&engine->tx, name, strategy);
 
   tttd_keyring_init (&peer->keyring, rekey_after_us, on_retire, peer);
-  tttd_reorder_init (peer->reorder, on_reorder_deliver, peer);
-  tttd_reorder_set_lost_func (peer->reorder, tttd_recover_lost);
   peer->path_state = on_path_state;
   peer->path_state_data = engine;
   return peer;
+}
+
+void
+tttd_engine_start_session (TttdPeer *peer, guint n_paths)
+{
+  if (peer->reorder == NULL)
+    {
+      peer->reorder = g_new (TttdReorder, 1);
+      tttd_reorder_init (peer->reorder, on_reorder_deliver, peer);
+      tttd_reorder_set_lost_func (peer->reorder, tttd_recover_lost);
+    }
+  if (peer->recover == NULL)
+    peer->recover = tttd_recover_new (peer);
+  tttd_peer_reserve_paths (peer, n_paths);
+}
+
+void
+tttd_engine_end_session (TttdPeer *peer)
+{
+  tttd_engine_reset_peer (peer);
+  for (guint link = 0; link < peer->n_paths; link++)
+    if (peer->paths[link].present)
+      tttd_peer_path_remove (peer, link, FALSE);
+  tttd_peer_free_session (peer);
 }
 
 void
@@ -709,6 +733,7 @@ void
 tttd_engine_install_keys (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh)
 {
   g_hash_table_insert (ENGINE_OF_PEER (peer)->indexes, GUINT_TO_POINTER (keypair->local_index), peer);
+  tttd_engine_start_session (peer, 0);
   tttd_peer_take_keys (peer, keypair, fresh);
   if (fresh)
     tttd_recover_reset_rx (peer);

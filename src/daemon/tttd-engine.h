@@ -91,6 +91,13 @@ void        tttd_engine_release_buffer (gpointer buf, gpointer engine);
 TttdPeer   *tttd_engine_add_peer (TttdEngine *engine, const char *name, TttdStrategy strategy,
                                   gint64 rekey_after_us);
 void        tttd_engine_free_peer (TttdPeer *peer);
+/* a session's state (reorder buffer, loss recovery, room for n_paths
+ * links) now; keys bring it anyway.  A configured peer holds none of it
+ * until then */
+void        tttd_engine_start_session (TttdPeer *peer, guint n_paths);
+/* the session ended: keys, paths and what was queued go, and its state's
+ * memory with them (tttd_engine_reset_peer keeps the paths) */
+void        tttd_engine_end_session (TttdPeer *peer);
 /* forget the session (keys, sequence state), keep the paths */
 void        tttd_engine_reset_peer (TttdPeer *peer);
 guint32     tttd_engine_new_index (TttdEngine *engine);

@@ -65,9 +65,7 @@ tttd_peer_alloc (TttdTx *tx, const char *name, TttdStrategy strategy)
   /* wiped when freed; see tttd_keypair_new for why not sodium_malloc */
   peer->handshake = g_aligned_alloc0 (1, sizeof *peer->handshake, 64);
   tttd_handshake_clear (peer->handshake);
-  tttd_scheduler_init (&peer->sched, strategy);
-  peer->reorder = g_new0 (TttdReorder, 1);
-  peer->recover = tttd_recover_new (peer);
+  peer->strategy = strategy;
   peer->hash_seed = randombytes_random ();
   peer->fresh = TRUE;
   return peer;
@@ -76,14 +74,71 @@ tttd_peer_alloc (TttdTx *tx, const char *name, TttdStrategy strategy)
 void
 tttd_peer_destroy (TttdPeer *peer)
 {
-  tttd_reorder_flush (peer->reorder);
+  if (peer->reorder != NULL)
+    tttd_reorder_flush (peer->reorder);
   tttd_keyring_clear (&peer->keyring);
   sodium_memzero (peer->handshake, sizeof *peer->handshake);
   g_aligned_free (peer->handshake);
-  g_free (peer->reorder);
-  tttd_recover_free (peer->recover);
+  tttd_peer_free_session (peer);
   g_free (peer->name);
   g_free (peer);
+}
+
+void
+tttd_peer_reserve_paths (TttdPeer *peer, guint n)
+{
+  g_return_if_fail (n <= TTTD_SCHED_MAX_LINKS);
+  if (peer->sched == NULL)
+    {
+      peer->sched = g_new (TttdScheduler, 1);
+      tttd_scheduler_init (peer->sched, peer->strategy);
+    }
+  if (n <= peer->n_paths)
+    return;
+  /* a path's pacer ring is its own allocation: moving the array keeps it */
+  peer->paths = g_renew (TttdPath, peer->paths, n);
+  memset (&peer->paths[peer->n_paths], 0, (n - peer->n_paths) * sizeof *peer->paths);
+  peer->n_paths = n;
+}
+
+static void
+add_reorder_stats (TttdReorderStats *sum, const TttdReorderStats *more)
+{
+  sum->delivered += more->delivered;
+  sum->reordered += more->reordered;
+  sum->duplicates += more->duplicates;
+  sum->late += more->late;
+  sum->lost += more->lost;
+  sum->timeouts += more->timeouts;
+  sum->resyncs += more->resyncs;
+  sum->asked += more->asked;
+  sum->recovered += more->recovered;
+}
+
+void
+tttd_peer_free_session (TttdPeer *peer)
+{
+  if (peer->reorder != NULL)
+    {
+      /* the counters outlive the session */
+      tttd_reorder_clear (peer->reorder);
+      add_reorder_stats (&peer->reorder_past, &peer->reorder->stats);
+      g_clear_pointer (&peer->reorder, g_free);
+    }
+  g_clear_pointer (&peer->recover, tttd_recover_free);
+  for (guint link = 0; link < peer->n_paths; link++)
+    g_clear_pointer (&peer->paths[link].paced, g_free);
+  g_clear_pointer (&peer->paths, g_free);
+  peer->n_paths = 0;
+  g_clear_pointer (&peer->sched, g_free);
+}
+
+void
+tttd_peer_set_strategy (TttdPeer *peer, TttdStrategy strategy)
+{
+  peer->strategy = strategy;
+  if (peer->sched != NULL)
+    tttd_scheduler_set_strategy (peer->sched, strategy);
 }
 
 void
@@ -92,7 +147,7 @@ tttd_peer_take_keys (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh)
   if (peer->keyring.current != NULL && !fresh)
     peer->stats.rekeys++;
   tttd_keyring_install (&peer->keyring, keypair);
-  if (fresh)
+  if (fresh && peer->reorder != NULL)
     {
       /* the far end starts its sequence numbers over */
       tttd_reorder_reset (peer->reorder);
@@ -105,7 +160,8 @@ tttd_peer_take_keys (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh)
 void
 tttd_peer_clear_session (TttdPeer *peer)
 {
-  tttd_reorder_reset (peer->reorder);
+  if (peer->reorder != NULL)
+    tttd_reorder_reset (peer->reorder);
   tttd_keyring_clear (&peer->keyring);
   tttd_handshake_clear (peer->handshake);
   peer->tx_seq = 0;
@@ -121,7 +177,7 @@ tttd_peer_close (TttdPeer *peer)
   if (keypair == NULL)
     return;
   /* say goodbye on every path, so the far end frees the session now */
-  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+  for (guint link = 0; link < peer->n_paths; link++)
     {
       TttdInner inner = { .kind = TTTD_KIND_CLOSE, .link = (guint16) link, .seq = peer->tx_seq };
       guint8 *buf;
@@ -137,11 +193,14 @@ void
 tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
                     const TttdSockaddr *remote, gboolean metered)
 {
-  TttdPath *path = &peer->paths[link];
-  TttdSchedLink *sl = &peer->sched.links[link];
   gint64 now = tttd_tx_now (peer->tx);
+  TttdSchedLink *sl;
+  TttdPath *path;
 
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
+  tttd_peer_reserve_paths (peer, link + 1);
+  path = &peer->paths[link];
+  sl = &peer->sched->links[link];
   if (!path->present)
     {
       memset (path, 0, sizeof *path);
@@ -174,7 +233,7 @@ resend_one (const TttdResendEntry *entry, const guint8 *data, gpointer user_data
     .flow_hash = entry->flow_hash,
     .wire_len = entry->len + TTTD_UDP4_OVERHEAD + TTTD_OVERHEAD,
   };
-  guint32 mask = tttd_scheduler_pick (&r->peer->sched, &info, tx->now_us);
+  guint32 mask = tttd_scheduler_pick (r->peer->sched, &info, tx->now_us);
   guint link;
   guint8 *buf;
   TttdInner inner = {
@@ -222,12 +281,14 @@ lost_since (const TttdPath *path, gint64 now_us)
 void
 tttd_peer_path_remove (TttdPeer *peer, guint link, gboolean announce)
 {
-  TttdSchedLink *sl = &peer->sched.links[link];
-
   gint64 now = g_get_monotonic_time ();
+  TttdSchedLink *sl;
   gboolean was_present;
 
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
+  if (link >= peer->n_paths)
+    return;
+  sl = &peer->sched->links[link];
   was_present = peer->paths[link].present;
   peer->tx->now_us = now;
   tttd_tx_path_unpace (peer->tx, &peer->paths[link]);
@@ -238,11 +299,12 @@ tttd_peer_path_remove (TttdPeer *peer, guint link, gboolean announce)
       resend_link (peer, link, now - (gint64) peer->paths[link].health.srtt_us);
     }
   memset (&peer->paths[link], 0, sizeof peer->paths[link]);
-  memset (&peer->sched.links[link], 0, sizeof peer->sched.links[link]);
-  if (peer->sched.active == (gint) link)
-    peer->sched.active = -1;
+  memset (&peer->sched->links[link], 0, sizeof peer->sched->links[link]);
+  if (peer->sched->active == (gint) link)
+    peer->sched->active = -1;
   /* what was in flight on it will not come: stop waiting for it */
-  tttd_reorder_forget_link (peer->reorder, link);
+  if (peer->reorder != NULL)
+    tttd_reorder_forget_link (peer->reorder, link);
   /* the far end must stop using it now, not when it finds it silent: say
    * so on every link left, at once */
   if (was_present && announce)
@@ -257,10 +319,11 @@ tttd_peer_path_remove (TttdPeer *peer, guint link, gboolean announce)
 TttdLinkState
 tttd_peer_path_state (const TttdPeer *peer, guint link)
 {
-  const TttdPath *path = &peer->paths[link];
+  const TttdPath *path;
 
-  if (!path->present)
+  if (!tttd_peer_has_path (peer, link))
     return TTTD_LINK_DOWN;
+  path = &peer->paths[link];
   if (path->far_down && path->health.state != TTTD_LINK_DOWN)
     return TTTD_LINK_DOWN;
   return path->health.state;
@@ -270,7 +333,7 @@ static void
 sync_sched (TttdPeer *peer, guint link)
 {
   TttdPath *path = &peer->paths[link];
-  TttdSchedLink *sl = &peer->sched.links[link];
+  TttdSchedLink *sl = &peer->sched->links[link];
   TttdLinkState state = tttd_peer_path_state (peer, link);
   gboolean died = state == TTTD_LINK_DOWN && (sl->state == TTTD_LINK_UP || sl->state == TTTD_LINK_DEGRADED);
 
@@ -298,7 +361,7 @@ tttd_peer_check_paths (TttdPeer *peer, gint64 now_us)
   if (now_us - peer->last_check_us < CHECK_INTERVAL_US)
     return;
   peer->last_check_us = now_us;
-  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+  for (guint link = 0; link < peer->n_paths; link++)
     if (peer->paths[link].present)
       {
         tttd_health_tick (&peer->paths[link].health, &peer->tx->health,
@@ -320,7 +383,7 @@ own_down_links (TttdPeer *peer)
   else
     peer->gone_links = 0;
 
-  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+  for (guint link = 0; link < peer->n_paths; link++)
     if (peer->paths[link].present && peer->paths[link].health.state == TTTD_LINK_DOWN)
       mask |= 1u << link;
   return mask;
@@ -330,7 +393,7 @@ own_down_links (TttdPeer *peer)
 static void
 apply_far_down (TttdPeer *peer, guint32 mask)
 {
-  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+  for (guint link = 0; link < peer->n_paths; link++)
     {
       TttdPath *path = &peer->paths[link];
       gboolean down = (mask >> link) & 1;
@@ -420,6 +483,11 @@ probe_path (TttdPeer *peer, guint link, gint64 now_us)
   guint interval = tttd_health_interval_ms (health, &peer->tx->health, peer->paths[link].metered, now_us);
   TttdProbe probe;
 
+  /* the far end is told when the next one comes: when the rate slows down
+   * before then (quiet, dormant), the slower one; and the next keeps the
+   * promise when the rate slowed sooner than foreseen */
+  interval = MAX (interval, tttd_health_interval_ms (health, &peer->tx->health, peer->paths[link].metered,
+                                                     now_us + (gint64) interval * 1000));
   tttd_health_probe_sent (health, &probe, (guint32) now_us, interval, now_us);
   send_probe (peer, link, TTTD_KIND_PROBE, &probe,
               health->state == TTTD_LINK_DOWN ? TTTD_FLAG_LINK_DOWN : 0, interval);
@@ -431,7 +499,7 @@ announce_down (TttdPeer *peer, gint64 now_us)
 {
   if (tttd_keyring_sender (&peer->keyring, now_us) == NULL)
     return;
-  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+  for (guint link = 0; link < peer->n_paths; link++)
     {
       TttdPath *path = &peer->paths[link];
       if (path->present && path->health.state != TTTD_LINK_DOWN)
@@ -451,7 +519,7 @@ tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
 
   tx->now_us = now_us;
   tttd_keyring_expire (&peer->keyring, now_us);
-  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+  for (guint link = 0; link < peer->n_paths; link++)
     {
       TttdPath *path = &peer->paths[link];
 
@@ -465,7 +533,7 @@ tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
   newly_down = own_down_links (peer) & ~was_down;
   if (prober && newly_down != 0)
     announce_down (peer, now_us);
-  for (guint link = 0; prober && link < TTTD_SCHED_MAX_LINKS; link++)
+  for (guint link = 0; prober && link < peer->n_paths; link++)
     {
       TttdPath *path = &peer->paths[link];
       TttdHealth *health = &path->health;
@@ -487,10 +555,14 @@ void
 tttd_peer_path_configure (TttdPeer *peer, guint link, guint weight, guint priority,
                           gboolean metered, gboolean enabled)
 {
-  TttdSchedLink *sl = &peer->sched.links[link];
+  TttdSchedLink *sl;
 
   g_return_if_fail (link < TTTD_SCHED_MAX_LINKS);
-  peer->paths[link].metered = metered;
+  if (link < peer->n_paths)
+    peer->paths[link].metered = metered;
+  if (peer->sched == NULL)
+    return;
+  sl = &peer->sched->links[link];
   if (!sl->present)
     return;
   sl->weight = weight;
@@ -498,8 +570,8 @@ tttd_peer_path_configure (TttdPeer *peer, guint link, guint weight, guint priori
   sl->metered = metered;
   sl->enabled = enabled;
   /* a disabled link is no active one */
-  if (peer->sched.active == (gint) link && !enabled)
-    peer->sched.active = -1;
+  if (peer->sched->active == (gint) link && !enabled)
+    peer->sched->active = -1;
 }
 
 void
@@ -518,12 +590,13 @@ tttd_peer_info (const TttdPeer *peer, TttdPeerInfo *info)
 void
 tttd_peer_path_info (const TttdPeer *peer, guint link, TttdPathInfo *info)
 {
-  const TttdPath *path = &peer->paths[link];
+  const TttdPath *path;
 
   memset (info, 0, sizeof *info);
   info->state = tttd_peer_path_state (peer, link);
-  if (!path->present)
+  if (!tttd_peer_has_path (peer, link))
     return;
+  path = &peer->paths[link];
   info->present = TRUE;
   info->remote = path->remote;
   info->srtt_us = path->health.srtt_us;
@@ -540,5 +613,7 @@ void
 tttd_peer_get_counters (const TttdPeer *peer, TttdPeerCounters *counters)
 {
   counters->peer = peer->stats;
-  counters->reorder = peer->reorder->stats;
+  counters->reorder = peer->reorder_past;
+  if (peer->reorder != NULL)
+    add_reorder_stats (&counters->reorder, &peer->reorder->stats);
 }

@@ -51,6 +51,7 @@ typedef struct {
   guint64      rx_packets;
   guint64      rx_bytes;
   TttdPaced   *paced;           /* a ring, allocated when first needed */
+  guint        paced_size;      /* grows to TTTD_PACE_SLOTS as the queue needs */
   guint        paced_head;
   guint        paced_count;
 } TttdPath;
@@ -96,10 +97,16 @@ struct _TttdPeer {
   guint8            public_key[32];
   TttdKeyring       keyring;
   TttdHandshake    *handshake;
-  TttdScheduler     sched;
-  TttdReorder      *reorder;
-  TttdRecover      *recover;       /* NACKs, retransmission, FEC */
-  TttdPath          paths[TTTD_SCHED_MAX_LINKS];
+  TttdStrategy      strategy;
+  /* a session's state, allocated when it starts (tttd_engine_start_session)
+   * and freed when it ends: a configured peer without one costs only the
+   * rest of this struct */
+  TttdReorder      *reorder;       /* NULL: no session */
+  TttdRecover      *recover;       /* NACKs, retransmission, FEC; NULL: no session */
+  TttdScheduler    *sched;         /* comes with the paths; NULL: no session */
+  TttdPath         *paths;         /* links 0 .. n_paths - 1 */
+  guint             n_paths;
+  TttdReorderStats  reorder_past;  /* the reorder counters of the sessions that ended */
   guint32           tx_seq;
   guint32           hash_seed;
   TttdPrefix        addresses[2];  /* the far end's tunnel addresses (server side) */
@@ -161,6 +168,11 @@ extern const guint       tttd_peer_n_counters;
 TttdPeer     *tttd_peer_alloc (TttdTx *tx, const char *name, TttdStrategy strategy);
 void          tttd_peer_destroy (TttdPeer *peer);
 void          tttd_peer_clear_session (TttdPeer *peer);
+/* room for links 0 .. n - 1 (each still absent until tttd_peer_path_set),
+ * and the scheduler over them */
+void          tttd_peer_reserve_paths (TttdPeer *peer, guint n);
+/* the session ended (keys cleared, nothing queued): its memory goes */
+void          tttd_peer_free_session (TttdPeer *peer);
 /* new session keys (registered with the engine first): a fresh tunnel
  * resets the sequence state */
 void          tttd_peer_take_keys (TttdPeer *peer, TttdKeypair *keypair, gboolean fresh);
@@ -177,9 +189,17 @@ void          tttd_peer_path_remove (TttdPeer *peer, guint link, gboolean announ
 /* what the user set for a link: the scheduler's weights and switches */
 void          tttd_peer_path_configure (TttdPeer *peer, guint link, guint weight, guint priority,
                                         gboolean metered, gboolean enabled);
+/* the strategy, now and for the sessions to come */
+void          tttd_peer_set_strategy (TttdPeer *peer, TttdStrategy strategy);
 /* timers: probes, link states, key expiry; returns when it wants to run next */
 gint64        tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us);
 TttdLinkState tttd_peer_path_state (const TttdPeer *peer, guint link);
+
+static inline gboolean
+tttd_peer_has_path (const TttdPeer *peer, guint link)
+{
+  return link < peer->n_paths && peer->paths[link].present;
+}
 
 /* read-only views */
 void          tttd_peer_info (const TttdPeer *peer, TttdPeerInfo *info);

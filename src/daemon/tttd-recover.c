@@ -96,7 +96,7 @@ tttd_recover_update (TttdPeer *peer)
   guint64 srtt[TTTD_SCHED_MAX_LINKS];
   double loss[TTTD_SCHED_MAX_LINKS], worst = 0, packet = 1, low1 = 1, low2 = 1;
   guint n = 0;
-  guint32 mask = tttd_scheduler_usable_mask (&peer->sched);
+  guint32 mask = tttd_scheduler_usable_mask (peer->sched);
 
   for (guint32 m = mask; m != 0; m &= m - 1)
     {
@@ -125,7 +125,7 @@ tttd_recover_update (TttdPeer *peer)
     {
       /* redundant sends every packet on every link; adaptive sends a
        * latency-critical one on its two best */
-      double reach = peer->sched.strategy == TTTD_STRATEGY_REDUNDANT ? packet : low1 * (n > 1 ? low2 : 1);
+      double reach = peer->sched->strategy == TTTD_STRATEGY_REDUNDANT ? packet : low1 * (n > 1 ? low2 : 1);
       r->fec_window = tttd_fec_window (worst, reach, peer->tx->fec > 0 ? (guint) peer->tx->fec : 0);
     }
 }
@@ -136,7 +136,7 @@ tttd_recover_update (TttdPeer *peer)
 static gint
 fastest_link (const TttdPeer *peer)
 {
-  guint32 mask = tttd_scheduler_usable_mask (&peer->sched);
+  guint32 mask = tttd_scheduler_usable_mask (peer->sched);
   guint64 best = G_MAXUINT64;
   gint link = -1;
 
@@ -260,7 +260,7 @@ tttd_recover_keep (const TttdPeer *peer)
 static gint
 retransmit_link (const TttdPeer *peer, guint orig, gint64 now_us)
 {
-  guint32 mask = tttd_scheduler_usable_mask (&peer->sched);
+  guint32 mask = tttd_scheduler_usable_mask (peer->sched);
   gint best = -1;
   guint64 best_rtt = G_MAXUINT64, orig_rtt = G_MAXUINT64;
 
@@ -276,7 +276,7 @@ retransmit_link (const TttdPeer *peer, guint orig, gint64 now_us)
           orig_rtt = rtt;
           continue;
         }
-      if (tttd_scheduler_queue_delay (&peer->sched, i, now_us) > ROOM_US)
+      if (tttd_scheduler_queue_delay (peer->sched, i, now_us) > ROOM_US)
         continue;
       if (rtt < best_rtt)
         {
@@ -376,7 +376,7 @@ close_window (TttdPeer *peer)
   TttdTx *tx = peer->tx;
   TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, tx->now_us);
   guint8 *first = NULL;
-  guint32 links = r->enc_links & tttd_scheduler_usable_mask (&peer->sched);
+  guint32 links = r->enc_links & tttd_scheduler_usable_mask (peer->sched);
   gboolean urgent = r->enc.urgent;
   guint32 seq = r->enc.first;
   gsize len;
@@ -429,8 +429,8 @@ tttd_recover_sent (TttdPeer *peer, guint32 seq, const guint8 *data, gsize len,
   tttd_retransmit_budget_sent (&r->budget);
   if (r->fec_window == 0 || len > TTTD_FEC_MAX_LEN)
     return;
-  covered = peer->sched.strategy == TTTD_STRATEGY_REDUNDANT ||
-            (peer->sched.strategy == TTTD_STRATEGY_ADAPTIVE && urgent);
+  covered = peer->sched->strategy == TTTD_STRATEGY_REDUNDANT ||
+            (peer->sched->strategy == TTTD_STRATEGY_ADAPTIVE && urgent);
   if (!covered)
     return;
   if (!tttd_fec_encoder_fits (&r->enc, seq))

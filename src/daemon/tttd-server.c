@@ -159,7 +159,7 @@ void
 tttd_server_set_strategy (TttdServer *server, TttdStrategy strategy)
 {
   for (guint i = 0; i < server->peers->len; i++)
-    tttd_scheduler_set_strategy (&((TttdPeer *) g_ptr_array_index (server->peers, i))->sched, strategy);
+    tttd_peer_set_strategy (g_ptr_array_index (server->peers, i), strategy);
 }
 
 static TttdPeer *
@@ -201,10 +201,8 @@ path_learned (gpointer data, TttdPeer *peer, guint link)
 static void
 peer_reset (TttdServer *server, TttdPeer *peer)
 {
-  tttd_engine_reset_peer (peer);
-  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
-    if (peer->paths[link].present)
-      tttd_peer_path_remove (peer, link, FALSE);
+  /* a configured peer without a session holds only its configuration */
+  tttd_engine_end_session (peer);
   TTTD_EMIT (server->listeners, peer_changed, peer);
 }
 
@@ -334,7 +332,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
   if (init.flags & TTTD_HANDSHAKE_FRESH)
     {
       /* the client restarted: what we knew of its paths is stale */
-      for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+      for (guint link = 0; link < peer->n_paths; link++)
         if (peer->paths[link].present)
           tttd_peer_path_remove (peer, link, FALSE);
     }

@@ -126,15 +126,31 @@ send_now (TttdTx *tx, TttdPath *path, guint8 *buf, gsize total)
   enqueue (tx, path->queue, &path->remote, buf, buf, total);
 }
 
+/* the pacer's ring doubles when full, up to TTTD_PACE_SLOTS: a few times
+ * in a path's life, so that a link with a short queue keeps a small one */
+static void
+grow_ring (TttdPath *path)
+{
+  guint size = path->paced_size == 0 ? TTTD_PACE_MIN_SLOTS : MIN (2 * path->paced_size, TTTD_PACE_SLOTS);
+  TttdPaced *ring = g_new (TttdPaced, size);
+
+  for (guint i = 0; i < path->paced_count; i++)
+    ring[i] = path->paced[(path->paced_head + i) % path->paced_size];
+  g_free (path->paced);
+  path->paced = ring;
+  path->paced_size = size;
+  path->paced_head = 0;
+}
+
 static void
 pace_later (TttdTx *tx, TttdPeer *peer, TttdPath *path, guint8 *buf, gsize total,
             guint32 seq, gint64 depart)
 {
   TttdPaced *slot;
 
-  if (path->paced == NULL)
-    path->paced = g_new (TttdPaced, TTTD_PACE_SLOTS);
-  slot = &path->paced[(path->paced_head + path->paced_count++) % TTTD_PACE_SLOTS];
+  if (path->paced_count == path->paced_size)
+    grow_ring (path);
+  slot = &path->paced[(path->paced_head + path->paced_count++) % path->paced_size];
   slot->buf = buf;
   slot->len = (guint32) total;
   slot->seq = seq;
@@ -168,7 +184,7 @@ transmit (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *
           const TttdInner *inner, gsize payload_len, gboolean paced)
 {
   TttdPath *path = &peer->paths[link];
-  TttdSchedLink *sl = &peer->sched.links[link];
+  TttdSchedLink *sl = &peer->sched->links[link];
   gint64 now = tx->now_us, depart = now;
   TttdInner out = *inner;
   gboolean later = FALSE;
@@ -194,7 +210,7 @@ transmit (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *
       return FALSE;
     }
   /* unpaced: out now, but the scheduler still counts what it sent */
-  tttd_scheduler_sent (&peer->sched, link, wire, now);
+  tttd_scheduler_sent (peer->sched, link, wire, now);
   if (later)
     pace_later (tx, peer, path, buf, total, inner->seq, depart);
   else
@@ -222,10 +238,11 @@ tttd_tx_path_unpace (TttdTx *tx, TttdPath *path)
   while (path->paced_count > 0)
     {
       tttd_pool_put (&tx->pool, path->paced[path->paced_head].buf);
-      path->paced_head = (path->paced_head + 1) % TTTD_PACE_SLOTS;
+      path->paced_head = (path->paced_head + 1) % path->paced_size;
       path->paced_count--;
     }
   g_clear_pointer (&path->paced, g_free);
+  path->paced_size = 0;
   path->paced_head = 0;
 }
 
@@ -235,7 +252,7 @@ tttd_tx_forget_peer (TttdTx *tx, TttdPeer *peer)
   if (peer->pacing)
     g_ptr_array_remove_fast (tx->pacing, peer);
   peer->pacing = FALSE;
-  for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+  for (guint link = 0; link < peer->n_paths; link++)
     tttd_tx_path_unpace (tx, &peer->paths[link]);
   tttd_resend_forget (&tx->resend, peer);
 }
@@ -251,14 +268,14 @@ tttd_tx_pace (TttdTx *tx, gint64 now_us)
       TttdPeer *peer = g_ptr_array_index (tx->pacing, i);
       gboolean waiting = FALSE;
 
-      for (guint link = 0; link < TTTD_SCHED_MAX_LINKS; link++)
+      for (guint link = 0; link < peer->n_paths; link++)
         {
           TttdPath *path = &peer->paths[link];
           while (path->paced_count > 0 && path->paced[path->paced_head].depart_us <= now_us + PACE_SLACK_US)
             {
               TttdPaced *slot = &path->paced[path->paced_head];
               send_now (tx, path, slot->buf, slot->len);
-              path->paced_head = (path->paced_head + 1) % TTTD_PACE_SLOTS;
+              path->paced_head = (path->paced_head + 1) % path->paced_size;
               path->paced_count--;
             }
           if (path->paced_count > 0)

@@ -18,8 +18,9 @@ G_BEGIN_DECLS
  * queues.  It also holds what both directions share: the buffer pool and
  * the time of the batch being handled. */
 
-/* the pacer's queue per path */
-#define TTTD_PACE_SLOTS 2048
+/* the pacer's queue per path: its ring starts small and doubles up to this */
+#define TTTD_PACE_SLOTS     2048
+#define TTTD_PACE_MIN_SLOTS 32
 
 struct _TttdTx {
   TttdPool          pool;
