@@ -2,7 +2,7 @@
 /* Copyright (C) 2026 The tuntuntun authors */
 /* a client and a server engine wired back to back (UDP on loopback for the
  * links, socketpairs for the TUN devices): handshake, data both ways,
- * reordering across two paths, a path that dies */
+ * reordering across two paths, a path that dies, partial checksums */
 #include "config.h"
 
 #include <errno.h>
@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <linux/virtio_net.h>
 #include <sodium.h>
 
 #include "tttd-engine.h"
+#include "tttd-gso.h"
 
 /* the four UDP sockets: each path has a client end and a server end */
 enum {
@@ -843,6 +845,90 @@ test_dead_path (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->server_peer->stats.tx_no_link, ==, 0);
 }
 
+/* the pseudo-header sum of an IPv4/TCP packet, folded: a partial checksum */
+static guint16
+tcp_pseudo (const guint8 *packet, gsize len)
+{
+  guint32 sum = IPPROTO_TCP + (guint32) (len - 20);
+
+  for (guint i = 12; i < 20; i += 2)
+    sum += (guint32) (packet[i] << 8 | packet[i + 1]);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (guint16) sum;
+}
+
+/* a TSO packet read with a virtio_net_hdr crosses as segments with partial
+ * checksums, marked so; the far end writes them with NEEDS_CSUM, or
+ * finishes them itself where its TUN has no vnet header; to a peer that
+ * did not announce partial checksums they go complete */
+static void
+test_csum_partial (Fixture *f, gconstpointer data)
+{
+  enum { MSS = 1000, PAYLOAD = 3 * MSS, LEN = 40 + PAYLOAD };
+  static guint8 in[TTTD_VNET_HDR_LEN + LEN], got[2048];
+  guint8 *packet = in + TTTD_VNET_HDR_LEN;
+  TttdVnetHdr hdr = {
+    .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+    .hdr_len = 40, .gso_size = MSS, .csum_start = 20, .csum_offset = 16,
+  }, out;
+
+  connect_peers (f);
+  tttd_engine_set_vnet (f->client, TRUE);
+  build_ipv4 (packet, CLIENT_ADDRESS, SERVER_ADDRESS, IPPROTO_TCP, 7, 20 + PAYLOAD);
+  put16 (packet + 20, 50000);
+  put16 (packet + 22, 5201);
+  packet[32] = 5 << 4;
+  packet[33] = 0x10;   /* ACK */
+  for (guint i = 0; i < PAYLOAD; i++)
+    packet[40 + i] = (guint8) (i * 11 + 5);
+  put16 (packet + 36, tcp_pseudo (packet, LEN));
+  tttd_vnet_hdr_write (in, &hdr);
+  /* 0: partial, a vnet header on the far TUN; 1: partial, none there;
+   * 2: the far end did not announce partial checksums */
+  for (guint round = 0; round < 3; round++)
+    {
+      gboolean vnet = round == 0;
+      guint seen = 0;
+
+      f->client_peer->csum_partial = round < 2;
+      tttd_engine_set_vnet (f->server, vnet);
+      tun_write (f->client_tun[1], in, sizeof in);
+      tttd_engine_tun_readable (f->client);
+      for (guint i = 0; i < 3; i++)
+        {
+          gsize n = tun_read (f, f->server_tun[1], 0, got, sizeof got);
+          guint8 *seg = vnet ? got + TTTD_VNET_HDR_LEN : got;
+          gsize len = vnet ? n - TTTD_VNET_HDR_LEN : n;
+          /* two paths: the segments may come in any order; the TCP
+           * sequence number (from 0) says which one it is */
+          guint32 at = (guint32) seg[24] << 24 | (guint32) seg[25] << 16 | (guint32) seg[26] << 8 | seg[27];
+
+          g_assert_cmpuint (len, ==, 40 + MSS);
+          g_assert_cmpuint (at % MSS, ==, 0);
+          g_assert_cmpuint (at, <, PAYLOAD);
+          seen |= 1u << (at / MSS);
+          g_assert_cmpmem (seg + 40, MSS, packet + 40 + at, MSS);
+          if (vnet)
+            {
+              /* the kernel would finish it: do as it does */
+              tttd_vnet_hdr_parse (got, &out);
+              g_assert_cmpuint (out.flags, ==, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+              g_assert_cmpuint (out.csum_start, ==, 20);
+              g_assert_cmpuint (out.csum_offset, ==, 16);
+              g_assert_cmphex (seg[36] << 8 | seg[37], ==, tcp_pseudo (seg, len));
+              put16 (seg + 36, checksum (seg + 20, len - 20, 0));
+            }
+          /* a whole checksum verifies: the sum with the pseudo-header is 0 */
+          g_assert_cmphex (checksum (seg + 20, len - 20, tcp_pseudo (seg, len)), ==, 0);
+        }
+      g_assert_cmphex (seen, ==, 7);
+      g_assert_cmpuint (f->server_peer->stats.rx_csum_partial, ==, round < 2 ? 3 * (round + 1) : 6);
+      g_assert_cmpuint (f->client_peer->stats.tx_csum_partial, ==, round < 2 ? 3 * (round + 1) : 6);
+    }
+  assert_tun_empty (f->server_tun[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -855,6 +941,7 @@ main (int argc, char **argv)
   ADD ("reorder", test_reorder);
   ADD ("lazy-session", test_lazy_session);
   ADD ("dead-path", test_dead_path);
+  ADD ("csum-partial", test_csum_partial);
 #undef ADD
 
   return g_test_run ();

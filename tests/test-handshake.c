@@ -307,6 +307,33 @@ test_bad_payload (Fixture *f, gconstpointer data)
   g_assert_true (f->client_hs->pending);
 }
 
+/* partial checksums: the client's capability rides in the ciphers byte,
+ * where it changes no choice of cipher, and the server's answer is a
+ * response flag the client accepts */
+static void
+test_csum_partial (Fixture *f, gconstpointer data)
+{
+  TttdInitPayload got;
+  TttdResponsePayload resp;
+
+  g_assert_cmpint (tttd_cipher_choose (1u << TTTD_CIPHER_CHACHA20_POLY1305,
+                                       (1u << TTTD_CIPHER_CHACHA20_POLY1305) | TTTD_CAP_CSUM_PARTIAL),
+                   ==, TTTD_CIPHER_CHACHA20_POLY1305);
+  g_assert_cmpint (tttd_cipher_choose (TTTD_CAP_CSUM_PARTIAL, TTTD_CAP_CSUM_PARTIAL), ==, 0);
+  f->init_payload.ciphers |= TTTD_CAP_CSUM_PARTIAL;
+  create_initiation (f);
+  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
+                                                      sizeof f->initiation, &got), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmphex (got.ciphers & TTTD_CAP_CSUM_PARTIAL, ==, TTTD_CAP_CSUM_PARTIAL);
+  f->response_payload.flags = TTTD_HANDSHAKE_FRESH | TTTD_HANDSHAKE_CSUM_PARTIAL;
+  g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX,
+                                                   &f->response_payload, f->response, &f->server_keys),
+                   ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
+                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmphex (resp.flags, ==, TTTD_HANDSHAKE_FRESH | TTTD_HANDSHAKE_CSUM_PARTIAL);
+}
+
 /* the cipher must be one the client offered: anything else (unknown
  * values, 32 and up included, where a shift by it would be undefined) makes
  * no session */
@@ -713,6 +740,7 @@ main (int argc, char **argv)
   ADD ("fresh-keys", test_fresh_keys);
   ADD ("response-payload", test_response_payload);
   ADD ("bad-payload", test_bad_payload);
+  ADD ("csum-partial", test_csum_partial);
   ADD ("cipher-not-offered", test_cipher_not_offered);
   ADD ("wrong-server-key", test_wrong_server_key);
   ADD ("client-identity", test_client_identity);

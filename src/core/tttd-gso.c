@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The tuntuntun authors */
-/* cuts TCP segmentation-offload packets into MTU-sized segments with their checksums */
+/* cuts TCP segmentation-offload packets into MTU-sized segments, and leaves
+ * or finishes their partial checksums */
 #include "config.h"
 
 #include <linux/virtio_net.h>
@@ -19,6 +20,17 @@ tttd_vnet_hdr_parse (const guint8 *buf, TttdVnetHdr *out)
   memcpy (&out->gso_size, buf + 4, 2);
   memcpy (&out->csum_start, buf + 6, 2);
   memcpy (&out->csum_offset, buf + 8, 2);
+}
+
+void
+tttd_vnet_hdr_write (guint8 *buf, const TttdVnetHdr *hdr)
+{
+  buf[0] = hdr->flags;
+  buf[1] = hdr->gso_type;
+  memcpy (buf + 2, &hdr->hdr_len, 2);
+  memcpy (buf + 4, &hdr->gso_size, 2);
+  memcpy (buf + 6, &hdr->csum_start, 2);
+  memcpy (buf + 8, &hdr->csum_offset, 2);
 }
 
 static guint32
@@ -84,6 +96,105 @@ tttd_l4_checksum (guint8 *packet, gsize len, guint l3_len, guint8 protocol)
   put16 (l4 + check_at, result);
 }
 
+gboolean
+tttd_l4_partial_target (const guint8 *packet, gsize len, guint *l3_len, guint8 *protocol)
+{
+  guint l3;
+  guint8 proto;
+
+  if (len < 20)
+    return FALSE;
+  if ((packet[0] >> 4) == 4)
+    {
+      l3 = (packet[0] & 0x0f) * 4u;
+      /* a fragment (MF set or an offset) has no L4 header of its own */
+      if (l3 < 20 || (get16 (packet + 6) & 0x3fff) != 0)
+        return FALSE;
+      proto = packet[9];
+    }
+  else if ((packet[0] >> 4) == 6)
+    {
+      l3 = 40;
+      proto = packet[6];
+    }
+  else
+    return FALSE;
+  if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
+      len < (gsize) l3 + (proto == IPPROTO_TCP ? 20 : 8))
+    return FALSE;
+  *l3_len = l3;
+  *protocol = proto;
+  return TRUE;
+}
+
+guint
+tttd_l4_csum_offset (guint8 protocol)
+{
+  return protocol == IPPROTO_TCP ? 16 : 6;
+}
+
+static guint32
+pseudo_sum (const guint8 *packet, gsize len, guint l3_len, guint8 protocol)
+{
+  gsize l4_len = len - l3_len;
+  guint32 sum;
+
+  if ((packet[0] >> 4) == 4)
+    sum = sum16 (packet + 12, 8, 0);
+  else
+    sum = sum16 (packet + 8, 32, 0);
+  return sum + protocol + (guint32) (l4_len & 0xffff) + (guint32) (l4_len >> 16);
+}
+
+void
+tttd_l4_pseudo (guint8 *packet, gsize len, guint l3_len, guint8 protocol)
+{
+  put16 (packet + l3_len + tttd_l4_csum_offset (protocol), fold (pseudo_sum (packet, len, l3_len, protocol)));
+}
+
+void
+tttd_l4_complete (guint8 *packet, gsize len, guint l3_len, guint8 protocol)
+{
+  /* the field holds the pseudo-header sum: summing the L4 bytes with it in
+   * place gives the whole sum */
+  guint16 result = (guint16) ~fold (sum16 (packet + l3_len, len - l3_len, 0));
+
+  if (protocol == IPPROTO_UDP && result == 0)
+    result = 0xffff;
+  put16 (packet + l3_len + tttd_l4_csum_offset (protocol), result);
+}
+
+gboolean
+tttd_rx_csum_prepare (guint8 *packet, gsize len, TttdRxCsum csum, guint8 *vnet_hdr)
+{
+  TttdVnetHdr hdr = { 0 };
+  guint l3;
+  guint8 proto;
+
+  if (csum != TTTD_RX_CSUM_COMPLETE && tttd_l4_partial_target (packet, len, &l3, &proto))
+    {
+      if (vnet_hdr != NULL)
+        {
+          /* either way the field ends up holding the pseudo-header sum,
+           * which the kernel completes (CHECKSUM_PARTIAL) */
+          if (csum == TTTD_RX_CSUM_UNKNOWN)
+            tttd_l4_pseudo (packet, len, l3, proto);
+          hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+          hdr.csum_start = (guint16) l3;
+          hdr.csum_offset = (guint16) tttd_l4_csum_offset (proto);
+        }
+      else if (csum == TTTD_RX_CSUM_PARTIAL)
+        tttd_l4_complete (packet, len, l3, proto);
+      else
+        tttd_l4_checksum (packet, len, l3, proto);
+    }
+  else if (csum == TTTD_RX_CSUM_PARTIAL)
+    return FALSE;
+  if (vnet_hdr != NULL)
+    tttd_vnet_hdr_write (vnet_hdr, &hdr);
+  return TRUE;
+}
+
 static void
 ipv4_checksum (guint8 *ip, guint ihl)
 {
@@ -132,6 +243,7 @@ tttd_gso_next (TttdGso *gso, guint8 *out, gsize out_size)
   guint l3 = v4 ? (p[0] & 0x0f) * 4u : 40;
   gsize payload, chunk, seg_len;
 
+  gso->partial = FALSE;
   if (gso->done)
     return 0;
   if (!gso->tcp_gso)
@@ -144,7 +256,13 @@ tttd_gso_next (TttdGso *gso, guint8 *out, gsize out_size)
       if (gso->hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
         {
           guint8 proto = v4 ? p[9] : p[6];
-          if (gso->hdr.csum_start == l3 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP))
+          guint target_l3;
+          guint8 target_proto;
+          if (tttd_l4_partial_target (out, gso->len, &target_l3, &target_proto) &&
+              gso->hdr.csum_start == target_l3 &&
+              gso->hdr.csum_offset == tttd_l4_csum_offset (target_proto))
+            gso->partial = TRUE;   /* the kernel's pseudo-header sum is in place */
+          else if (gso->hdr.csum_start == l3 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP))
             tttd_l4_checksum (out, gso->len, l3, proto);
           else if ((gsize) gso->hdr.csum_start + gso->hdr.csum_offset + 2 <= gso->len)
             {
@@ -192,7 +310,14 @@ tttd_gso_next (TttdGso *gso, guint8 *out, gsize out_size)
       }
     else
       put16 (out + 4, (guint16) (seg_len - 40));
-    tttd_l4_checksum (out, seg_len, l3, IPPROTO_TCP);
+    if (gso->hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+      {
+        /* 12 or 36 bytes summed instead of the whole segment */
+        tttd_l4_pseudo (out, seg_len, l3, IPPROTO_TCP);
+        gso->partial = TRUE;
+      }
+    else
+      tttd_l4_checksum (out, seg_len, l3, IPPROTO_TCP);
   }
   gso->offset += chunk;
   gso->index++;

@@ -326,7 +326,7 @@ tttd_response_payload_parse (const guint8 plain[TTTD_RESPONSE_PAYLOAD_LEN], Tttd
   payload->n_addresses = plain[1];
   payload->flags = plain[2];
   if (payload->n_addresses > TTTD_RESPONSE_ADDRESSES ||
-      (payload->flags & ~TTTD_HANDSHAKE_FRESH) != 0 || plain[3] != 0)
+      (payload->flags & ~(TTTD_HANDSHAKE_FRESH | TTTD_HANDSHAKE_CSUM_PARTIAL)) != 0 || plain[3] != 0)
     return FALSE;
   for (guint i = 0; i < payload->n_addresses; i++)
     {

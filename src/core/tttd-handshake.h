@@ -36,6 +36,13 @@ typedef struct {
 /* the sender starts a new tunnel: it kept nothing of an earlier one, so its
  * sequence numbers start over */
 #define TTTD_HANDSHAKE_FRESH (1u << 0)
+/* response flag: the server takes and sends partial checksums
+ * (TTTD_FLAG_CSUM_PARTIAL); only in answer to TTTD_CAP_CSUM_PARTIAL */
+#define TTTD_HANDSHAKE_CSUM_PARTIAL (1u << 1)
+/* initiation, in the ciphers byte (a server of before ignores the bits of it
+ * it does not know, while an unknown flag would fail the handshake): the
+ * client takes and sends partial checksums */
+#define TTTD_CAP_CSUM_PARTIAL (1u << 7)
 
 /* what the server sends inside the response */
 typedef struct {

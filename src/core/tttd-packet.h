@@ -62,8 +62,9 @@ typedef enum {
 #define TTTD_FLAG_LINK_DOWN (1u << 2)  /* probe: the sender hears nothing on this link */
 #define TTTD_FLAG_URGENT   (1u << 3)   /* data: latency-critical, deliver at once, out of order */
 #define TTTD_FLAG_RETRANSMIT (1u << 4) /* data: sent again because the far end asked (NACK) */
+#define TTTD_FLAG_CSUM_PARTIAL (1u << 5) /* data: the L4 checksum field holds the pseudo-header sum only */
 #define TTTD_FLAGS_KNOWN   (TTTD_FLAG_COPY | TTTD_FLAG_RESENT | TTTD_FLAG_LINK_DOWN | TTTD_FLAG_URGENT | \
-                            TTTD_FLAG_RETRANSMIT)
+                            TTTD_FLAG_RETRANSMIT | TTTD_FLAG_CSUM_PARTIAL)
 
 /* the bodies of a NACK and a repair: their own headers, then ranges or
  * the XOR of the packets (tttd-nack.h, tttd-fec.h) */

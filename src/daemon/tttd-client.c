@@ -195,6 +195,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
                               peer->handshake->remote_index, TRUE, now);
   sodium_memzero (&keys, sizeof keys);
   tttd_handshake_clear (peer->handshake);
+  peer->csum_partial = (response.flags & TTTD_HANDSHAKE_CSUM_PARTIAL) != 0;
   tttd_engine_install_keys (peer, keypair, (response.flags & TTTD_HANDSHAKE_FRESH) != 0);
   peer->fresh = FALSE;
   client->handshake_attempts = 0;
@@ -317,7 +318,7 @@ send_initiation (TttdClient *client, gint64 now)
   client->last_timestamp = MAX ((guint64) g_get_real_time (), client->last_timestamp + 1);
   payload.timestamp_us = client->last_timestamp;
   payload.link = (guint16) link->id;
-  payload.ciphers = tttd_cipher_local_mask ();
+  payload.ciphers = tttd_cipher_local_mask () | TTTD_CAP_CSUM_PARTIAL;
   payload.flags = peer->fresh ? TTTD_HANDSHAKE_FRESH : 0;
   if (tttd_handshake_create_initiation (peer->handshake, client->identity,
                                         client->config->server_public_key,

@@ -151,9 +151,11 @@ tttd_engine_pace (TttdEngine *engine, gint64 now_us)
   tttd_tx_pace (&engine->tx, now_us);
 }
 
-/* consumes buf: the packet is at buf + TTTD_HEADROOM */
+/* consumes buf: the packet is at buf + TTTD_HEADROOM; partial: its L4
+ * checksum is partial, which the peer takes */
 static void
-send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const TttdIpInfo *ip)
+send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const TttdIpInfo *ip,
+           gboolean partial)
 {
   gint64 now = engine->tx.now_us;
   TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, now);
@@ -193,6 +195,8 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
   tttd_recover_sent (peer, seq, buf + TTTD_HEADROOM, len, urgent, mask);
   peer->stats.tx_packets++;
   peer->stats.tx_bytes += len;
+  if (partial)
+    peer->stats.tx_csum_partial++;
   for (guint32 m = mask; m != 0; m &= m - 1)
     {
       guint link = (guint) __builtin_ctz (m);
@@ -200,7 +204,8 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
       guint8 *out = buf;
       TttdInner inner = {
         .kind = TTTD_KIND_DATA,
-        .flags = (copies > 1 ? TTTD_FLAG_COPY : 0) | (urgent ? TTTD_FLAG_URGENT : 0),
+        .flags = (copies > 1 ? TTTD_FLAG_COPY : 0) | (urgent ? TTTD_FLAG_URGENT : 0) |
+                 (partial ? TTTD_FLAG_CSUM_PARTIAL : 0),
         .link = (guint16) link,
         .seq = seq,
         /* urgent ones overtake the link's queue: they vouch for nothing */
@@ -235,21 +240,31 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
 }
 
 /* one packet from TUN, now in a pool buffer at TTTD_HEADROOM: route it and
- * send it; consumes buf */
+ * send it; consumes buf. partial: its L4 checksum is partial (a TSO segment's
+ * or the kernel's), finished here for a peer that does not take that */
 static void
-from_tun (TttdEngine *engine, guint8 *buf, gsize len)
+from_tun (TttdEngine *engine, guint8 *buf, gsize len, gboolean partial)
 {
+  guint8 *packet = buf + TTTD_HEADROOM;
   TttdIpInfo ip;
   TttdPeer *peer;
+  guint l3;
+  guint8 proto;
 
-  if (!tttd_ip_parse (buf + TTTD_HEADROOM, len, 0, &ip) ||
+  if (!tttd_ip_parse (packet, len, 0, &ip) ||
       (peer = engine->ops->route (engine->data, &ip)) == NULL)
     {
       engine->stats.tun_not_ip++;
       tttd_pool_put (&engine->tx.pool, buf);
       return;
     }
-  send_data (engine, peer, buf, len, &ip);
+  if (partial && !peer->csum_partial)
+    {
+      if (tttd_l4_partial_target (packet, len, &l3, &proto))
+        tttd_l4_complete (packet, len, l3, proto);
+      partial = FALSE;
+    }
+  send_data (engine, peer, buf, len, &ip, partial);
 }
 
 static guint8 *
@@ -297,7 +312,7 @@ read_vnet (TttdEngine *engine, gsize room)
           tttd_pool_put (&engine->tx.pool, buf);
           break;
         }
-      from_tun (engine, buf, (gsize) len);
+      from_tun (engine, buf, (gsize) len, gso.partial);
     }
   return TRUE;
 }
@@ -329,7 +344,7 @@ tttd_engine_tun_readable (TttdEngine *engine)
           break;
         }
       engine->stats.tun_read++;
-      from_tun (engine, buf, (gsize) n);
+      from_tun (engine, buf, (gsize) n, FALSE);
     }
   tttd_engine_flush (engine);
 }
@@ -353,9 +368,8 @@ on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data)
 
   if (engine->vnet)
     {
-      /* nothing for the kernel to do: our packets carry whole checksums */
+      /* receive_data wrote the virtio_net_hdr in front of the packet */
       packet -= TTTD_VNET_HDR_LEN;
-      memset (packet, 0, TTTD_VNET_HDR_LEN);
       want += TTTD_VNET_HDR_LEN;
     }
   if (write (engine->tun_fd, packet, (gsize) want) == want)
@@ -419,13 +433,15 @@ forget_peer (TttdEngine *engine, TttdPeer *peer)
 static void on_rebuilt (TttdPeer *peer, guint link, guint32 seq, guint8 *buf, gsize len,
                         gboolean urgent, gpointer data);
 
+/* rebuilt: by FEC, with no inner header of its own */
 static void
 receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *inner,
-              guint8 **slot, gsize len)
+              guint8 **slot, gsize len, gboolean rebuilt)
 {
   TttdPath *path = &peer->paths[link];
   guint8 *buf = *slot;
   TttdIpInfo ip;
+  TttdRxCsum csum = TTTD_RX_CSUM_COMPLETE;
 
   if (!tttd_ip_parse (buf + TTTD_HEADROOM, len, 0, &ip) || ip.length != len)
     {
@@ -447,7 +463,26 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
     peer->stats.rx_resent++;
   if (inner->flags & TTTD_FLAG_RETRANSMIT)
     peer->stats.rx_retransmits++;
+  /* FEC sums the packet as it was sent, so it sees it before the checksum
+   * changes */
   tttd_recover_note_rx (peer, link, inner->seq, buf + TTTD_HEADROOM, len, on_rebuilt, engine);
+  /* a sender of partial checksums keeps its packets so for resending and
+   * FEC, where the mark does not follow them */
+  if (inner->flags & TTTD_FLAG_CSUM_PARTIAL)
+    {
+      csum = TTTD_RX_CSUM_PARTIAL;
+      peer->stats.rx_csum_partial++;
+    }
+  else if (peer->csum_partial && (rebuilt || (inner->flags & (TTTD_FLAG_RESENT | TTTD_FLAG_RETRANSMIT))))
+    csum = TTTD_RX_CSUM_UNKNOWN;
+  /* the virtio_net_hdr goes where the inner header was: the kernel (or the
+   * NIC it forwards to) finishes a partial checksum */
+  if (!tttd_rx_csum_prepare (buf + TTTD_HEADROOM, len, csum,
+                             engine->vnet ? buf + TTTD_HEADROOM - TTTD_VNET_HDR_LEN : NULL))
+    {
+      peer->stats.rx_not_ip++;
+      return;
+    }
   /* with no spare buffer left, what is held goes out first, in order */
   if (engine->tx.pool.free->len == 0 && engine->tx.pool.allocated >= engine->tx.pool.max)
     tttd_reorder_flush (peer->reorder);
@@ -474,7 +509,7 @@ on_rebuilt (TttdPeer *peer, guint link, guint32 seq, guint8 *buf, gsize len, gbo
   };
   guint64 duplicates = peer->reorder->stats.duplicates;
 
-  receive_data (engine, peer, link, &inner, &buf, len);
+  receive_data (engine, peer, link, &inner, &buf, len, TRUE);
   /* counted when it was not there already (a copy on another link) */
   if (peer->reorder->stats.duplicates == duplicates)
     peer->stats.fec_recovered++;
@@ -551,7 +586,7 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
       /* its timestamp is when it left: the link's queue is in its delay
        * (only a datagram that came on the link: not one FEC rebuilt) */
       tttd_health_owd_sample (&path->health, inner.timestamp, engine->tx.now_us);
-      receive_data (engine, peer, (guint) link, &inner, slot, plain_len - TTTD_INNER_LEN);
+      receive_data (engine, peer, (guint) link, &inner, slot, plain_len - TTTD_INNER_LEN, FALSE);
       break;
     case TTTD_KIND_PROBE:
     case TTTD_KIND_PROBE_REPLY:

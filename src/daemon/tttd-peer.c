@@ -52,6 +52,8 @@ const TttdCounter tttd_peer_counters[] = {
   PEER_COUNTER ("rx-fec-repair", rx_fec_repairs),
   PEER_COUNTER ("rx-bad-repair", rx_bad_repair),
   PEER_COUNTER ("recovered-fec", fec_recovered),
+  PEER_COUNTER ("tx-csum-partial", tx_csum_partial),
+  PEER_COUNTER ("rx-csum-partial", rx_csum_partial),
 };
 const guint tttd_peer_n_counters = G_N_ELEMENTS (tttd_peer_counters);
 

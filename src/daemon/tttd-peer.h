@@ -84,6 +84,8 @@ typedef struct {
   guint64 rx_fec_repairs;
   guint64 rx_bad_repair;
   guint64 fec_recovered;        /* data packets rebuilt from repairs */
+  guint64 tx_csum_partial;      /* sent with a partial checksum (TTTD_FLAG_CSUM_PARTIAL) */
+  guint64 rx_csum_partial;
 } TttdPeerStats;
 
 /* a path's state changed (for the log) */
@@ -119,6 +121,7 @@ struct _TttdPeer {
   gboolean          pacing;        /* has packets its pacer holds back */
   gboolean          fresh;         /* the next handshake starts a new tunnel */
   gboolean          pooled;        /* its addresses come from the server's pool */
+  gboolean          csum_partial;  /* the far end takes partial checksums (this session's handshake said so) */
   guint32           gone_links;    /* links removed here, still announced as down */
   gint64            gone_until_us;
   TttdPeerStats     stats;

@@ -312,6 +312,9 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
       return;
     }
   response.flags = peer->fresh ? TTTD_HANDSHAKE_FRESH : 0;
+  /* partial checksums only with a client that said it knows them */
+  if (init.ciphers & TTTD_CAP_CSUM_PARTIAL)
+    response.flags |= TTTD_HANDSHAKE_CSUM_PARTIAL;
   response.n_addresses = (guint8) MIN (peer->n_addresses, TTTD_RESPONSE_ADDRESSES);
   /* as configured: a client takes host addresses, and prefixes only inside
    * its own routes= (a server cannot steer its routes) */
@@ -336,6 +339,7 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
         if (peer->paths[link].present)
           tttd_peer_path_remove (peer, link, FALSE);
     }
+  peer->csum_partial = (response.flags & TTTD_HANDSHAKE_CSUM_PARTIAL) != 0;
   tttd_engine_install_keys (peer, keypair, (init.flags & TTTD_HANDSHAKE_FRESH) != 0);
   peer->fresh = FALSE;
   peer->last_init_timestamp = init.timestamp_us;
