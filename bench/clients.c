@@ -49,92 +49,92 @@
 #include "tttd-packet.h"
 #include "tttd-recover.h"
 
-#define TICK_US                5000
+#define TICK_US 5000
 /* as the client daemon (src/daemon/tttd-client.c, src/core/tttd-health.c) */
-#define ACTIVE_PROBE_MS        50
-#define QUIET_PROBE_MS         1000   /* quiet_interval_ms: a link idle 30 s */
-#define DORMANT_PROBE_MS       5000   /* dormant_interval_ms: idle 2 minutes */
-#define ACTIVE_US              G_USEC_PER_SEC
-#define WIRE_OVERHEAD          TTTD_UDP4_OVERHEAD
-#define RX_BATCH               64
-#define MAX_SAMPLES            (1u << 20)
-#define BUF_SIZE               2048
+#define ACTIVE_PROBE_MS  50
+#define QUIET_PROBE_MS   1000 /* quiet_interval_ms: a link idle 30 s */
+#define DORMANT_PROBE_MS 5000 /* dormant_interval_ms: idle 2 minutes */
+#define ACTIVE_US        G_USEC_PER_SEC
+#define WIRE_OVERHEAD    TTTD_UDP4_OVERHEAD
+#define RX_BATCH         64
+#define MAX_SAMPLES      (1u << 20)
+#define BUF_SIZE         2048
 
 typedef enum {
-  CLIENT_WAITING,     /* its first initiation is not due yet */
-  CLIENT_HANDSHAKE,   /* initiation sent, no response yet */
-  CLIENT_KEYED,       /* keys, but the server has not answered a probe yet */
-  CLIENT_UP,          /* the server answered with the new keys */
+  CLIENT_WAITING,   /* its first initiation is not due yet */
+  CLIENT_HANDSHAKE, /* initiation sent, no response yet */
+  CLIENT_KEYED,     /* keys, but the server has not answered a probe yet */
+  CLIENT_UP,        /* the server answered with the new keys */
   CLIENT_CLOSED,
 } ClientState;
 
 typedef struct {
-  guint          id;
-  int            fd;
-  ClientState    state;
-  TttdIdentity   identity;      /* plain memory: a simulator needs no locked pages */
-  TttdHandshake  hs;
-  TttdKeypair   *keypair;
-  TttdKeypair   *previous;      /* still receives across a rekey */
-  gboolean       fresh;
-  guint64        last_timestamp;
-  guint          attempts;
-  gint64         start_us;
-  gint64         first_init_us;
-  gint64         next_init_us;
-  gint64         next_probe_us;
-  gint64         last_probe_us;
-  gint64         last_data_us;
-  guint32        last_rtt_us;
-  guint8         tunnel[4];
-  guint32        tx_seq;
-  guint32        last_data_seq;
-  gboolean       sent_data;
-  guint32        link_tx;       /* the link's counters, as the probes report them */
-  guint32        link_rx;
-  guint32        link_rx_bytes;
-  double         credit;
-  guint16        icmp_seq;
+  guint id;
+  int fd;
+  ClientState state;
+  TttdIdentity identity; /* plain memory: a simulator needs no locked pages */
+  TttdHandshake hs;
+  TttdKeypair *keypair;
+  TttdKeypair *previous; /* still receives across a rekey */
+  gboolean fresh;
+  guint64 last_timestamp;
+  guint attempts;
+  gint64 start_us;
+  gint64 first_init_us;
+  gint64 next_init_us;
+  gint64 next_probe_us;
+  gint64 last_probe_us;
+  gint64 last_data_us;
+  guint32 last_rtt_us;
+  guint8 tunnel[4];
+  guint32 tx_seq;
+  guint32 last_data_seq;
+  gboolean sent_data;
+  guint32 link_tx; /* the link's counters, as the probes report them */
+  guint32 link_rx;
+  guint32 link_rx_bytes;
+  double credit;
+  guint16 icmp_seq;
 } Client;
 
 typedef struct {
   /* options */
-  char    *server_text;
-  char    *server_key_text;
-  char    *keys_file;
-  char    *source_base;
-  gint     count;
-  gdouble  seconds;
-  gdouble  pps;
-  gint     size;
-  gdouble  handshake_rate;
-  gdouble  handshake_timeout;
-  gdouble  idle_seconds;
-  gint     probe_ms;
-  gdouble  quiet_seconds;
-  gdouble  dormant_seconds;
-  guint    slow_ms;             /* probing at the quiet or dormant rate; 0: not */
-  gint     rekey_seconds;
-  gint     server_pid;
+  char *server_text;
+  char *server_key_text;
+  char *keys_file;
+  char *source_base;
+  gint count;
+  gdouble seconds;
+  gdouble pps;
+  gint size;
+  gdouble handshake_rate;
+  gdouble handshake_timeout;
+  gdouble idle_seconds;
+  gint probe_ms;
+  gdouble quiet_seconds;
+  gdouble dormant_seconds;
+  guint slow_ms; /* probing at the quiet or dormant rate; 0: not */
+  gint rekey_seconds;
+  gint server_pid;
   gboolean rekey_phase;
-  gdouble  reload_seconds;
+  gdouble reload_seconds;
 
   TttdSockaddr server;
-  guint8       server_key[32];
-  Client      *clients;
-  guint        n;
-  int          epoll_fd;
-  gint64       t0;
-  gboolean     traffic;
-  gboolean     sampling;        /* RTTs go to data_rtt and probe_rtt */
-  gint64       first_init_us;
-  gint64       all_keyed_us;
-  gint64       all_up_us;
-  gint64       last_tick_us;
-  gint64       last_rx_us;      /* any authentic datagram, any client */
-  gint64       max_gap_us;      /* the longest silence since the gap was reset */
-  guint        keyed;
-  guint        up;
+  guint8 server_key[32];
+  Client *clients;
+  guint n;
+  int epoll_fd;
+  gint64 t0;
+  gboolean traffic;
+  gboolean sampling; /* RTTs go to data_rtt and probe_rtt */
+  gint64 first_init_us;
+  gint64 all_keyed_us;
+  gint64 all_up_us;
+  gint64 last_tick_us;
+  gint64 last_rx_us; /* any authentic datagram, any client */
+  gint64 max_gap_us; /* the longest silence since the gap was reset */
+  guint keyed;
+  guint up;
 
   guint64 initiations;
   guint64 responses;
@@ -150,14 +150,13 @@ typedef struct {
   guint64 rx_auth_failed;
   guint64 rx_malformed;
   guint64 tx_errors;
-  GArray *keyed_latency;       /* guint32 us, first initiation to keys */
-  GArray *up_latency;          /* guint32 us, first initiation to the first probe reply */
-  GArray *data_rtt;            /* guint32 us */
-  GArray *probe_rtt;           /* guint32 us, while traffic flows */
+  GArray *keyed_latency; /* guint32 us, first initiation to keys */
+  GArray *up_latency;    /* guint32 us, first initiation to the first probe reply */
+  GArray *data_rtt;      /* guint32 us */
+  GArray *probe_rtt;     /* guint32 us, while traffic flows */
 } Sim;
 
-static void
-die (const char *format, ...) G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN;
+static void die (const char *format, ...) G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN;
 
 static void
 die (const char *format, ...)
@@ -186,7 +185,7 @@ print_udp_errors (const char *prefix, const char *pid)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/net/snmp", pid);
   g_autofree char *snmp = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
 
   if (!g_file_get_contents (path, &snmp, NULL, NULL))
     return;
@@ -195,8 +194,8 @@ print_udp_errors (const char *prefix, const char *pid)
   for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++)
     if (g_str_has_prefix (lines[i], "Udp: ") && g_str_has_prefix (lines[i + 1], "Udp: "))
       {
-        g_auto(GStrv) names = g_strsplit (lines[i] + 5, " ", 0);
-        g_auto(GStrv) values = g_strsplit (lines[i + 1] + 5, " ", 0);
+        g_auto (GStrv) names = g_strsplit (lines[i] + 5, " ", 0);
+        g_auto (GStrv) values = g_strsplit (lines[i + 1] + 5, " ", 0);
         for (guint j = 0; names[j] != NULL && values[j] != NULL; j++)
           if (g_str_equal (names[j], "InErrors") || g_str_equal (names[j], "RcvbufErrors") ||
               g_str_equal (names[j], "SndbufErrors"))
@@ -231,7 +230,7 @@ sample_server (const Sim *sim, const char *prefix)
   path = g_strdup_printf ("/proc/%d/stat", sim->server_pid);
   if (g_file_get_contents (path, &stat, NULL, NULL) && strrchr (stat, ')') != NULL)
     {
-      g_auto(GStrv) f = g_strsplit (strrchr (stat, ')') + 2, " ", 0);
+      g_auto (GStrv) f = g_strsplit (strrchr (stat, ')') + 2, " ", 0);
       /* fields 14 and 15 of stat, counted after the command */
       if (g_strv_length (f) > 12)
         printf ("%s_cpu_ticks=%" G_GUINT64_FORMAT "\n", prefix,
@@ -252,7 +251,7 @@ sample_server (const Sim *sim, const char *prefix)
   path = g_strdup_printf ("/proc/%d/net/dev", sim->server_pid);
   if (g_file_get_contents (path, &dev, NULL, NULL))
     {
-      g_auto(GStrv) lines = g_strsplit (dev, "\n", 0);
+      g_auto (GStrv) lines = g_strsplit (dev, "\n", 0);
       for (guint i = 0; lines[i] != NULL; i++)
         {
           char *colon = strchr (lines[i], ':');
@@ -260,10 +259,12 @@ sample_server (const Sim *sim, const char *prefix)
           if (colon == NULL)
             continue;
           *colon = '\0';
-          if (sscanf (colon + 1, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %*u %*u %*u %*u %*u %*u %"
-                      G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &rx_bytes, &rx_packets, &tx_bytes, &tx_packets) == 4)
-            printf ("%s_%s_rx_packets=%" G_GUINT64_FORMAT "\n%s_%s_tx_packets=%" G_GUINT64_FORMAT "\n",
-                    prefix, g_strstrip (lines[i]), rx_packets, prefix, lines[i], tx_packets);
+          if (sscanf (colon + 1,
+                      "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %*u %*u %*u %*u %*u %*u %" G_GUINT64_FORMAT
+                      " %" G_GUINT64_FORMAT,
+                      &rx_bytes, &rx_packets, &tx_bytes, &tx_packets) == 4)
+            printf ("%s_%s_rx_packets=%" G_GUINT64_FORMAT "\n%s_%s_tx_packets=%" G_GUINT64_FORMAT "\n", prefix,
+                    g_strstrip (lines[i]), rx_packets, prefix, lines[i], tx_packets);
         }
     }
   fflush (stdout);
@@ -352,9 +353,9 @@ send_probe (Sim *sim, Client *c, gint64 now)
   };
   TttdInner inner = {
     .kind = TTTD_KIND_PROBE,
-    .seq = c->tx_seq,            /* every data sequence before it is sent */
-    .link_prev = interval,       /* when the next one comes */
-    .timestamp = (guint32) g_get_monotonic_time (),  /* not the tick's: for the RTT */
+    .seq = c->tx_seq,                               /* every data sequence before it is sent */
+    .link_prev = interval,                          /* when the next one comes */
+    .timestamp = (guint32) g_get_monotonic_time (), /* not the tick's: for the RTT */
   };
 
   tttd_probe_write (buf + TTTD_HEADROOM, &probe);
@@ -417,8 +418,8 @@ send_initiation (Sim *sim, Client *c, gint64 now)
   do
     index = randombytes_random ();
   while (index == 0);
-  if (tttd_handshake_create_initiation (&c->hs, &c->identity, sim->server_key, index,
-                                        &payload, now, msg) != TTTD_HANDSHAKE_OK)
+  if (tttd_handshake_create_initiation (&c->hs, &c->identity, sim->server_key, index, &payload, now, msg) !=
+      TTTD_HANDSHAKE_OK)
     die ("the server's public key is not usable");
   if (send (c->fd, msg, sizeof msg, MSG_DONTWAIT) != (gssize) sizeof msg)
     sim->tx_errors++;
@@ -438,8 +439,8 @@ receive_response (Sim *sim, Client *c, const guint8 *msg, gsize len, gint64 now)
   TttdSessionKeys keys;
 
   if (tttd_handshake_consume_response (&c->hs, &c->identity, msg, len, &response, &keys) != TTTD_HANDSHAKE_OK ||
-      (tttd_cipher_local_mask () & (1u << response.cipher)) == 0 ||
-      response.n_addresses == 0 || response.addresses[0].family != AF_INET)
+      (tttd_cipher_local_mask () & (1u << response.cipher)) == 0 || response.n_addresses == 0 ||
+      response.addresses[0].family != AF_INET)
     {
       sim->bad_responses++;
       return;
@@ -483,8 +484,8 @@ receive_echo_reply (Sim *sim, Client *c, const guint8 *ip, gsize len, gint64 now
   const guint8 *icmp = ip + 20;
   guint32 rtt;
 
-  if (len < 36 || ip[0] != 0x45 || ip[9] != 1 || icmp[0] != 0 ||
-      memcmp (ip + 16, c->tunnel, 4) != 0 || (guint) (icmp[4] << 8 | icmp[5]) != (c->id & 0xffff))
+  if (len < 36 || ip[0] != 0x45 || ip[9] != 1 || icmp[0] != 0 || memcmp (ip + 16, c->tunnel, 4) != 0 ||
+      (guint) (icmp[4] << 8 | icmp[5]) != (c->id & 0xffff))
     {
       sim->data_bad++;
       return;
@@ -547,14 +548,9 @@ receive_transport (Sim *sim, Client *c, guint8 *buf, gsize len, const TttdHeader
             sim->all_up_us = now;
         }
       break;
-    case TTTD_KIND_DATA:
-      receive_echo_reply (sim, c, buf + TTTD_HEADROOM, plain_len - TTTD_INNER_LEN, now);
-      break;
-    case TTTD_KIND_CLOSE:
-      sim->closes_received++;
-      break;
-    default:
-      break;
+    case TTTD_KIND_DATA: receive_echo_reply (sim, c, buf + TTTD_HEADROOM, plain_len - TTTD_INNER_LEN, now); break;
+    case TTTD_KIND_CLOSE: sim->closes_received++; break;
+    default: break;
     }
 }
 
@@ -664,8 +660,8 @@ static void
 load_keys (Sim *sim)
 {
   g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autoptr(GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GError) error = NULL;
   guint have = 0;
 
   if (!g_file_get_contents (sim->keys_file, &text, NULL, &error))
@@ -709,7 +705,7 @@ open_sockets (Sim *sim)
     }
   if (sim->source_base != NULL)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       if (!tttd_sockaddr_parse (sim->source_base, 0, &base, &error) || base.sa.sa_family != AF_INET)
         die ("--source-base: an IPv4 address: %s", error ? error->message : sim->source_base);
       base_host = g_ntohl (base.in4.sin_addr.s_addr);
@@ -765,8 +761,8 @@ static void
 print_latencies (const char *name, GArray *samples)
 {
   g_array_sort (samples, compare_u32);
-  printf ("%s_p50_ms=%.1f\n%s_p95_ms=%.1f\n%s_max_ms=%.1f\n", name, percentile_ms (samples, 50),
-          name, percentile_ms (samples, 95), name, percentile_ms (samples, 100));
+  printf ("%s_p50_ms=%.1f\n%s_p95_ms=%.1f\n%s_max_ms=%.1f\n", name, percentile_ms (samples, 50), name,
+          percentile_ms (samples, 95), name, percentile_ms (samples, 100));
 }
 
 static void
@@ -788,8 +784,8 @@ report (Sim *sim, double traffic_s, guint64 sent, guint64 received)
     printf ("all_up_s=%.3f\n", (double) (sim->all_up_us - sim->first_init_us) / G_USEC_PER_SEC);
   print_latencies ("handshake", sim->keyed_latency);
   print_latencies ("confirm", sim->up_latency);
-  printf ("probes_sent=%" G_GUINT64_FORMAT "\nprobe_replies=%" G_GUINT64_FORMAT "\n",
-          sim->probes_sent, sim->probe_replies);
+  printf ("probes_sent=%" G_GUINT64_FORMAT "\nprobe_replies=%" G_GUINT64_FORMAT "\n", sim->probes_sent,
+          sim->probe_replies);
   printf ("traffic_s=%.3f\n", traffic_s);
   printf ("packet_bytes=%d\n", sim->size);
   printf ("data_sent=%" G_GUINT64_FORMAT "\ndata_received=%" G_GUINT64_FORMAT "\n", sent, received);
@@ -800,12 +796,12 @@ report (Sim *sim, double traffic_s, guint64 sent, guint64 received)
   printf ("data_bad=%" G_GUINT64_FORMAT "\nrx_unknown_index=%" G_GUINT64_FORMAT "\n"
           "rx_auth_failed=%" G_GUINT64_FORMAT "\nrx_malformed=%" G_GUINT64_FORMAT "\n"
           "closes_received=%" G_GUINT64_FORMAT "\ntx_errors=%" G_GUINT64_FORMAT "\n",
-          sim->data_bad, sim->rx_unknown_index, sim->rx_auth_failed, sim->rx_malformed,
-          sim->closes_received, sim->tx_errors);
+          sim->data_bad, sim->rx_unknown_index, sim->rx_auth_failed, sim->rx_malformed, sim->closes_received,
+          sim->tx_errors);
   print_udp_errors ("simulator", "self");
   if (getrusage (RUSAGE_SELF, &usage) == 0)
     printf ("simulator_cpu_s=%.2f\n", (double) usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
-                                      (double) usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6);
+                                        (double) usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6);
   fflush (stdout);
 }
 
@@ -831,8 +827,8 @@ print_sizes (void)
 static void
 generate (guint n, const char *file)
 {
-  g_autoptr(GString) keys = g_string_new (NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GString) keys = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
   int fd;
 
   for (guint i = 0; i < n; i++)
@@ -878,8 +874,7 @@ main (int argc, char **argv)
       "First initiations per second (default: all at once)", "R" },
     { "handshake-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &sim.handshake_timeout,
       "Give up on the sessions not up after this (default 60)", "S" },
-    { "idle-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.idle_seconds,
-      "Once all are up, only probe for this long", "S" },
+    { "idle-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.idle_seconds, "Once all are up, only probe for this long", "S" },
     { "quiet-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.quiet_seconds,
       "Then probe at tttd's quiet rate (a link idle 30 s) for this long", "S" },
     { "dormant-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.dormant_seconds,
@@ -893,14 +888,14 @@ main (int argc, char **argv)
       "After the idle phase, every client rekeys at once (the server keeps the previous keys)", NULL },
     { "reload-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &sim.reload_seconds,
       "After the traffic, keep it up this long and send the server SIGHUP (a reload) 1 s in", "S" },
-    { "server-pid", 0, 0, G_OPTION_ARG_INT, &sim.server_pid,
-      "Sample this process's memory and CPU time at each phase", "PID" },
+    { "server-pid", 0, 0, G_OPTION_ARG_INT, &sim.server_pid, "Sample this process's memory and CPU time at each phase",
+      "PID" },
     { "generate", 0, 0, G_OPTION_ARG_INT, &generate_n, "Write N keys to FILE, print [peer] groups", "N" },
     { "sizes", 0, 0, G_OPTION_ARG_NONE, &sizes, "Print the sizes of the server's per-peer structures", NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("[FILE] - simulate many tttd clients");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GOptionContext) context = g_option_context_new ("[FILE] - simulate many tttd clients");
+  g_autoptr (GError) error = NULL;
   gint64 now, traffic_start = 0, traffic_end = 0;
   guint64 traffic_sent = 0, traffic_received = 0;
 
@@ -1034,7 +1029,8 @@ main (int argc, char **argv)
       run_until (&sim, g_get_monotonic_time () + G_USEC_PER_SEC / 2, NULL);
       /* still silent: the stall outlasted the phase */
       sim.max_gap_us = MAX (sim.max_gap_us, g_get_monotonic_time () - sim.last_rx_us);
-      printf ("reload_gap_ms=%.1f\nreload_data_sent=%" G_GUINT64_FORMAT "\nreload_data_received=%" G_GUINT64_FORMAT "\n",
+      printf ("reload_gap_ms=%.1f\nreload_data_sent=%" G_GUINT64_FORMAT "\nreload_data_received=%" G_GUINT64_FORMAT
+              "\n",
               sim.max_gap_us / 1000.0, sim.data_sent - sent, sim.data_received - received);
     }
 

@@ -87,8 +87,8 @@ main (int argc, char **argv)
       t1 = g_get_monotonic_time ();
       dec_ns = (double) (t1 - t0) * 1000 / ((double) n * k) - enc_ns;
       tttd_fec_decoder_clear (&dec);
-      printf ("window %2u: encode %.0f ns per packet; receive side (copy each, rebuild one) %.0f ns per packet\n",
-              k, enc_ns, dec_ns);
+      printf ("window %2u: encode %.0f ns per packet; receive side (copy each, rebuild one) %.0f ns per packet\n", k,
+              enc_ns, dec_ns);
     }
   tttd_fec_encoder_clear (&enc);
   tttd_keypair_free (tx);

@@ -71,8 +71,14 @@ main (int argc, char **argv)
       ip[2] = PACKET >> 8;
       ip[3] = PACKET & 0xff;
       ip[9] = 6;
-      ip[12] = 198; ip[13] = 19; ip[14] = 0; ip[15] = 2;
-      ip[16] = 198; ip[17] = 19; ip[18] = 0; ip[19] = 1;
+      ip[12] = 198;
+      ip[13] = 19;
+      ip[14] = 0;
+      ip[15] = 2;
+      ip[16] = 198;
+      ip[17] = 19;
+      ip[18] = 0;
+      ip[19] = 1;
       ip[32] = 0x50;
       ip[33] = 0x10;
       tttd_ip_parse (ip, PACKET, 0, &info);

@@ -9,7 +9,7 @@
 #include "tttd-error.h"
 
 typedef struct {
-  TttdPrefix   prefix;
+  TttdPrefix prefix;
   TttdSockaddr sa;
 } Fixture;
 
@@ -45,7 +45,7 @@ assert_v6 (const guint8 *addr, const char *text)
 static void
 test_prefix_parse_v4 (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
 
   g_assert_true (tttd_prefix_parse ("198.18.200.2/24", TRUE, &f->prefix, &error));
@@ -75,7 +75,7 @@ test_prefix_parse_v4 (Fixture *f, gconstpointer data)
 static void
 test_prefix_parse_v6 (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
 
   g_assert_true (tttd_prefix_parse ("2001:db8::2/64", TRUE, &f->prefix, &error));
@@ -102,15 +102,30 @@ static void
 test_prefix_parse_bad (Fixture *f, gconstpointer data)
 {
   const char *bad[] = {
-    "", " ", "/24", "198.18.0.1/", "198.18.0.1/33", "198.18.0.1/-1", "198.18.0.1/+8",
-    "198.18.0.1/8x", "198.18.0.1/ 8", "198.18.0.256/24", "198.18.0/24", "198.18.0.1.1",
-    "2001:db8::1/129", "2001:db8:::1/64", "2001:db8::g/64", "fe80::1%eth0/64",
-    "host.example/24", "198.18.0.1/24/8", "[2001:db8::1]/64",
+    "",
+    " ",
+    "/24",
+    "198.18.0.1/",
+    "198.18.0.1/33",
+    "198.18.0.1/-1",
+    "198.18.0.1/+8",
+    "198.18.0.1/8x",
+    "198.18.0.1/ 8",
+    "198.18.0.256/24",
+    "198.18.0/24",
+    "198.18.0.1.1",
+    "2001:db8::1/129",
+    "2001:db8:::1/64",
+    "2001:db8::g/64",
+    "fe80::1%eth0/64",
+    "host.example/24",
+    "198.18.0.1/24/8",
+    "[2001:db8::1]/64",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_test_message ("prefix '%s'", bad[i]);
       g_assert_false (tttd_prefix_parse (bad[i], FALSE, &f->prefix, &error));
       g_assert_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT);
@@ -118,7 +133,7 @@ test_prefix_parse_bad (Fixture *f, gconstpointer data)
 
   /* when required, a bare address is refused and the message says why */
   {
-    g_autoptr(GError) error = NULL;
+    g_autoptr (GError) error = NULL;
     g_assert_false (tttd_prefix_parse ("198.18.0.0", TRUE, &f->prefix, &error));
     g_assert_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (error->message, "198.18.0.0"));
@@ -129,7 +144,7 @@ test_prefix_parse_bad (Fixture *f, gconstpointer data)
 static void
 parse_prefix (const char *text, TttdPrefix *out)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (tttd_prefix_parse (text, TRUE, out, &error));
   g_assert_no_error (error);
@@ -189,8 +204,8 @@ static void
 test_prefix_assignable (Fixture *f, gconstpointer data)
 {
   const char *host[] = { "198.18.200.2/32", "2001:db8::2/128", "128.0.0.2/32" };
-  const char *refused[] = { "128.0.0.2/1", "64.0.0.2/2", "0.0.0.0/0", "198.18.200.2/24", "198.18.200.2/31",
-                            "2001:db8::2/64", "::/0", "2001:db8::2/127" };
+  const char *refused[] = { "128.0.0.2/1",     "64.0.0.2/2",     "0.0.0.0/0", "198.18.200.2/24",
+                            "198.18.200.2/31", "2001:db8::2/64", "::/0",      "2001:db8::2/127" };
   const char *inside[] = { "198.18.200.2/24", "198.18.200.2/25", "2001:db8::2/64" };
   const char *outside[] = { "198.18.200.2/23", "198.19.0.2/24", "2001:db8::2/63", "2001:db9::2/64" };
   TttdPrefix p, ranges[2];
@@ -202,7 +217,7 @@ test_prefix_assignable (Fixture *f, gconstpointer data)
     }
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_test_message ("%s", refused[i]);
       parse_prefix (refused[i], &p);
       g_assert_false (tttd_prefix_assignable (&p, NULL, 0, &error));
@@ -252,7 +267,7 @@ test_prefix_equal (Fixture *f, gconstpointer data)
 static void
 parse_endpoint (Fixture *f, const char *text, const char *expected, guint16 port)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *back = NULL;
 
   g_test_message ("endpoint '%s'", text);
@@ -289,17 +304,33 @@ static void
 test_endpoint_parse_bad (Fixture *f, gconstpointer data)
 {
   const char *bad[] = {
-    "", "   ", ":5800", "203.0.113.7:", "203.0.113.7:0", "203.0.113.7:65536",
-    "203.0.113.7:-1", "203.0.113.7:+80", "203.0.113.7:80x", "203.0.113.7:http",
-    "203.0.113.256:80", "vpn.example.org:5800", "vpn.example.org",
-    "[2001:db8::7", "[2001:db8::7]:", "[2001:db8::7]5800", "[2001:db8::7]:0",
-    "[2001:db8::7]:99999", "[]:5800", "[vpn]:5800", "2001:db8:::7",
+    "",
+    "   ",
+    ":5800",
+    "203.0.113.7:",
+    "203.0.113.7:0",
+    "203.0.113.7:65536",
+    "203.0.113.7:-1",
+    "203.0.113.7:+80",
+    "203.0.113.7:80x",
+    "203.0.113.7:http",
+    "203.0.113.256:80",
+    "vpn.example.org:5800",
+    "vpn.example.org",
+    "[2001:db8::7",
+    "[2001:db8::7]:",
+    "[2001:db8::7]5800",
+    "[2001:db8::7]:0",
+    "[2001:db8::7]:99999",
+    "[]:5800",
+    "[vpn]:5800",
+    "2001:db8:::7",
     "fe80::1%eth0",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_test_message ("endpoint '%s'", bad[i]);
       g_assert_false (tttd_sockaddr_parse (bad[i], 5800, &f->sa, &error));
       g_assert_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT);
@@ -368,7 +399,7 @@ test_glob_list (Fixture *f, gconstpointer data)
 static void
 test_addr_key (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GHashTable) table = g_hash_table_new (tttd_addr_key_hash, tttd_addr_key_equal);
+  g_autoptr (GHashTable) table = g_hash_table_new (tttd_addr_key_hash, tttd_addr_key_equal);
   TttdAddrKey a, b, zero4, zero6;
   TttdSockaddr sa;
   guint8 raw[16];
@@ -420,12 +451,16 @@ test_addr_key (Fixture *f, gconstpointer data)
 static void
 test_prefix_canonical (Fixture *f, gconstpointer data)
 {
-  static const struct { const char *text; gboolean canonical; } cases[] = {
-    { "198.18.200.0/28", TRUE }, { "198.18.200.5/28", FALSE }, { "198.18.200.16/28", TRUE },
-    { "198.18.200.5/32", TRUE }, { "198.18.200.5/31", FALSE }, { "198.18.200.4/31", TRUE },
-    { "0.0.0.0/0", TRUE }, { "198.18.0.0/0", FALSE }, { "198.18.128.0/17", TRUE }, { "198.18.128.0/16", FALSE },
-    { "fd00:198:18::/64", TRUE }, { "fd00:198:18::1/64", FALSE }, { "fd00:198:18::1/128", TRUE },
-    { "fd00:198:18::1/127", FALSE }, { "fd00::/7", FALSE }, { "fc00::/7", TRUE },
+  static const struct {
+    const char *text;
+    gboolean canonical;
+  } cases[] = {
+    { "198.18.200.0/28", TRUE },    { "198.18.200.5/28", FALSE },    { "198.18.200.16/28", TRUE },
+    { "198.18.200.5/32", TRUE },    { "198.18.200.5/31", FALSE },    { "198.18.200.4/31", TRUE },
+    { "0.0.0.0/0", TRUE },          { "198.18.0.0/0", FALSE },       { "198.18.128.0/17", TRUE },
+    { "198.18.128.0/16", FALSE },   { "fd00:198:18::/64", TRUE },    { "fd00:198:18::1/64", FALSE },
+    { "fd00:198:18::1/128", TRUE }, { "fd00:198:18::1/127", FALSE }, { "fd00::/7", FALSE },
+    { "fc00::/7", TRUE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -440,7 +475,11 @@ test_prefix_canonical (Fixture *f, gconstpointer data)
 static void
 test_pool_sizes (Fixture *f, gconstpointer data)
 {
-  static const struct { const char *pool; guint64 count; const char *first, *last; } cases[] = {
+  static const struct {
+    const char *pool;
+    guint64 count;
+    const char *first, *last;
+  } cases[] = {
     { "198.18.201.7/32", 1, "198.18.201.7", "198.18.201.7" },
     { "198.18.201.6/31", 2, "198.18.201.6", "198.18.201.7" },
     { "198.18.201.4/30", 2, "198.18.201.5", "198.18.201.6" },
@@ -495,8 +534,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/addr/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/addr/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("prefix-parse-v4", test_prefix_parse_v4);
   ADD ("prefix-parse-v6", test_prefix_parse_v6);
   ADD ("prefix-parse-bad", test_prefix_parse_bad);

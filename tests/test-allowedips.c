@@ -10,7 +10,7 @@
 
 typedef struct {
   TttdAllowedIps *table;
-  int             owners[64];
+  int owners[64];
 } Fixture;
 
 static void
@@ -92,9 +92,14 @@ static void
 test_insert_orders (Fixture *f, gconstpointer data)
 {
   /* wider after narrower, narrower after wider, siblings: the same answers */
-  static const char *const prefixes[] = { "198.0.0.0/8", "198.1.0.0/16", "198.1.2.0/24", "198.1.2.3/32", "198.2.0.0/16", "0.0.0.0/0" };
-  static const struct { const char *address; guint owner; } expect[] = {
-    { "198.1.2.3", 3 }, { "198.1.2.4", 2 }, { "198.1.3.4", 1 }, { "198.2.9.9", 4 }, { "198.3.0.0", 0 }, { "199.0.0.0", 5 },
+  static const char *const prefixes[] = { "198.0.0.0/8",  "198.1.0.0/16", "198.1.2.0/24",
+                                          "198.1.2.3/32", "198.2.0.0/16", "0.0.0.0/0" };
+  static const struct {
+    const char *address;
+    guint owner;
+  } expect[] = {
+    { "198.1.2.3", 3 }, { "198.1.2.4", 2 }, { "198.1.3.4", 1 },
+    { "198.2.9.9", 4 }, { "198.3.0.0", 0 }, { "199.0.0.0", 5 },
   };
   guint orders[][6] = { { 0, 1, 2, 3, 4, 5 }, { 5, 4, 3, 2, 1, 0 }, { 3, 0, 4, 2, 5, 1 } };
 
@@ -151,7 +156,7 @@ test_overlap (Fixture *f, gconstpointer data)
 /* a linear scan gives the reference answers */
 typedef struct {
   TttdPrefix prefix;
-  gpointer   owner;
+  gpointer owner;
 } Ref;
 
 static void
@@ -171,12 +176,12 @@ random_prefix (GRand *rand, int family, TttdPrefix *p)
 static void
 test_random (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (20261202);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20261202);
   int family = GPOINTER_TO_INT (data);
 
   for (guint round = 0; round < 50; round++)
     {
-      g_autoptr(GArray) refs = g_array_new (FALSE, FALSE, sizeof (Ref));
+      g_autoptr (GArray) refs = g_array_new (FALSE, FALSE, sizeof (Ref));
       tttd_allowed_ips_clear (f->table);
       for (guint i = 0; i < 40; i++)
         {

@@ -8,76 +8,73 @@
 #include "tttd-config.h"
 #include "tttd-error.h"
 
-#define K1 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
-#define K2 "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI="
-#define K3 "Q0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0M="
+#define K1        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define K2        "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI="
+#define K3        "Q0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0M="
 #define FILE_NAME "test.conf"
 
-static const char client_conf[] =
-  "# a client with every key set\n"
-  "[tttd]\n"
-  "mode=client\n"
-  "tun=ttt1\n"
-  "address=198.18.200.2/24;fd00:198:18::2/64\n"
-  "mtu=1400\n"
-  "strategy=weighted\n"
-  "private-key-file=/etc/tttd/private.key\n"
-  "probe-interval-ms=500\n"
-  "rekey-after-seconds=300\n"
-  "\n"
-  "[client]\n"
-  "server=203.0.113.7:5801;[2001:db8::7]\n"
-  "server-public-key=" K1 "\n"
-  "route-all=true\n"
-  "routes=198.18.0.0/15;2001:db8:1::/48\n"
-  "dns=198.18.0.53;2001:db8::53\n"
-  "kill-switch=yes\n"
-  "\n"
-  "[links]\n"
-  "networkmanager=false\n"
-  "match=wl*;enp*;wwan*\n"
-  "ignore=lo;ttt*;docker*\n"
-  "static=usb0;eth1\n"
-  "\n"
-  "[link wwan0]\n"
-  "weight=30\n"
-  "priority=1\n"
-  "metered=true\n"
-  "enabled=true\n"
-  "\n"
-  "[link wlan0]\n"
-  "weight=70\n"
-  "enabled=false\n"
-  "metered=0\n";
+static const char client_conf[] = "# a client with every key set\n"
+                                  "[tttd]\n"
+                                  "mode=client\n"
+                                  "tun=ttt1\n"
+                                  "address=198.18.200.2/24;fd00:198:18::2/64\n"
+                                  "mtu=1400\n"
+                                  "strategy=weighted\n"
+                                  "private-key-file=/etc/tttd/private.key\n"
+                                  "probe-interval-ms=500\n"
+                                  "rekey-after-seconds=300\n"
+                                  "\n"
+                                  "[client]\n"
+                                  "server=203.0.113.7:5801;[2001:db8::7]\n"
+                                  "server-public-key=" K1 "\n"
+                                  "route-all=true\n"
+                                  "routes=198.18.0.0/15;2001:db8:1::/48\n"
+                                  "dns=198.18.0.53;2001:db8::53\n"
+                                  "kill-switch=yes\n"
+                                  "\n"
+                                  "[links]\n"
+                                  "networkmanager=false\n"
+                                  "match=wl*;enp*;wwan*\n"
+                                  "ignore=lo;ttt*;docker*\n"
+                                  "static=usb0;eth1\n"
+                                  "\n"
+                                  "[link wwan0]\n"
+                                  "weight=30\n"
+                                  "priority=1\n"
+                                  "metered=true\n"
+                                  "enabled=true\n"
+                                  "\n"
+                                  "[link wlan0]\n"
+                                  "weight=70\n"
+                                  "enabled=false\n"
+                                  "metered=0\n";
 
-static const char server_conf[] =
-  "[tttd]\n"
-  "mode=server\n"
-  "tun=ttt9\n"
-  "address=198.18.200.1/24;fd00:198:18::1/64\n"
-  "mtu=auto\n"
-  "strategy=redundant\n"
-  "private-key-file=/etc/tttd/server.key\n"
-  "\n"
-  "[server]\n"
-  "listen=0.0.0.0:5800;[::]:5900\n"
-  "nat=true\n"
-  "pool=198.18.201.0/24;fd00:198:19::/64\n"
-  "\n"
-  "[peer laptop]\n"
-  "public-key=" K2 "\n"
-  "address=198.18.200.2/32;fd00:198:18::2/128\n"
-  "\n"
-  "[peer phone]\n"
-  "public-key=" K3 "\n";
+static const char server_conf[] = "[tttd]\n"
+                                  "mode=server\n"
+                                  "tun=ttt9\n"
+                                  "address=198.18.200.1/24;fd00:198:18::1/64\n"
+                                  "mtu=auto\n"
+                                  "strategy=redundant\n"
+                                  "private-key-file=/etc/tttd/server.key\n"
+                                  "\n"
+                                  "[server]\n"
+                                  "listen=0.0.0.0:5800;[::]:5900\n"
+                                  "nat=true\n"
+                                  "pool=198.18.201.0/24;fd00:198:19::/64\n"
+                                  "\n"
+                                  "[peer laptop]\n"
+                                  "public-key=" K2 "\n"
+                                  "address=198.18.200.2/32;fd00:198:18::2/128\n"
+                                  "\n"
+                                  "[peer phone]\n"
+                                  "public-key=" K3 "\n";
 
-static const char minimal_client[] =
-  "[tttd]\n"
-  "mode=client\n"
-  "private-key-file=/etc/tttd/private.key\n"
-  "[client]\n"
-  "server=203.0.113.7\n"
-  "server-public-key=" K1 "\n";
+static const char minimal_client[] = "[tttd]\n"
+                                     "mode=client\n"
+                                     "private-key-file=/etc/tttd/private.key\n"
+                                     "[client]\n"
+                                     "server=203.0.113.7\n"
+                                     "server-public-key=" K1 "\n";
 
 typedef struct {
   char *tmpdir;
@@ -92,7 +89,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 rm_rf (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
@@ -115,12 +112,14 @@ fixture_teardown (Fixture *f, gconstpointer data)
 }
 
 #define assert_contains(haystack, needle) \
-  G_STMT_START { \
+  G_STMT_START \
+  { \
     const char *h_ = (haystack), *n_ = (needle); \
     if (strstr (h_, n_) == NULL) \
-      g_assertion_message_cmpstr (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, \
-                                  #haystack " contains " #needle, h_, "~", n_); \
-  } G_STMT_END
+      g_assertion_message_cmpstr (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, #haystack " contains " #needle, h_, \
+                                  "~", n_); \
+  } \
+  G_STMT_END
 
 /* "FILE:LINE:" starts the message, and the key is named */
 static void
@@ -142,7 +141,7 @@ static GError *
 load_error (const char *text)
 {
   GError *error = NULL;
-  g_autoptr(TttdConfig) config = tttd_config_load_data (FILE_NAME, text, &error);
+  g_autoptr (TttdConfig) config = tttd_config_load_data (FILE_NAME, text, &error);
 
   g_assert_null (config);
   g_assert_nonnull (error);
@@ -152,7 +151,7 @@ load_error (const char *text)
 static TttdConfig *
 load_ok (const char *text)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TttdConfig *config = tttd_config_load_data (FILE_NAME, text, &error);
 
   g_assert_no_error (error);
@@ -206,7 +205,7 @@ assert_key (const guint8 key[32], const char *base64)
 static void
 test_client_full (Fixture *f, gconstpointer data)
 {
-  g_autoptr(TttdConfig) config = load_ok (client_conf);
+  g_autoptr (TttdConfig) config = load_ok (client_conf);
   const TttdLinkConfig *link;
 
   g_assert_cmpstr (config->source, ==, FILE_NAME);
@@ -273,7 +272,7 @@ test_client_full (Fixture *f, gconstpointer data)
 static void
 test_server_full (Fixture *f, gconstpointer data)
 {
-  g_autoptr(TttdConfig) config = load_ok (server_conf);
+  g_autoptr (TttdConfig) config = load_ok (server_conf);
   const TttdPeerConfig *peer;
 
   g_assert_cmpint (config->mode, ==, TTTD_MODE_SERVER);
@@ -309,8 +308,8 @@ test_server_full (Fixture *f, gconstpointer data)
 static void
 test_defaults (Fixture *f, gconstpointer data)
 {
-  g_autoptr(TttdConfig) config = load_ok (minimal_client);
-  g_autoptr(TttdConfig) server = NULL;
+  g_autoptr (TttdConfig) config = load_ok (minimal_client);
+  g_autoptr (TttdConfig) server = NULL;
   TttdLinkConfig settings;
 
   g_assert_cmpint (config->mode, ==, TTTD_MODE_CLIENT);
@@ -354,22 +353,21 @@ test_defaults (Fixture *f, gconstpointer data)
 static void
 test_comments (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TttdConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TttdConfig) config = NULL;
 
   /* a '#' inside a value (not after a blank) belongs to it */
-  config = load_ok (
-    "[tttd]\n"
-    "mode=client            # client | server\n"
-    "  tun = ttt3\t# spaces around '=' and a tab before '#'\n"
-    "strategy=flow-hash #no space after the hash\n"
-    "private-key-file=/etc/tttd/key#1\n"
-    "mtu=auto # or a number\r\n"
-    "[client]\n"
-    "server=203.0.113.7:5800;198.51.100.1 # two of them\n"
-    "server-public-key=" K1 "   # the server's\n"
-    "[links]\n"
-    "match=wl#*;en* # odd names\n");
+  config = load_ok ("[tttd]\n"
+                    "mode=client            # client | server\n"
+                    "  tun = ttt3\t# spaces around '=' and a tab before '#'\n"
+                    "strategy=flow-hash #no space after the hash\n"
+                    "private-key-file=/etc/tttd/key#1\n"
+                    "mtu=auto # or a number\r\n"
+                    "[client]\n"
+                    "server=203.0.113.7:5800;198.51.100.1 # two of them\n"
+                    "server-public-key=" K1 "   # the server's\n"
+                    "[links]\n"
+                    "match=wl#*;en* # odd names\n");
   g_assert_cmpstr (config->tun, ==, "ttt3");
   g_assert_cmpint (config->strategy, ==, TTTD_STRATEGY_FLOW_HASH);
   g_assert_cmpstr (config->private_key_file, ==, "/etc/tttd/key#1");
@@ -388,8 +386,9 @@ test_comments (Fixture *f, gconstpointer data)
 static void
 test_design_example (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TttdConfig) config = tttd_config_load_data (FILE_NAME,
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TttdConfig) config = tttd_config_load_data (
+    FILE_NAME,
     "[tttd]\n"
     "mode=client                    # client | server\n"
     "tun=ttt0                       # TUN device name\n"
@@ -421,7 +420,8 @@ test_design_example (Fixture *f, gconstpointer data)
     "\n"
     "[peer laptop]                  # server: one group per allowed client\n"
     "public-key=" K2 "\n"
-    "address=198.18.200.2/32\n", &error);
+    "address=198.18.200.2/32\n",
+    &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (config);
@@ -434,7 +434,7 @@ test_bad_lines (Fixture *f, gconstpointer data)
 {
   struct {
     const char *text;
-    guint       line;
+    guint line;
     const char *needle;
   } cases[] = {
     { "[tttd]\nmode=client\n[tunnel]\n", 3, "tunnel" },
@@ -463,7 +463,7 @@ test_bad_lines (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_test_message ("case %u: %s", i, cases[i].text);
       error = load_error (cases[i].text);
       assert_error_at (error, FILE_NAME, cases[i].line, cases[i].needle);
@@ -477,26 +477,57 @@ typedef struct {
 } BadValue;
 
 static const BadValue bad_values[] = {
-  { "tttd", "mode", "" }, { "tttd", "mode", "Client" }, { "tttd", "mode", "both" },
-  { "tttd", "tun", "" }, { "tttd", "tun", "abcdefghijklmnop" }, { "tttd", "tun", "ttt/0" },
-  { "tttd", "tun", "ttt:0" }, { "tttd", "tun", "ttt 0" }, { "tttd", "tun", "." }, { "tttd", "tun", ".." },
-  { "tttd", "address", "198.18.200.300/24" }, { "tttd", "address", "198.18.200.2/33" },
-  { "tttd", "address", "2001:db8::1/129" }, { "tttd", "address", "tunnel" },
-  { "tttd", "address", "198.18.200.2/" }, { "tttd", "address", "198.18.200.2/24;bad" },
-  { "tttd", "mtu", "0" }, { "tttd", "mtu", "575" }, { "tttd", "mtu", "65001" },
-  { "tttd", "mtu", "-1" }, { "tttd", "mtu", "1500x" }, { "tttd", "mtu", "" }, { "tttd", "mtu", "Auto" },
-  { "tttd", "strategy", "fastest" }, { "tttd", "strategy", "" }, { "tttd", "strategy", "Adaptive" },
-  { "tttd", "private-key-file", "private.key" }, { "tttd", "private-key-file", "" },
-  { "tttd", "probe-interval-ms", "19" }, { "tttd", "probe-interval-ms", "60001" },
-  { "tttd", "probe-interval-ms", "fast" }, { "tttd", "probe-interval-ms", "" },
-  { "tttd", "rekey-after-seconds", "1" }, { "tttd", "rekey-after-seconds", "86401" },
-  { "tttd", "rekey-after-seconds", "1e3" }, { "tttd", "rekey-after-seconds", "0x10" },
-  { "tttd", "retransmit", "maybe" }, { "tttd", "retransmit", "" },
-  { "tttd", "fec", "0" }, { "tttd", "fec", "51" }, { "tttd", "fec", "10%" }, { "tttd", "fec", "" },
-  { "tttd", "fec", "Auto" }, { "tttd", "fec", "on" }, { "tttd", "fec", "-1" },
-  { "client", "server", "203.0.113.7:0" }, { "client", "server", "203.0.113.7:65536" },
-  { "client", "server", "[2001:db8::7" }, { "client", "server", "[2001:db8::7]5800" },
-  { "client", "server", "vpn.example.org:5800" }, { "client", "server", "203.0.113.7:port" },
+  { "tttd", "mode", "" },
+  { "tttd", "mode", "Client" },
+  { "tttd", "mode", "both" },
+  { "tttd", "tun", "" },
+  { "tttd", "tun", "abcdefghijklmnop" },
+  { "tttd", "tun", "ttt/0" },
+  { "tttd", "tun", "ttt:0" },
+  { "tttd", "tun", "ttt 0" },
+  { "tttd", "tun", "." },
+  { "tttd", "tun", ".." },
+  { "tttd", "address", "198.18.200.300/24" },
+  { "tttd", "address", "198.18.200.2/33" },
+  { "tttd", "address", "2001:db8::1/129" },
+  { "tttd", "address", "tunnel" },
+  { "tttd", "address", "198.18.200.2/" },
+  { "tttd", "address", "198.18.200.2/24;bad" },
+  { "tttd", "mtu", "0" },
+  { "tttd", "mtu", "575" },
+  { "tttd", "mtu", "65001" },
+  { "tttd", "mtu", "-1" },
+  { "tttd", "mtu", "1500x" },
+  { "tttd", "mtu", "" },
+  { "tttd", "mtu", "Auto" },
+  { "tttd", "strategy", "fastest" },
+  { "tttd", "strategy", "" },
+  { "tttd", "strategy", "Adaptive" },
+  { "tttd", "private-key-file", "private.key" },
+  { "tttd", "private-key-file", "" },
+  { "tttd", "probe-interval-ms", "19" },
+  { "tttd", "probe-interval-ms", "60001" },
+  { "tttd", "probe-interval-ms", "fast" },
+  { "tttd", "probe-interval-ms", "" },
+  { "tttd", "rekey-after-seconds", "1" },
+  { "tttd", "rekey-after-seconds", "86401" },
+  { "tttd", "rekey-after-seconds", "1e3" },
+  { "tttd", "rekey-after-seconds", "0x10" },
+  { "tttd", "retransmit", "maybe" },
+  { "tttd", "retransmit", "" },
+  { "tttd", "fec", "0" },
+  { "tttd", "fec", "51" },
+  { "tttd", "fec", "10%" },
+  { "tttd", "fec", "" },
+  { "tttd", "fec", "Auto" },
+  { "tttd", "fec", "on" },
+  { "tttd", "fec", "-1" },
+  { "client", "server", "203.0.113.7:0" },
+  { "client", "server", "203.0.113.7:65536" },
+  { "client", "server", "[2001:db8::7" },
+  { "client", "server", "[2001:db8::7]5800" },
+  { "client", "server", "vpn.example.org:5800" },
+  { "client", "server", "203.0.113.7:port" },
   { "client", "server", "203.0.113.7;nonsense" },
   { "client", "server-public-key", "" },
   { "client", "server-public-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8" },
@@ -506,21 +537,33 @@ static const BadValue bad_values[] = {
   { "client", "server-public-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh!=" },
   { "client", "server-public-key", "AAECAwQFBgcICQoLDA0ODxAREhMUF-YXGBkaGxwdHh8=" },
   { "client", "server-public-key", "AAECAwQFBgcICQoLDA0ODxAREhMUF_YXGBkaGxwdHh8=" },
-  { "client", "route-all", "maybe" }, { "client", "route-all", "" }, { "client", "route-all", "2" },
-  { "client", "routes", "198.18.0.0" }, { "client", "routes", "198.18.0.0/15;bad/8" },
-  { "client", "dns", "198.18.0.300" }, { "client", "dns", "dns.example" },
+  { "client", "route-all", "maybe" },
+  { "client", "route-all", "" },
+  { "client", "route-all", "2" },
+  { "client", "routes", "198.18.0.0" },
+  { "client", "routes", "198.18.0.0/15;bad/8" },
+  { "client", "dns", "198.18.0.300" },
+  { "client", "dns", "dns.example" },
   { "client", "kill-switch", "on" },
   { "links", "networkmanager", "enable" },
-  { "links", "static", "usb/0" }, { "links", "static", "eth0;abcdefghijklmnop" },
-  { "link wwan0", "weight", "0" }, { "link wwan0", "weight", "1001" }, { "link wwan0", "weight", "heavy" },
-  { "link wwan0", "priority", "1001" }, { "link wwan0", "priority", "-1" },
-  { "link wwan0", "metered", "perhaps" }, { "link wwan0", "enabled", "2" },
-  { "server", "listen", "0.0.0.0:0" }, { "server", "listen", "anywhere" },
+  { "links", "static", "usb/0" },
+  { "links", "static", "eth0;abcdefghijklmnop" },
+  { "link wwan0", "weight", "0" },
+  { "link wwan0", "weight", "1001" },
+  { "link wwan0", "weight", "heavy" },
+  { "link wwan0", "priority", "1001" },
+  { "link wwan0", "priority", "-1" },
+  { "link wwan0", "metered", "perhaps" },
+  { "link wwan0", "enabled", "2" },
+  { "server", "listen", "0.0.0.0:0" },
+  { "server", "listen", "anywhere" },
   { "server", "nat", "y" },
-  { "server", "pool", "198.18.0.0" }, { "server", "pool", "198.18.0.0/40" },
+  { "server", "pool", "198.18.0.0" },
+  { "server", "pool", "198.18.0.0/40" },
   { "peer laptop", "public-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8" },
   { "peer laptop", "public-key", "not a key" },
-  { "peer laptop", "address", "198.18.200.2/33" }, { "peer laptop", "address", "laptop" },
+  { "peer laptop", "address", "198.18.200.2/33" },
+  { "peer laptop", "address", "laptop" },
 };
 
 static void
@@ -533,7 +576,7 @@ test_bad_values (Fixture *f, gconstpointer data)
       const char *base = server ? server_conf : client_conf;
       g_autofree char *text = g_strdup_printf ("%s[%s]\n%s=%s\n", base, bad->group, bad->key, bad->value);
       g_autofree char *key = g_strdup_printf ("[%s] %s: ", bad->group, bad->key);
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_test_message ("[%s] %s=%s", bad->group, bad->key, bad->value);
       error = load_error (text);
@@ -545,20 +588,30 @@ static void
 test_good_bounds (Fixture *f, gconstpointer data)
 {
   const char *good[] = {
-    "[tttd]\nmtu=576\n", "[tttd]\nmtu=65000\n", "[tttd]\nmtu=1280\n",
-    "[tttd]\nprobe-interval-ms=20\n", "[tttd]\nprobe-interval-ms=60000\n",
-    "[tttd]\nrekey-after-seconds=2\n", "[tttd]\nrekey-after-seconds=86400\n",
-    "[tttd]\nfec=1\n", "[tttd]\nfec=50\n", "[tttd]\nfec=off\nretransmit=false\n",
-    "[link wwan0]\nweight=1\n", "[link wwan0]\nweight=1000\n",
-    "[link wwan0]\npriority=0\n", "[link wwan0]\npriority=1000\n",
-    "[tttd]\ntun=abcdefghijklmno\n", "[links]\nstatic=\n",
-    "[client]\nroute-all=1\nkill-switch=no\n", "[client]\nroute-all=0\n",
+    "[tttd]\nmtu=576\n",
+    "[tttd]\nmtu=65000\n",
+    "[tttd]\nmtu=1280\n",
+    "[tttd]\nprobe-interval-ms=20\n",
+    "[tttd]\nprobe-interval-ms=60000\n",
+    "[tttd]\nrekey-after-seconds=2\n",
+    "[tttd]\nrekey-after-seconds=86400\n",
+    "[tttd]\nfec=1\n",
+    "[tttd]\nfec=50\n",
+    "[tttd]\nfec=off\nretransmit=false\n",
+    "[link wwan0]\nweight=1\n",
+    "[link wwan0]\nweight=1000\n",
+    "[link wwan0]\npriority=0\n",
+    "[link wwan0]\npriority=1000\n",
+    "[tttd]\ntun=abcdefghijklmno\n",
+    "[links]\nstatic=\n",
+    "[client]\nroute-all=1\nkill-switch=no\n",
+    "[client]\nroute-all=0\n",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
     {
       g_autofree char *text = g_strconcat (client_conf, good[i], NULL);
-      g_autoptr(TttdConfig) config = NULL;
+      g_autoptr (TttdConfig) config = NULL;
       g_test_message ("%s", good[i]);
       config = load_ok (text);
       g_assert_nonnull (config);
@@ -569,13 +622,13 @@ test_good_bounds (Fixture *f, gconstpointer data)
 static void
 test_recovery (Fixture *f, gconstpointer data)
 {
-  g_autoptr(TttdConfig) plain = load_ok (client_conf);
+  g_autoptr (TttdConfig) plain = load_ok (client_conf);
   g_autofree char *off_text = g_strconcat (client_conf, "[tttd]\nretransmit=false\nfec=off\n", NULL);
-  g_autoptr(TttdConfig) off = load_ok (off_text);
+  g_autoptr (TttdConfig) off = load_ok (off_text);
   g_autofree char *fixed_text = g_strconcat (client_conf, "[tttd]\nfec=25\nretransmit=yes\n", NULL);
-  g_autoptr(TttdConfig) fixed = load_ok (fixed_text);
+  g_autoptr (TttdConfig) fixed = load_ok (fixed_text);
   g_autofree char *again_text = g_strconcat (client_conf, "[tttd]\nfec=25\nfec=auto\n", NULL);
-  g_autoptr(TttdConfig) again = load_ok (again_text);
+  g_autoptr (TttdConfig) again = load_ok (again_text);
 
   g_assert_true (plain->retransmit);
   g_assert_cmpint (plain->fec, ==, TTTD_FEC_AUTO);
@@ -590,11 +643,10 @@ static void
 test_strategy_names (Fixture *f, gconstpointer data)
 {
   const char *names[] = {
-    "balance-rr", "weighted", "active-backup", "redundant",
-    "lowest-rtt", "metered-overflow", "flow-hash", "adaptive",
+    "balance-rr", "weighted", "active-backup", "redundant", "lowest-rtt", "metered-overflow", "flow-hash", "adaptive",
   };
   g_autofree char *text = g_strconcat (minimal_client, "[tttd]\nstrategy=round-robin\n", NULL);
-  g_autoptr(GError) error = load_error (text);
+  g_autoptr (GError) error = load_error (text);
 
   /* the message says what would have been right */
   assert_error_at (error, FILE_NAME, 8, "[tttd] strategy: ");
@@ -602,7 +654,7 @@ test_strategy_names (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *ok = g_strdup_printf ("%s[tttd]\nstrategy=%s\n", minimal_client, names[i]);
-      g_autoptr(TttdConfig) config = load_ok (ok);
+      g_autoptr (TttdConfig) config = load_ok (ok);
       assert_contains (error->message, names[i]);
       g_assert_cmpstr (tttd_strategy_to_string (config->strategy), ==, names[i]);
     }
@@ -613,25 +665,31 @@ test_required (Fixture *f, gconstpointer data)
 {
   struct {
     const char *text;
-    guint       line;       /* 0: no line to name */
+    guint line; /* 0: no line to name */
     const char *key;
   } cases[] = {
     { "", 0, "[tttd] mode: " },
     { "# nothing\n[tttd]\ntun=ttt0\n", 0, "[tttd] mode: " },
     { "[tttd]\nmode=client\n", 2, "[tttd] private-key-file: " },
     { "[tttd]\nmode=client\nprivate-key-file=/k\n[client]\nserver-public-key=" K1 "\n", 2, "[client] server: " },
-    { "[tttd]\nmode=client\nprivate-key-file=/k\n[client]\nserver=\nserver-public-key=" K1 "\n", 2, "[client] server: " },
+    { "[tttd]\nmode=client\nprivate-key-file=/k\n[client]\nserver=\nserver-public-key=" K1 "\n", 2,
+      "[client] server: " },
     { "[tttd]\nmode=client\nprivate-key-file=/k\n[client]\nserver=203.0.113.7\n", 2, "[client] server-public-key: " },
-    { "[tttd]\nmode=server\nprivate-key-file=/k\n[peer a]\npublic-key=" K2 "\naddress=198.18.200.2\n", 2, "[tttd] address: " },
+    { "[tttd]\nmode=server\nprivate-key-file=/k\n[peer a]\npublic-key=" K2 "\naddress=198.18.200.2\n", 2,
+      "[tttd] address: " },
     { "[tttd]\nmode=server\nprivate-key-file=/k\naddress=198.18.200.1/24\n", 2, "public-key" },
-    { "[tttd]\nmode=server\nprivate-key-file=/k\naddress=198.18.200.1/24\n[peer a]\naddress=198.18.200.2\n", 5, "[peer a] public-key: " },
-    { "[tttd]\nmode=server\nprivate-key-file=/k\naddress=198.18.200.1/24\n[peer a]\npublic-key=" K2 "\n", 2, "[peer a] address: " },
-    { "[tttd]\nmode=server\nprivate-key-file=/k\naddress=198.18.200.1/24\n[server]\npool=\n[peer a]\npublic-key=" K2 "\n", 2, "[peer a] address: " },
+    { "[tttd]\nmode=server\nprivate-key-file=/k\naddress=198.18.200.1/24\n[peer a]\naddress=198.18.200.2\n", 5,
+      "[peer a] public-key: " },
+    { "[tttd]\nmode=server\nprivate-key-file=/k\naddress=198.18.200.1/24\n[peer a]\npublic-key=" K2 "\n", 2,
+      "[peer a] address: " },
+    { "[tttd]\nmode=server\nprivate-key-file=/k\naddress=198.18.200.1/24\n[server]\npool=\n[peer a]\npublic-key=" K2
+      "\n",
+      2, "[peer a] address: " },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_test_message ("case %u", i);
       error = load_error (cases[i].text);
       if (cases[i].line != 0)
@@ -646,9 +704,8 @@ test_required (Fixture *f, gconstpointer data)
 
   /* a pool makes the peer addresses optional; a client needs no peers */
   {
-    g_autoptr(TttdConfig) config = load_ok (
-      "[tttd]\nmode=server\nprivate-key-file=/k\naddress=198.18.200.1/24\n"
-      "[server]\npool=198.18.201.0/24\n[peer a]\npublic-key=" K2 "\n");
+    g_autoptr (TttdConfig) config = load_ok ("[tttd]\nmode=server\nprivate-key-file=/k\naddress=198.18.200.1/24\n"
+                                             "[server]\npool=198.18.201.0/24\n[peer a]\npublic-key=" K2 "\n");
     g_assert_cmpuint (config->peers->len, ==, 1);
   }
 }
@@ -658,7 +715,7 @@ static void
 test_empty_peer_group (Fixture *f, gconstpointer data)
 {
   g_autofree char *text = g_strconcat (server_conf, "[peer tablet]\n", NULL);
-  g_autoptr(GError) error = load_error (text);
+  g_autoptr (GError) error = load_error (text);
 
   g_assert_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG);
   assert_contains (error->message, FILE_NAME);
@@ -669,14 +726,14 @@ static void
 test_duplicate_peers (Fixture *f, gconstpointer data)
 {
   g_autofree char *text = g_strconcat (server_conf, "[peer tablet]\naddress=198.18.200.9\npublic-key=" K2 "\n", NULL);
-  g_autoptr(GError) error = load_error (text);
+  g_autoptr (GError) error = load_error (text);
 
   assert_error_at (error, FILE_NAME, count_lines (server_conf) + 3, "[peer tablet] public-key: ");
   assert_contains (error->message, "laptop");
   /* a group given twice is one peer, not a duplicate */
   {
     g_autofree char *twice = g_strconcat (server_conf, "[peer laptop]\naddress=198.18.200.7\n", NULL);
-    g_autoptr(TttdConfig) config = load_ok (twice);
+    g_autoptr (TttdConfig) config = load_ok (twice);
     const TttdPeerConfig *peer = g_ptr_array_index (config->peers, 0);
     g_assert_cmpuint (config->peers->len, ==, 2);
     g_assert_cmpuint (peer->addresses->len, ==, 1);
@@ -690,15 +747,16 @@ static void
 test_duplicate_addresses (Fixture *f, gconstpointer data)
 {
   g_autofree char *text = g_strconcat (server_conf, "address=198.18.200.9/32;fd00:198:18::2/128\n", NULL);
-  g_autoptr(GError) error = load_error (text);
+  g_autoptr (GError) error = load_error (text);
 
   assert_error_at (error, FILE_NAME, count_lines (server_conf) + 1, "[peer phone] address: ");
   assert_contains (error->message, "fd00:198:18::2/128");
   assert_contains (error->message, "laptop");
   /* an address given again in the same group is no clash */
   {
-    g_autofree char *again = g_strconcat (server_conf, "address=198.18.200.9/32\n[peer laptop]\naddress=198.18.200.2/32\n", NULL);
-    g_autoptr(TttdConfig) config = load_ok (again);
+    g_autofree char *again =
+      g_strconcat (server_conf, "address=198.18.200.9/32\n[peer laptop]\naddress=198.18.200.2/32\n", NULL);
+    g_autoptr (TttdConfig) config = load_ok (again);
     g_assert_cmpuint (config->peers->len, ==, 2);
   }
 }
@@ -708,11 +766,14 @@ test_duplicate_addresses (Fixture *f, gconstpointer data)
 static void
 test_overlapping_addresses (Fixture *f, gconstpointer data)
 {
-  static const struct { const char *address; const char *named; } cases[] = {
-    { "198.18.200.0/28", "198.18.200.0/28 " },                        /* holds laptop's and the server's */
+  static const struct {
+    const char *address;
+    const char *named;
+  } cases[] = {
+    { "198.18.200.0/28", "198.18.200.0/28 " }, /* holds laptop's and the server's */
     { "198.18.200.2/31", "198.18.200.2/32 of [peer laptop]" },
     { "fd00:198:18::2/127", "fd00:198:18::2/128 of [peer laptop]" },
-    { "198.18.200.0/30", "" },                                        /* holds both */
+    { "198.18.200.0/30", "" }, /* holds both */
     { "198.18.200.1/32", "the server's own address 198.18.200.1/32" },
     { "198.18.200.0/31", "the server's own address 198.18.200.1/32" },
     { "fd00:198:18::1/128", "the server's own address fd00:198:18::1/128" },
@@ -722,23 +783,27 @@ test_overlapping_addresses (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *text = g_strdup_printf ("%saddress=%s\n", server_conf, cases[i].address);
-      g_autoptr(GError) error = load_error (text);
+      g_autoptr (GError) error = load_error (text);
       assert_error_at (error, FILE_NAME, count_lines (server_conf) + 1, "[peer phone] address: ");
       assert_contains (error->message, cases[i].named);
     }
   /* and the other way round: a host inside a wider prefix listed first */
   {
-    g_autofree char *text = g_strconcat (server_conf, "address=198.18.200.16/28\n"
-                                         "[peer tablet]\npublic-key=" K1 "\naddress=198.18.200.21/32\n", NULL);
-    g_autoptr(GError) error = load_error (text);
+    g_autofree char *text = g_strconcat (server_conf,
+                                         "address=198.18.200.16/28\n"
+                                         "[peer tablet]\npublic-key=" K1 "\naddress=198.18.200.21/32\n",
+                                         NULL);
+    g_autoptr (GError) error = load_error (text);
     assert_error_at (error, FILE_NAME, count_lines (server_conf) + 4, "[peer tablet] address: ");
     assert_contains (error->message, "198.18.200.21/32 overlaps 198.18.200.16/28 of [peer phone]");
   }
   /* next to each other, and in the tunnel's subnet: fine */
   {
-    g_autofree char *text = g_strconcat (server_conf, "address=198.18.200.16/28;198.18.200.3/32\n"
-                                         "[peer tablet]\npublic-key=" K1 "\naddress=198.18.200.32/28\n", NULL);
-    g_autoptr(TttdConfig) config = load_ok (text);
+    g_autofree char *text = g_strconcat (server_conf,
+                                         "address=198.18.200.16/28;198.18.200.3/32\n"
+                                         "[peer tablet]\npublic-key=" K1 "\naddress=198.18.200.32/28\n",
+                                         NULL);
+    g_autoptr (TttdConfig) config = load_ok (text);
     g_assert_cmpuint (config->peers->len, ==, 3);
   }
 }
@@ -749,10 +814,11 @@ test_host_bits (Fixture *f, gconstpointer data)
 {
   g_autofree char *peer = g_strconcat (server_conf, "address=198.18.200.5/28\n", NULL);
   g_autofree char *pool = g_strconcat (server_conf, "[server]\npool=fd00:198:19::1/64\n", NULL);
-  g_autoptr(GError) error = load_error (peer);
+  g_autoptr (GError) error = load_error (peer);
 
   assert_error_at (error, FILE_NAME, count_lines (server_conf) + 1, "[peer phone] address: ");
-  assert_contains (error->message, "198.18.200.5/28 has host bits set (a host is 198.18.200.5/32, the network 198.18.200.0/28)");
+  assert_contains (error->message,
+                   "198.18.200.5/28 has host bits set (a host is 198.18.200.5/32, the network 198.18.200.0/28)");
   g_clear_error (&error);
   error = load_error (pool);
   assert_error_at (error, FILE_NAME, count_lines (server_conf) + 2, "[server] pool: ");
@@ -762,10 +828,12 @@ test_host_bits (Fixture *f, gconstpointer data)
 static void
 test_forward_to (Fixture *f, gconstpointer data)
 {
-  g_autofree char *text = g_strconcat (server_conf, "address=198.18.200.3/32\n[server]\nforward-to=198.19.77.0/24;169.254.169.254;fd00::/8\n", NULL);
-  g_autofree char *bad = g_strconcat (server_conf, "address=198.18.200.3/32\n[server]\nforward-to=198.19.77.1/24\n", NULL);
-  g_autoptr(TttdConfig) config = load_ok (text);
-  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strconcat (
+    server_conf, "address=198.18.200.3/32\n[server]\nforward-to=198.19.77.0/24;169.254.169.254;fd00::/8\n", NULL);
+  g_autofree char *bad =
+    g_strconcat (server_conf, "address=198.18.200.3/32\n[server]\nforward-to=198.19.77.1/24\n", NULL);
+  g_autoptr (TttdConfig) config = load_ok (text);
+  g_autoptr (GError) error = NULL;
 
   g_assert_cmpuint (config->forward_to->len, ==, 3);
   assert_prefix (&g_array_index (config->forward_to, TttdPrefix, 0), "198.19.77.0/24");
@@ -778,8 +846,8 @@ test_forward_to (Fixture *f, gconstpointer data)
 static void
 feed_bytes_error (const char *data, gsize len, guint line)
 {
-  g_autoptr(TttdConfigParser) parser = tttd_config_parser_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (TttdConfigParser) parser = tttd_config_parser_new ();
+  g_autoptr (GError) error = NULL;
 
   g_assert_false (tttd_config_parser_feed_data (parser, FILE_NAME, data, len, &error));
   assert_error_at (error, FILE_NAME, line, NULL);
@@ -804,10 +872,10 @@ test_nul (Fixture *f, gconstpointer data)
 static void
 test_streaming (Fixture *f, gconstpointer data)
 {
-  g_autoptr(TttdConfigParser) parser = tttd_config_parser_new ();
-  g_autoptr(TttdConfig) config = NULL;
-  g_auto(GStrv) lines = g_strsplit (minimal_client, "\n", -1);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (TttdConfigParser) parser = tttd_config_parser_new ();
+  g_autoptr (TttdConfig) config = NULL;
+  g_auto (GStrv) lines = g_strsplit (minimal_client, "\n", -1);
+  g_autoptr (GError) error = NULL;
 
   tttd_config_parser_begin_file (parser, "/etc/tttd/tttd.conf");
   for (guint i = 0; lines[i] != NULL; i++)
@@ -834,8 +902,8 @@ test_streaming (Fixture *f, gconstpointer data)
 
   /* a bad value is found at the end but named by its own file and line */
   {
-    g_autoptr(TttdConfigParser) p2 = tttd_config_parser_new ();
-    g_autoptr(TttdConfig) c2 = NULL;
+    g_autoptr (TttdConfigParser) p2 = tttd_config_parser_new ();
+    g_autoptr (TttdConfig) c2 = NULL;
     tttd_config_parser_begin_file (p2, "main.conf");
     g_assert_true (tttd_config_parser_feed_data (p2, "main.conf", minimal_client, strlen (minimal_client), &error));
     g_assert_true (tttd_config_parser_feed_data (p2, "drop.conf", "\n\n[link usb0]\nweight=0\n", 22, &error));
@@ -850,7 +918,7 @@ static void
 write_file (Fixture *f, const char *name, const char *contents)
 {
   g_autofree char *path = g_build_filename (f->tmpdir, name, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (g_file_set_contents (path, contents, -1, &error));
   g_assert_no_error (error);
@@ -859,8 +927,8 @@ write_file (Fixture *f, const char *name, const char *contents)
 static void
 test_dropins (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TttdConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TttdConfig) config = NULL;
   g_autofree char *main_path = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *bad = NULL;
@@ -873,8 +941,9 @@ test_dropins (Fixture *f, gconstpointer data)
   write_file (f, "tttd.conf", client_conf);
   /* read in name order, whatever order they were written in */
   write_file (f, "conf.d/20-second.conf", "[tttd]\nstrategy=redundant\n[link wwan0]\npriority=3\n");
-  write_file (f, "conf.d/10-first.conf", "[tttd]\nstrategy=lowest-rtt\ntun=ttt5\n[link wwan0]\nweight=5\npriority=2\n"
-                                         "[client]\nserver=198.51.100.9\n");
+  write_file (f, "conf.d/10-first.conf",
+              "[tttd]\nstrategy=lowest-rtt\ntun=ttt5\n[link wwan0]\nweight=5\npriority=2\n"
+              "[client]\nserver=198.51.100.9\n");
   write_file (f, "conf.d/README", "not a configuration file\n");
   write_file (f, "conf.d/30-off.conf.disabled", "[nonsense\n");
 
@@ -944,8 +1013,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/config/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/config/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("client-full", test_client_full);
   ADD ("server-full", test_server_full);
   ADD ("defaults", test_defaults);

@@ -12,14 +12,14 @@
 #define CLIENT_INDEX 0x01020304u
 
 typedef struct {
-  TttdIdentity      *client;
-  TttdIdentity      *server;
-  TttdHandshake     *hs;
+  TttdIdentity *client;
+  TttdIdentity *server;
+  TttdHandshake *hs;
   TttdCookieChecker *checker;
-  TttdCookieJar      jar;
-  TttdSockaddr       source;
-  guint8             initiation[TTTD_INITIATION_LEN];
-  guint8             reply[TTTD_COOKIE_REPLY_LEN];
+  TttdCookieJar jar;
+  TttdSockaddr source;
+  guint8 initiation[TTTD_INITIATION_LEN];
+  guint8 reply[TTTD_COOKIE_REPLY_LEN];
 } Fixture;
 
 static TttdIdentity *
@@ -63,8 +63,9 @@ initiate (Fixture *f, gint64 now_us)
 {
   TttdInitPayload payload = { .timestamp_us = (guint64) now_us + 1, .ciphers = TTTD_CIPHER_MASK_ALL };
 
-  g_assert_cmpint (tttd_handshake_create_initiation (f->hs, f->client, f->server->public_key, CLIENT_INDEX,
-                                                     &payload, now_us, f->initiation), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (tttd_handshake_create_initiation (f->hs, f->client, f->server->public_key, CLIENT_INDEX, &payload,
+                                                     now_us, f->initiation),
+                   ==, TTTD_HANDSHAKE_OK);
   tttd_cookie_mac2_write (&f->jar, f->initiation, now_us);
 }
 
@@ -73,8 +74,8 @@ get_cookie (Fixture *f, gint64 now_us)
 {
   initiate (f, now_us);
   tttd_cookie_reply_create (f->checker, f->initiation, sizeof f->initiation, &f->source, now_us, f->reply);
-  g_assert_cmpint (tttd_cookie_reply_consume (&f->jar, f->hs, f->reply, sizeof f->reply, now_us),
-                   ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (tttd_cookie_reply_consume (&f->jar, f->hs, f->reply, sizeof f->reply, now_us), ==,
+                   TTTD_HANDSHAKE_OK);
 }
 
 static void
@@ -87,8 +88,7 @@ test_round_trip (Fixture *f, gconstpointer data)
   /* no cookie yet: mac2 is zero and proves nothing */
   initiate (f, G_USEC_PER_SEC);
   g_assert_true (sodium_is_zero (f->initiation + TTTD_INITIATION_MAC2_OFFSET, TTTD_MAC_LEN));
-  g_assert_false (tttd_cookie_mac2_check (f->checker, f->initiation, sizeof f->initiation, &f->source,
-                                          G_USEC_PER_SEC));
+  g_assert_false (tttd_cookie_mac2_check (f->checker, f->initiation, sizeof f->initiation, &f->source, G_USEC_PER_SEC));
   /* the reply names the initiator's index, parses, and is smaller than the
    * initiation (no amplification) */
   tttd_cookie_reply_create (f->checker, f->initiation, sizeof f->initiation, &f->source, G_USEC_PER_SEC, f->reply);
@@ -97,18 +97,18 @@ test_round_trip (Fixture *f, gconstpointer data)
   g_assert_cmpint (tttd_header_parse (f->reply, sizeof f->reply, &header), ==, TTTD_PARSE_OK);
   g_assert_cmpuint (header.type, ==, TTTD_MSG_COOKIE_REPLY);
   g_assert_cmpuint (header.receiver, ==, CLIENT_INDEX);
-  g_assert_cmpint (tttd_cookie_reply_consume (&f->jar, f->hs, f->reply, sizeof f->reply, G_USEC_PER_SEC),
-                   ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (tttd_cookie_reply_consume (&f->jar, f->hs, f->reply, sizeof f->reply, G_USEC_PER_SEC), ==,
+                   TTTD_HANDSHAKE_OK);
   g_assert_true (f->jar.have_cookie);
   /* the next initiation carries mac2, and it checks, from that source */
   initiate (f, 2 * G_USEC_PER_SEC);
   g_assert_false (sodium_is_zero (f->initiation + TTTD_INITIATION_MAC2_OFFSET, TTTD_MAC_LEN));
-  g_assert_true (tttd_cookie_mac2_check (f->checker, f->initiation, sizeof f->initiation, &f->source,
-                                         2 * G_USEC_PER_SEC));
+  g_assert_true (
+    tttd_cookie_mac2_check (f->checker, f->initiation, sizeof f->initiation, &f->source, 2 * G_USEC_PER_SEC));
   /* mac2 does not spoil mac1 or the handshake */
   memset (server_hs, 0, sizeof *server_hs);
-  g_assert_cmpint (tttd_handshake_consume_initiation (server_hs, f->server, f->initiation, sizeof f->initiation,
-                                                      &got), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (tttd_handshake_consume_initiation (server_hs, f->server, f->initiation, sizeof f->initiation, &got),
+                   ==, TTTD_HANDSHAKE_OK);
   /* every byte before it is covered */
   for (gsize i = 0; i < TTTD_INITIATION_LEN; i++)
     {
@@ -117,8 +117,8 @@ test_round_trip (Fixture *f, gconstpointer data)
       msg[i] ^= 0x20;
       g_assert_false (tttd_cookie_mac2_check (f->checker, msg, sizeof msg, &f->source, 2 * G_USEC_PER_SEC));
     }
-  g_assert_false (tttd_cookie_mac2_check (f->checker, f->initiation, sizeof f->initiation - 1, &f->source,
-                                          2 * G_USEC_PER_SEC));
+  g_assert_false (
+    tttd_cookie_mac2_check (f->checker, f->initiation, sizeof f->initiation - 1, &f->source, 2 * G_USEC_PER_SEC));
   sodium_free (server_hs);
 }
 
@@ -126,8 +126,7 @@ test_round_trip (Fixture *f, gconstpointer data)
 static void
 test_wrong_address (Fixture *f, gconstpointer data)
 {
-  const char *others[] = { "198.18.0.3:40000", "198.18.0.2:40001", "[::ffff:198.18.0.2]:40000",
-                           "[2001:db8::2]:40000" };
+  const char *others[] = { "198.18.0.3:40000", "198.18.0.2:40001", "[::ffff:198.18.0.2]:40000", "[2001:db8::2]:40000" };
   TttdSockaddr other, v6;
 
   get_cookie (f, 0);
@@ -217,8 +216,8 @@ test_reply_bound (Fixture *f, gconstpointer data)
   tttd_cookie_reply_create (f->checker, first, sizeof first, &f->source, 0, f->reply);
   /* a new initiation with the same index: other mac1, the reply is stale */
   initiate (f, 1);
-  g_assert_cmpint (tttd_cookie_reply_consume (&f->jar, f->hs, f->reply, sizeof f->reply, 1),
-                   ==, TTTD_HANDSHAKE_BAD_CRYPTO);
+  g_assert_cmpint (tttd_cookie_reply_consume (&f->jar, f->hs, f->reply, sizeof f->reply, 1), ==,
+                   TTTD_HANDSHAKE_BAD_CRYPTO);
   g_assert_false (f->jar.have_cookie);
   tttd_cookie_reply_create (f->checker, f->initiation, sizeof f->initiation, &f->source, 1, f->reply);
   /* every byte matters */
@@ -232,11 +231,13 @@ test_reply_bound (Fixture *f, gconstpointer data)
     g_assert_cmpint (tttd_cookie_reply_consume (&f->jar, f->hs, f->reply, len, 1), ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
   /* sealed with the server's key: a jar for another server cannot open it */
   tttd_cookie_jar_init (&other, stranger->public_key);
-  g_assert_cmpint (tttd_cookie_reply_consume (&other, f->hs, f->reply, sizeof f->reply, 1), ==, TTTD_HANDSHAKE_BAD_CRYPTO);
+  g_assert_cmpint (tttd_cookie_reply_consume (&other, f->hs, f->reply, sizeof f->reply, 1), ==,
+                   TTTD_HANDSHAKE_BAD_CRYPTO);
   g_assert_false (f->jar.have_cookie);
   /* no initiation pending: nothing to answer */
   f->hs->pending = FALSE;
-  g_assert_cmpint (tttd_cookie_reply_consume (&f->jar, f->hs, f->reply, sizeof f->reply, 1), ==, TTTD_HANDSHAKE_UNEXPECTED);
+  g_assert_cmpint (tttd_cookie_reply_consume (&f->jar, f->hs, f->reply, sizeof f->reply, 1), ==,
+                   TTTD_HANDSHAKE_UNEXPECTED);
   f->hs->pending = TRUE;
   g_assert_cmpint (tttd_cookie_reply_consume (&f->jar, f->hs, f->reply, sizeof f->reply, 1), ==, TTTD_HANDSHAKE_OK);
   g_assert_true (f->jar.have_cookie);
@@ -248,8 +249,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/cookie/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/cookie/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("round-trip", test_round_trip);
   ADD ("wrong-address", test_wrong_address);
   ADD ("rotation", test_rotation);

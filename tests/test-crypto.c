@@ -9,15 +9,15 @@
 #include "tttd-packet.h"
 
 typedef struct {
-  TttdAeadKey *key;       /* sodium_malloc()ed, as the daemon keeps it */
+  TttdAeadKey *key; /* sodium_malloc()ed, as the daemon keeps it */
   TttdAeadKey *other;
-  TttdReplay   replay;
+  TttdReplay replay;
 } Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (tttd_crypto_init (&error));
   g_assert_no_error (error);
@@ -90,7 +90,7 @@ test_key_base64 (Fixture *f, gconstpointer data)
 {
   guint8 key[32], back[32];
   char text[TTTD_KEY_BASE64_LEN + 1];
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *padded = NULL;
 
   for (guint i = 0; i < 32; i++)
@@ -125,23 +125,24 @@ test_key_base64_bad (Fixture *f, gconstpointer data)
 {
   const char *bad[] = {
     "",
-    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",         /* 43: no padding */
-    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8==",       /* 45 */
-    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=AAAA",    /* trailing data */
-    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",        /* 31 bytes */
-    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",        /* 33 bytes */
-    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh!=",        /* bad alphabet */
-    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh_=",        /* URL-safe alphabet */
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",      /* 43: no padding */
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8==",    /* 45 */
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=AAAA", /* trailing data */
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",     /* 31 bytes */
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",     /* 33 bytes */
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh!=",     /* bad alphabet */
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh_=",     /* URL-safe alphabet */
     "AAECAwQFBgcICQoLDA0ODxAREhMUF-YXGBkaGxwdHh8=",
-    "AAECAwQFBgcICQoLDA0OD AREhMUFRYXGBkaGxwdHh8=",        /* inner blank */
-    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdH" "\xc3\xa9=",     /* non-ASCII, 44 bytes */
-    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=",        /* unused low bits set: not canonical */
+    "AAECAwQFBgcICQoLDA0OD AREhMUFRYXGBkaGxwdHh8=", /* inner blank */
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdH"
+    "\xc3\xa9=",                                    /* non-ASCII, 44 bytes */
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=", /* unused low bits set: not canonical */
     "=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       guint8 key[32];
       g_test_message ("key '%s'", bad[i]);
       g_assert_false (tttd_key_from_base64 (bad[i], key, &error));
@@ -251,11 +252,11 @@ test_aead_nonce (Fixture *f, gconstpointer data)
   tttd_aead_key_init (f->key, cipher, raw);
   tttd_aead_seal (f->key, counter, header, sizeof header, ours, sizeof ours, tag);
   if (cipher == TTTD_CIPHER_AES256_GCM)
-    crypto_aead_aes256gcm_encrypt_detached (ref, ref_tag, NULL, ref, sizeof ref,
-                                            header, sizeof header, NULL, nonce, raw);
+    crypto_aead_aes256gcm_encrypt_detached (ref, ref_tag, NULL, ref, sizeof ref, header, sizeof header, NULL, nonce,
+                                            raw);
   else
-    crypto_aead_chacha20poly1305_ietf_encrypt_detached (ref, ref_tag, NULL, ref, sizeof ref,
-                                                        header, sizeof header, NULL, nonce, raw);
+    crypto_aead_chacha20poly1305_ietf_encrypt_detached (ref, ref_tag, NULL, ref, sizeof ref, header, sizeof header,
+                                                        NULL, nonce, raw);
   g_assert_cmpmem (ours, sizeof ours, ref, sizeof ref);
   g_assert_cmpmem (tag, 16, ref_tag, 16);
 }
@@ -480,8 +481,8 @@ test_replay_jump (Fixture *f, gconstpointer data)
 static void
 test_replay_model (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  guint64 top = 0;          /* highest accepted + 1 */
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  guint64 top = 0; /* highest accepted + 1 */
 
   for (guint step = 0; step < 200000; step++)
     {
@@ -491,13 +492,13 @@ test_replay_model (Fixture *f, gconstpointer data)
       gint r = g_test_rand_int_range (0, 100);
 
       if (r < 60)
-        c = top + (guint64) g_test_rand_int_range (0, 40);           /* ahead */
+        c = top + (guint64) g_test_rand_int_range (0, 40); /* ahead */
       else if (r < 62)
         c = top + (guint64) g_test_rand_int_range (0, 3 * TTTD_REPLAY_WINDOW); /* big jump */
       else
         {
           guint64 back = (guint64) g_test_rand_int_range (0, TTTD_REPLAY_WINDOW + 300);
-          c = top - MIN (top, back);                                /* behind */
+          c = top - MIN (top, back); /* behind */
         }
 
       key = (gint64) c;
@@ -512,8 +513,7 @@ test_replay_model (Fixture *f, gconstpointer data)
       else
         expected_ok = ok && fresh;
       if (ok != expected_ok)
-        g_test_message ("step %u: counter %" G_GUINT64_FORMAT " top %" G_GUINT64_FORMAT,
-                        step, c, top);
+        g_test_message ("step %u: counter %" G_GUINT64_FORMAT " top %" G_GUINT64_FORMAT, step, c, top);
       g_assert_cmpint (ok, ==, expected_ok);
       g_assert_cmpint (tttd_replay_update (&f->replay, c), ==, ok);
       if (ok)
@@ -572,8 +572,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, data, func) \
-  g_test_add ("/tttd/crypto/" path, Fixture, data, fixture_setup, func, fixture_teardown)
+#define ADD(path, data, func) g_test_add ("/tttd/crypto/" path, Fixture, data, fixture_setup, func, fixture_teardown)
   ADD ("key-rfc7748", NULL, test_key_rfc7748);
   ADD ("key-generate", NULL, test_key_generate);
   ADD ("key-base64", NULL, test_key_base64);

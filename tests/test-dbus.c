@@ -33,36 +33,36 @@
 static GTestDBus *test_bus;
 
 typedef struct {
-  gboolean    trusted;       /* the test's uid may call methods */
-  const char *static_links;  /* [links] static= */
+  gboolean trusted;         /* the test's uid may call methods */
+  const char *static_links; /* [links] static= */
 } Setup;
 
 static const Setup trusted_setup = { TRUE, NULL };
 static const Setup untrusted_setup = { FALSE, "tttdtest9" };
 
 typedef struct {
-  const Setup        *setup;
-  const char         *static_links;  /* [links] static= of the next write_client_config */
-  char               *dir;
-  char               *config_path;
-  char               *key_path;
-  char               *peer_key;      /* base64: the server's key, or a server's client */
-  int                 tun;           /* our end of the socketpair: where the TUN device would be */
-  TttdDaemon         *daemon;
-  TttdDBus           *dbus;
-  gboolean            ready;
-  gboolean            owned;
-  GDBusConnection    *connection;    /* the test's own, as a client's */
-  TttdDBusManager    *manager;
+  const Setup *setup;
+  const char *static_links; /* [links] static= of the next write_client_config */
+  char *dir;
+  char *config_path;
+  char *key_path;
+  char *peer_key; /* base64: the server's key, or a server's client */
+  int tun;        /* our end of the socketpair: where the TUN device would be */
+  TttdDaemon *daemon;
+  TttdDBus *dbus;
+  gboolean ready;
+  gboolean owned;
+  GDBusConnection *connection; /* the test's own, as a client's */
+  TttdDBusManager *manager;
   GDBusObjectManager *objects;
-  GAsyncResult       *result;
-  guint               added_id;
-  guint               removed_id;
-  GPtrArray          *added;         /* object paths of InterfacesAdded, in order */
-  GPtrArray          *removed;       /* object paths of InterfacesRemoved */
-  guint               changed_id;
-  guint               counter_signals;
-  guint64             written;
+  GAsyncResult *result;
+  guint added_id;
+  guint removed_id;
+  GPtrArray *added;   /* object paths of InterfacesAdded, in order */
+  GPtrArray *removed; /* object paths of InterfacesRemoved */
+  guint changed_id;
+  guint counter_signals;
+  guint64 written;
 } Fixture;
 
 /* ---------------------------------------------------------------- helpers */
@@ -80,12 +80,14 @@ spin (gint64 deadline, const char *what)
   g_main_context_iteration (NULL, TRUE);
 }
 
-#define WAIT_FOR(cond)                                                            \
-  G_STMT_START {                                                                  \
-    gint64 deadline_ = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;   \
-    while (!(cond))                                                               \
-      spin (deadline_, #cond);                                                    \
-  } G_STMT_END
+#define WAIT_FOR(cond) \
+  G_STMT_START \
+  { \
+    gint64 deadline_ = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC; \
+    while (!(cond)) \
+      spin (deadline_, #cond); \
+  } \
+  G_STMT_END
 
 static gboolean
 on_tick (gpointer user_data)
@@ -137,7 +139,7 @@ paths_have (GPtrArray *paths, const char *path)
 static void
 write_file (const char *path, const char *text)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* replaced whole, as an editor does (GLib 2.74 does not truncate with
    * G_FILE_SET_CONTENTS_NONE) */
@@ -199,20 +201,20 @@ on_ready (gboolean owned, gpointer user_data)
 }
 
 static void
-on_interfaces_added (GDBusConnection *connection, const char *sender, const char *path,
-                     const char *interface, const char *signal, GVariant *parameters, gpointer user_data)
+on_interfaces_added (GDBusConnection *connection, const char *sender, const char *path, const char *interface,
+                     const char *signal, GVariant *parameters, gpointer user_data)
 {
   Fixture *f = user_data;
   const char *object;
-  g_autoptr(GVariant) interfaces = NULL;
+  g_autoptr (GVariant) interfaces = NULL;
 
   g_variant_get (parameters, "(&o@a{sa{sv}})", &object, &interfaces);
   g_ptr_array_add (f->added, g_strdup (object));
 }
 
 static void
-on_interfaces_removed (GDBusConnection *connection, const char *sender, const char *path,
-                       const char *interface, const char *signal, GVariant *parameters, gpointer user_data)
+on_interfaces_removed (GDBusConnection *connection, const char *sender, const char *path, const char *interface,
+                       const char *signal, GVariant *parameters, gpointer user_data)
 {
   Fixture *f = user_data;
   const char *object;
@@ -224,9 +226,9 @@ on_interfaces_removed (GDBusConnection *connection, const char *sender, const ch
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GAsyncResult) result2 = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result2 = NULL;
   TttdDaemonOptions options = { 0 };
   guint8 private_key[32], other_private[32], other_public[32];
   char text[TTTD_KEY_BASE64_LEN + 1];
@@ -270,22 +272,19 @@ setup (Fixture *f, gconstpointer data)
   WAIT_FOR (f->ready);
   g_assert_true (f->owned);
 
-  f->connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
-                                                          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                          NULL, NULL, &error);
+  f->connection = g_dbus_connection_new_for_address_sync (
+    g_test_dbus_get_bus_address (test_bus),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
   g_assert_no_error (error);
-  f->added_id = g_dbus_connection_signal_subscribe (f->connection, TTTD_DBUS_NAME,
-                                                    "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
-                                                    TTTD_DBUS_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+  f->added_id = g_dbus_connection_signal_subscribe (f->connection, TTTD_DBUS_NAME, "org.freedesktop.DBus.ObjectManager",
+                                                    "InterfacesAdded", TTTD_DBUS_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                     on_interfaces_added, f, NULL);
-  f->removed_id = g_dbus_connection_signal_subscribe (f->connection, TTTD_DBUS_NAME,
-                                                      "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
-                                                      TTTD_DBUS_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                      on_interfaces_removed, f, NULL);
+  f->removed_id = g_dbus_connection_signal_subscribe (
+    f->connection, TTTD_DBUS_NAME, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", TTTD_DBUS_PATH, NULL,
+    G_DBUS_SIGNAL_FLAGS_NONE, on_interfaces_removed, f, NULL);
 
-  tttd_dbus_manager_proxy_new (f->connection, G_DBUS_PROXY_FLAGS_NONE, TTTD_DBUS_NAME, TTTD_DBUS_PATH,
-                               NULL, on_result, f);
+  tttd_dbus_manager_proxy_new (f->connection, G_DBUS_PROXY_FLAGS_NONE, TTTD_DBUS_NAME, TTTD_DBUS_PATH, NULL, on_result,
+                               f);
   result = wait_result (f);
   f->manager = tttd_dbus_manager_proxy_new_finish (result, &error);
   g_assert_no_error (error);
@@ -312,7 +311,7 @@ teardown (Fixture *f, gconstpointer data)
     g_dbus_connection_close_sync (f->connection, NULL, NULL);
   g_clear_object (&f->connection);
   g_clear_pointer (&f->dbus, tttd_dbus_free);
-  g_clear_pointer (&f->daemon, tttd_daemon_free);   /* closes its end of the socketpair */
+  g_clear_pointer (&f->daemon, tttd_daemon_free); /* closes its end of the socketpair */
   if (f->tun >= 0)
     close (f->tun);
   /* what is still queued (NameOwnerChanged, idle emissions) goes now */
@@ -334,7 +333,7 @@ teardown (Fixture *f, gconstpointer data)
 static gboolean
 set_strategy (Fixture *f, const char *strategy, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   tttd_dbus_manager_call_set_strategy (f->manager, strategy, NULL, on_result, f);
   result = wait_result (f);
@@ -345,8 +344,8 @@ set_strategy (Fixture *f, const char *strategy, GError **error)
 static char *
 add_link (Fixture *f, const char *ifname, const char *options, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) parse_error = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) parse_error = NULL;
   GVariant *value;
   char *path = NULL;
 
@@ -363,7 +362,7 @@ add_link (Fixture *f, const char *ifname, const char *options, GError **error)
 static gboolean
 remove_link (Fixture *f, const char *path, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   tttd_dbus_manager_call_remove_link (f->manager, path, NULL, on_result, f);
   result = wait_result (f);
@@ -373,7 +372,7 @@ remove_link (Fixture *f, const char *path, GError **error)
 static gboolean
 reload (Fixture *f, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   tttd_dbus_manager_call_reload (f->manager, NULL, on_result, f);
   result = wait_result (f);
@@ -383,7 +382,7 @@ reload (Fixture *f, GError **error)
 static gboolean
 set_weight (Fixture *f, TttdDBusLink *link, guint weight, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   tttd_dbus_link_call_set_weight (link, weight, NULL, on_result, f);
   result = wait_result (f);
@@ -393,7 +392,7 @@ set_weight (Fixture *f, TttdDBusLink *link, guint weight, GError **error)
 static gboolean
 set_priority (Fixture *f, TttdDBusLink *link, guint priority, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   tttd_dbus_link_call_set_priority (link, priority, NULL, on_result, f);
   result = wait_result (f);
@@ -403,7 +402,7 @@ set_priority (Fixture *f, TttdDBusLink *link, guint priority, GError **error)
 static gboolean
 set_enabled (Fixture *f, TttdDBusLink *link, gboolean enabled, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   tttd_dbus_link_call_set_enabled (link, enabled, NULL, on_result, f);
   result = wait_result (f);
@@ -412,16 +411,15 @@ set_enabled (Fixture *f, TttdDBusLink *link, gboolean enabled, GError **error)
 
 /* a raw method call: what the daemon says now, past any proxy's cache */
 static GVariant *
-call (Fixture *f, const char *path, const char *interface, const char *method,
-      GVariant *parameters, const char *reply_type)
+call (Fixture *f, const char *path, const char *interface, const char *method, GVariant *parameters,
+      const char *reply_type)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
   GVariant *reply;
 
   g_dbus_connection_call (f->connection, TTTD_DBUS_NAME, path, interface, method, parameters,
-                          G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
-                          NULL, on_result, f);
+                          G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, on_result, f);
   result = wait_result (f);
   reply = g_dbus_connection_call_finish (f->connection, result, &error);
   g_assert_no_error (error);
@@ -431,8 +429,8 @@ call (Fixture *f, const char *path, const char *interface, const char *method,
 static GVariant *
 get_property (Fixture *f, const char *path, const char *interface, const char *name)
 {
-  g_autoptr(GVariant) reply = call (f, path, "org.freedesktop.DBus.Properties", "Get",
-                                    g_variant_new ("(ss)", interface, name), "(v)");
+  g_autoptr (GVariant) reply =
+    call (f, path, "org.freedesktop.DBus.Properties", "Get", g_variant_new ("(ss)", interface, name), "(v)");
   GVariant *value;
 
   g_variant_get (reply, "(v)", &value);
@@ -442,7 +440,7 @@ get_property (Fixture *f, const char *path, const char *interface, const char *n
 static char *
 get_string_property (Fixture *f, const char *path, const char *interface, const char *name)
 {
-  g_autoptr(GVariant) value = get_property (f, path, interface, name);
+  g_autoptr (GVariant) value = get_property (f, path, interface, name);
 
   g_assert_true (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING));
   return g_variant_dup_string (value, NULL);
@@ -452,8 +450,8 @@ get_string_property (Fixture *f, const char *path, const char *interface, const 
 static GVariant *
 get_managed_objects (Fixture *f)
 {
-  g_autoptr(GVariant) reply = call (f, TTTD_DBUS_PATH, "org.freedesktop.DBus.ObjectManager",
-                                    "GetManagedObjects", NULL, "(a{oa{sa{sv}}})");
+  g_autoptr (GVariant) reply =
+    call (f, TTTD_DBUS_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL, "(a{oa{sa{sv}}})");
 
   return g_variant_get_child_value (reply, 0);
 }
@@ -462,7 +460,7 @@ get_managed_objects (Fixture *f)
 static TttdDBusLink *
 lookup_link (Fixture *f, const char *path)
 {
-  g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (f->objects, path);
+  g_autoptr (GDBusObject) object = g_dbus_object_manager_get_object (f->objects, path);
 
   return object != NULL ? tttd_dbus_object_get_link (TTTD_DBUS_OBJECT (object)) : NULL;
 }
@@ -488,7 +486,7 @@ n_links (Fixture *f)
 static guint
 n_objects (Fixture *f)
 {
-  g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (f->objects);
+  g_autolist (GDBusObject) objects = g_dbus_object_manager_get_objects (f->objects);
 
   return g_list_length (objects);
 }
@@ -496,7 +494,7 @@ n_objects (Fixture *f)
 static gboolean
 has_object (GVariant *managed_objects, const char *path)
 {
-  g_autoptr(GVariant) interfaces = g_variant_lookup_value (managed_objects, path, NULL);
+  g_autoptr (GVariant) interfaces = g_variant_lookup_value (managed_objects, path, NULL);
 
   return interfaces != NULL;
 }
@@ -506,7 +504,7 @@ has_object (GVariant *managed_objects, const char *path)
 static void
 test_properties (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GVariant) counters = NULL;
+  g_autoptr (GVariant) counters = NULL;
   guint64 value;
 
   g_assert_cmpuint (tttd_dbus_manager_get_version (f->manager), ==, 1);
@@ -528,7 +526,7 @@ test_properties (Fixture *f, gconstpointer data)
   g_assert_true (g_variant_is_of_type (counters, G_VARIANT_TYPE ("a{st}")));
   for (guint i = 0; i < 3; i++)
     {
-      const char *name = (const char *[]) { "tx-no-session", "rx-auth-failed", "tun-write-errors" }[i];
+      const char *name = (const char *[]){ "tx-no-session", "rx-auth-failed", "tun-write-errors" }[i];
       g_assert_true (g_variant_lookup (counters, name, "t", &value));
       g_assert_cmpuint (value, ==, 0);
     }
@@ -539,7 +537,7 @@ test_properties (Fixture *f, gconstpointer data)
 static void
 test_set_strategy (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *now = NULL;
 
   g_assert_true (set_strategy (f, "redundant", &error));
@@ -560,14 +558,13 @@ test_set_strategy (Fixture *f, gconstpointer data)
 static void
 test_add_link (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *again = NULL;
-  g_autoptr(TttdDBusLink) link = NULL;
+  g_autoptr (TttdDBusLink) link = NULL;
 
   path = add_link (f, "tttdtest0",
-                   "{'weight': <uint32 30>, 'priority': <uint32 5>, 'metered': <true>, 'enabled': <false>}",
-                   &error);
+                   "{'weight': <uint32 30>, 'priority': <uint32 5>, 'metered': <true>, 'enabled': <false>}", &error);
   g_assert_no_error (error);
   g_assert_nonnull (path);
   g_assert_true (g_str_has_prefix (path, TTTD_DBUS_LINK_PATH "/"));
@@ -603,21 +600,21 @@ test_add_link_invalid (Fixture *f, gconstpointer data)
   } bad[] = {
     { "a/b", NULL },
     { "", NULL },
-    { "abcdefghijklmnop", NULL },                          /* 16 characters: IFNAMSIZ is 16 with the NUL */
-    { TUN_NAME, NULL },                                    /* tttd's own tunnel device */
-    { "tttdtest0", "{'colour': <'blue'>}" },               /* unknown option */
-    { "tttdtest0", "{'weight': <'30'>}" },                 /* wrong type */
-    { "tttdtest0", "{'weight': <int32 30>}" },             /* wrong type: u wanted */
-    { "tttdtest0", "{'metered': <uint32 1>}" },            /* wrong type: b wanted */
-    { "tttdtest0", "{'weight': <uint32 0>}" },             /* out of range */
+    { "abcdefghijklmnop", NULL },               /* 16 characters: IFNAMSIZ is 16 with the NUL */
+    { TUN_NAME, NULL },                         /* tttd's own tunnel device */
+    { "tttdtest0", "{'colour': <'blue'>}" },    /* unknown option */
+    { "tttdtest0", "{'weight': <'30'>}" },      /* wrong type */
+    { "tttdtest0", "{'weight': <int32 30>}" },  /* wrong type: u wanted */
+    { "tttdtest0", "{'metered': <uint32 1>}" }, /* wrong type: b wanted */
+    { "tttdtest0", "{'weight': <uint32 0>}" },  /* out of range */
     { "tttdtest0", "{'weight': <uint32 1001>}" },
     { "tttdtest0", "{'priority': <uint32 1001>}" },
   };
-  g_autoptr(GVariant) objects = NULL;
+  g_autoptr (GVariant) objects = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *path = NULL;
 
       g_test_message ("AddLink ('%s', %s)", bad[i].ifname, bad[i].options ? bad[i].options : "{}");
@@ -638,11 +635,11 @@ static void
 test_add_link_bad_name (Fixture *f, gconstpointer data)
 {
   static const char *const bad[] = { "a:b", "wan 0", "wan\t0", "wan\n0", ".", ".." };
-  g_autoptr(GVariant) objects = NULL;
+  g_autoptr (GVariant) objects = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *path = NULL;
       g_autofree char *shown = g_strescape (bad[i], NULL);
 
@@ -659,11 +656,11 @@ test_add_link_bad_name (Fixture *f, gconstpointer data)
 static void
 test_link_methods (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(TttdDBusLink) link = NULL;
-  g_autoptr(GVariant) weight = NULL;
-  g_autoptr(GVariant) priority = NULL;
+  g_autoptr (TttdDBusLink) link = NULL;
+  g_autoptr (GVariant) weight = NULL;
+  g_autoptr (GVariant) priority = NULL;
 
   path = add_link (f, "tttdtest0", NULL, &error);
   g_assert_no_error (error);
@@ -710,9 +707,9 @@ test_link_methods (Fixture *f, gconstpointer data)
 static void
 test_remove_link (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(GVariant) objects = NULL;
+  g_autoptr (GVariant) objects = NULL;
 
   path = add_link (f, "tttdtest0", NULL, &error);
   g_assert_no_error (error);
@@ -741,10 +738,10 @@ test_remove_link (Fixture *f, gconstpointer data)
 static void
 test_reload (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(TttdDBusLink) config_link = NULL;
-  g_autoptr(GVariant) weight = NULL;
+  g_autoptr (TttdDBusLink) config_link = NULL;
+  g_autoptr (GVariant) weight = NULL;
   const char *config_path;
 
   /* a link added over D-Bus outlives the reload */
@@ -783,7 +780,7 @@ test_reload (Fixture *f, gconstpointer data)
 static void
 test_reload_refused (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *mode = NULL;
   g_autofree char *strategy = NULL;
 
@@ -810,7 +807,7 @@ test_reload_refused (Fixture *f, gconstpointer data)
 static void
 test_reload_syntax (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
   g_autofree char *where = NULL;
   g_autofree char *strategy = NULL;
@@ -818,7 +815,7 @@ test_reload_syntax (Fixture *f, gconstpointer data)
   text = g_strdup_printf ("[tttd]\n"
                           "mode=client\n"
                           "strategy=redundant\n"
-                          "this is not a setting\n"         /* line 4 */
+                          "this is not a setting\n" /* line 4 */
                           "private-key-file=%s\n"
                           "[client]\n"
                           "server=192.0.2.1:5800\n"
@@ -838,13 +835,13 @@ test_reload_syntax (Fixture *f, gconstpointer data)
 static void
 test_not_permitted (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TttdDBusLink) link = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TttdDBusLink) link = NULL;
   g_autofree char *path = NULL;
   g_autofree char *strategy = NULL;
-  g_autoptr(GVariant) weight = NULL;
-  g_autoptr(GVariant) priority = NULL;
-  g_autoptr(GVariant) enabled = NULL;
+  g_autoptr (GVariant) weight = NULL;
+  g_autoptr (GVariant) priority = NULL;
+  g_autoptr (GVariant) enabled = NULL;
   const char *const *links;
   guint weight_before, priority_before;
 
@@ -903,19 +900,18 @@ test_not_permitted (Fixture *f, gconstpointer data)
 
 /* PropertiesChanged of the Manager that carry counters */
 static void
-on_manager_changed (GDBusConnection *connection, const char *sender, const char *path,
-                    const char *interface, const char *signal, GVariant *parameters, gpointer user_data)
+on_manager_changed (GDBusConnection *connection, const char *sender, const char *path, const char *interface,
+                    const char *signal, GVariant *parameters, gpointer user_data)
 {
   Fixture *f = user_data;
   const char *name;
-  g_autoptr(GVariant) changed = NULL;
+  g_autoptr (GVariant) changed = NULL;
   g_autofree const char **invalidated = NULL;
 
   g_variant_get (parameters, "(&s@a{sv}^a&s)", &name, &changed, &invalidated);
   if (g_strcmp0 (name, TTTD_DBUS_MANAGER_IFACE) != 0)
     return;
-  if (g_variant_lookup (changed, "Counters", "@a{st}", NULL) ||
-      g_variant_lookup (changed, "TxBytes", "t", NULL) ||
+  if (g_variant_lookup (changed, "Counters", "@a{st}", NULL) || g_variant_lookup (changed, "TxBytes", "t", NULL) ||
       strv_has (invalidated, "Counters") || strv_has (invalidated, "TxBytes"))
     f->counter_signals++;
 }
@@ -930,18 +926,18 @@ make_packet (guint8 *packet, gsize len)
   packet[0] = 0x45;
   packet[2] = (guint8) (len >> 8);
   packet[3] = (guint8) len;
-  packet[6] = 0x40;                /* don't fragment */
+  packet[6] = 0x40; /* don't fragment */
   packet[8] = 64;
-  packet[9] = 17;                  /* UDP */
-  memcpy (packet + 12, (guint8[]) { 198, 18, 200, 2 }, 4);
-  memcpy (packet + 16, (guint8[]) { 198, 18, 200, 1 }, 4);
+  packet[9] = 17; /* UDP */
+  memcpy (packet + 12, (guint8[]){ 198, 18, 200, 2 }, 4);
+  memcpy (packet + 16, (guint8[]){ 198, 18, 200, 1 }, 4);
   for (guint i = 0; i < 20; i += 2)
     sum += (guint32) (packet[i] << 8 | packet[i + 1]);
   while (sum >> 16)
     sum = (sum & 0xffff) + (sum >> 16);
   packet[10] = (guint8) (~sum >> 8);
   packet[11] = (guint8) ~sum;
-  packet[20] = 0x30, packet[21] = 0x39;     /* 12345 -> 53 */
+  packet[20] = 0x30, packet[21] = 0x39; /* 12345 -> 53 */
   packet[22] = 0x00, packet[23] = 0x35;
   packet[24] = (guint8) ((len - 20) >> 8), packet[25] = (guint8) (len - 20);
 }
@@ -957,7 +953,7 @@ on_write_tick (gpointer user_data)
     {
       if (write (f->tun, packet, sizeof packet) < 0)
         {
-          g_assert_cmpint (errno, ==, EAGAIN);   /* the daemon is behind: next tick */
+          g_assert_cmpint (errno, ==, EAGAIN); /* the daemon is behind: next tick */
           break;
         }
       f->written++;
@@ -968,14 +964,13 @@ on_write_tick (gpointer user_data)
 static void
 test_properties_changed_rate (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GSource) writer = NULL;
-  g_autoptr(GVariant) counters = NULL;
+  g_autoptr (GSource) writer = NULL;
+  g_autoptr (GVariant) counters = NULL;
   gint64 end;
   guint64 no_session = 0;
 
-  f->changed_id = g_dbus_connection_signal_subscribe (f->connection, TTTD_DBUS_NAME,
-                                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                                      TTTD_DBUS_PATH, TTTD_DBUS_MANAGER_IFACE,
+  f->changed_id = g_dbus_connection_signal_subscribe (f->connection, TTTD_DBUS_NAME, "org.freedesktop.DBus.Properties",
+                                                      "PropertiesChanged", TTTD_DBUS_PATH, TTTD_DBUS_MANAGER_IFACE,
                                                       G_DBUS_SIGNAL_FLAGS_NONE, on_manager_changed, f, NULL);
   /* a busy tunnel: a packet every few hundred microseconds for 3 s; with
    * no session the daemon drops each one and counts it */
@@ -988,8 +983,8 @@ test_properties_changed_rate (Fixture *f, gconstpointer data)
   g_dbus_connection_signal_unsubscribe (f->connection, f->changed_id);
   f->changed_id = 0;
 
-  g_test_message ("%" G_GUINT64_FORMAT " packets written in 3 s; %u PropertiesChanged with counters",
-                  f->written, f->counter_signals);
+  g_test_message ("%" G_GUINT64_FORMAT " packets written in 3 s; %u PropertiesChanged with counters", f->written,
+                  f->counter_signals);
   g_assert_cmpuint (f->written, >, 1000);
   /* at most once a second (plus one for where the window falls) */
   g_assert_cmpuint (f->counter_signals, <=, 4);
@@ -1003,13 +998,13 @@ test_properties_changed_rate (Fixture *f, gconstpointer data)
 static void
 test_object_manager (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) before = NULL;
-  g_autoptr(GVariant) both = NULL;
-  g_autoptr(GVariant) one = NULL;
-  g_autoptr(GVariant) after = NULL;
-  g_autoptr(GVariant) interfaces = NULL;
-  g_autoptr(GVariant) properties = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) before = NULL;
+  g_autoptr (GVariant) both = NULL;
+  g_autoptr (GVariant) one = NULL;
+  g_autoptr (GVariant) after = NULL;
+  g_autoptr (GVariant) interfaces = NULL;
+  g_autoptr (GVariant) properties = NULL;
   g_autofree char *path0 = NULL;
   g_autofree char *path1 = NULL;
   g_autofree char *path2 = NULL;
@@ -1072,7 +1067,7 @@ test_object_manager (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   int rc;
   g_autofree char *bus_daemon = g_find_program_in_path ("dbus-daemon");
 
@@ -1098,8 +1093,8 @@ main (int argc, char **argv)
   g_test_add ("/tttd/dbus/reload-refused", Fixture, &trusted_setup, setup, test_reload_refused, teardown);
   g_test_add ("/tttd/dbus/reload-syntax", Fixture, &trusted_setup, setup, test_reload_syntax, teardown);
   g_test_add ("/tttd/dbus/not-permitted", Fixture, &untrusted_setup, setup, test_not_permitted, teardown);
-  g_test_add ("/tttd/dbus/properties-changed-rate", Fixture, &trusted_setup, setup,
-              test_properties_changed_rate, teardown);
+  g_test_add ("/tttd/dbus/properties-changed-rate", Fixture, &trusted_setup, setup, test_properties_changed_rate,
+              teardown);
   g_test_add ("/tttd/dbus/object-manager", Fixture, &trusted_setup, setup, test_object_manager, teardown);
 
   /* last: it fails until AddLink checks names as the config file does */

@@ -32,28 +32,28 @@ enum {
 #define SERVER_ADDRESS "198.18.0.1"
 /* an UDP payload too large to be latency-critical: it goes through the
  * reorder buffer, not around it */
-#define BULK_PAYLOAD   400
+#define BULK_PAYLOAD 400
 /* how long carry () waits for one more datagram before it calls the links quiet */
-#define QUIET_MS       10
-#define WAIT_US        (2 * G_USEC_PER_SEC)
+#define QUIET_MS 10
+#define WAIT_US  (2 * G_USEC_PER_SEC)
 
 typedef struct {
-  TttdIdentity  *client_id;
-  TttdIdentity  *server_id;
-  TttdEngine    *client;
-  TttdEngine    *server;
-  TttdPeer      *client_peer;    /* the server, as the client knows it */
-  TttdPeer      *server_peer;    /* the client, as the server knows it */
-  int            client_tun[2];  /* [0] the engine's, [1] ours: where the TUN device would be */
-  int            server_tun[2];
-  int            fd[N_SOCKETS];
-  TttdSockaddr   addr[N_SOCKETS];
-  TttdTxQueue    queue[N_SOCKETS];
-  guint          initiations;    /* handshake messages each side took */
-  guint          responses;
-  guint          paths_learned;
-  guint          closed;         /* sessions the client ended with a goodbye */
-  guint          dropped;        /* datagrams of cut paths the test threw away */
+  TttdIdentity *client_id;
+  TttdIdentity *server_id;
+  TttdEngine *client;
+  TttdEngine *server;
+  TttdPeer *client_peer; /* the server, as the client knows it */
+  TttdPeer *server_peer; /* the client, as the server knows it */
+  int client_tun[2];     /* [0] the engine's, [1] ours: where the TUN device would be */
+  int server_tun[2];
+  int fd[N_SOCKETS];
+  TttdSockaddr addr[N_SOCKETS];
+  TttdTxQueue queue[N_SOCKETS];
+  guint initiations; /* handshake messages each side took */
+  guint responses;
+  guint paths_learned;
+  guint closed;  /* sessions the client ended with a goodbye */
+  guint dropped; /* datagrams of cut paths the test threw away */
 } Fixture;
 
 /* ---- the roles, as small as the engine allows ---- */
@@ -74,11 +74,11 @@ client_on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from
   TttdKeypair *keypair;
 
   g_assert_cmpuint (msg[1], ==, TTTD_MSG_RESPONSE);
-  g_assert_cmpint (tttd_handshake_consume_response (peer->handshake, f->client_id, msg, len,
-                                                    &response, &keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (tttd_handshake_consume_response (peer->handshake, f->client_id, msg, len, &response, &keys), ==,
+                   TTTD_HANDSHAKE_OK);
   g_assert_cmpuint (response.n_addresses, ==, 1);
-  keypair = tttd_keypair_new (&keys, response.cipher, peer->handshake->local_index,
-                              peer->handshake->remote_index, TRUE, g_get_monotonic_time ());
+  keypair = tttd_keypair_new (&keys, response.cipher, peer->handshake->local_index, peer->handshake->remote_index, TRUE,
+                              g_get_monotonic_time ());
   sodium_memzero (&keys, sizeof keys);
   tttd_handshake_clear (peer->handshake);
   tttd_engine_install_keys (peer, keypair, (response.flags & TTTD_HANDSHAKE_FRESH) != 0);
@@ -134,10 +134,10 @@ server_on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from
   response.flags = peer->fresh ? TTTD_HANDSHAKE_FRESH : 0;
   response.n_addresses = 1;
   response.addresses[0] = peer->addresses[0];
-  g_assert_cmpint (tttd_handshake_create_response (&hs, f->server_id, tttd_engine_new_index (f->server),
-                                                   &response, out, &keys), ==, TTTD_HANDSHAKE_OK);
-  keypair = tttd_keypair_new (&keys, response.cipher, hs.local_index, hs.remote_index, FALSE,
-                              g_get_monotonic_time ());
+  g_assert_cmpint (
+    tttd_handshake_create_response (&hs, f->server_id, tttd_engine_new_index (f->server), &response, out, &keys), ==,
+    TTTD_HANDSHAKE_OK);
+  keypair = tttd_keypair_new (&keys, response.cipher, hs.local_index, hs.remote_index, FALSE, g_get_monotonic_time ());
   sodium_memzero (&keys, sizeof keys);
   tttd_handshake_clear (&hs);
   tttd_engine_install_keys (peer, keypair, (init.flags & TTTD_HANDSHAKE_FRESH) != 0);
@@ -199,7 +199,7 @@ identity_new_random (void)
 static void
 open_socket (Fixture *f, guint s, TttdEngine *engine)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TttdSockaddr local = { 0 };
 
   local.in4.sin_family = AF_INET;
@@ -288,7 +288,7 @@ pump (Fixture *f, guint32 cut, int timeout_ms)
   guint ready = 0;
 
   for (guint s = 0; s < N_SOCKETS; s++)
-    fds[s] = (struct pollfd) { .fd = f->fd[s], .events = POLLIN };
+    fds[s] = (struct pollfd){ .fd = f->fd[s], .events = POLLIN };
   g_assert_cmpint (poll (fds, N_SOCKETS, timeout_ms), >=, 0);
   for (guint s = 0; s < N_SOCKETS; s++)
     {
@@ -315,14 +315,17 @@ carry (Fixture *f, guint32 cut)
 }
 
 /* carry the links until cond holds, for WAIT_US at most */
-#define CARRY_UNTIL(f, cut, cond) G_STMT_START {                         \
-    gint64 deadline_ = g_get_monotonic_time () + WAIT_US;                \
-    while (!(cond))                                                      \
-      {                                                                  \
-        g_assert_cmpint (g_get_monotonic_time (), <, deadline_);         \
-        pump ((f), (cut), 1);                                            \
-      }                                                                  \
-  } G_STMT_END
+#define CARRY_UNTIL(f, cut, cond) \
+  G_STMT_START \
+  { \
+    gint64 deadline_ = g_get_monotonic_time () + WAIT_US; \
+    while (!(cond)) \
+      { \
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline_); \
+        pump ((f), (cut), 1); \
+      } \
+  } \
+  G_STMT_END
 
 /* the server side of path link: how many authentic datagrams came in on it */
 static guint64
@@ -363,7 +366,7 @@ build_ipv4 (guint8 *out, const char *src, const char *dst, guint8 proto, guint16
   out[0] = 0x45;
   put16 (out + 2, (guint16) (20 + l4_len));
   put16 (out + 4, id);
-  put16 (out + 6, 0x4000);   /* don't fragment */
+  put16 (out + 6, 0x4000); /* don't fragment */
   out[8] = 64;
   out[9] = proto;
   g_assert_cmpint (inet_pton (AF_INET, src, out + 12), ==, 1);
@@ -381,7 +384,7 @@ build_udp (guint8 *out, const char *src, const char *dst, guint16 index, gsize p
 
   build_ipv4 (out, src, dst, IPPROTO_UDP, index, l4_len);
   put16 (udp, 40000);
-  put16 (udp + 2, 9);   /* discard */
+  put16 (udp + 2, 9); /* discard */
   put16 (udp + 4, (guint16) l4_len);
   put16 (udp + 6, 0);
   put16 (udp + 8, index);
@@ -404,7 +407,7 @@ build_ping (guint8 *out, const char *src, const char *dst, guint16 seq)
 
   build_ipv4 (out, src, dst, IPPROTO_ICMP, seq, l4_len);
   memset (icmp, 0, l4_len);
-  icmp[0] = 8;   /* echo request */
+  icmp[0] = 8; /* echo request */
   put16 (icmp + 4, 0x7474);
   put16 (icmp + 6, seq);
   for (gsize i = 8; i < l4_len; i++)
@@ -463,7 +466,8 @@ send_initiation (Fixture *f)
 
   g_assert_cmpint (tttd_handshake_create_initiation (peer->handshake, f->client_id, f->server_id->public_key,
                                                      tttd_engine_new_index (f->client), &payload,
-                                                     g_get_monotonic_time (), msg), ==, TTTD_HANDSHAKE_OK);
+                                                     g_get_monotonic_time (), msg),
+                   ==, TTTD_HANDSHAKE_OK);
   tttd_engine_send_raw (f->client, &f->queue[CLIENT_0], &peer->paths[0].remote, msg, sizeof msg);
   tttd_engine_flush (f->client);
 }
@@ -483,8 +487,9 @@ connect_peers (Fixture *f)
   g_assert_null (tttd_keyring_sender (&f->server_peer->keyring, g_get_monotonic_time ()));
 
   tttd_peer_tick (f->client_peer, TRUE, g_get_monotonic_time ());
-  CARRY_UNTIL (f, 0, tttd_peer_path_state (f->client_peer, 0) == TTTD_LINK_UP &&
-                     tttd_peer_path_state (f->client_peer, 1) == TTTD_LINK_UP);
+  CARRY_UNTIL (f, 0,
+               tttd_peer_path_state (f->client_peer, 0) == TTTD_LINK_UP &&
+                 tttd_peer_path_state (f->client_peer, 1) == TTTD_LINK_UP);
   g_assert_nonnull (tttd_keyring_sender (&f->server_peer->keyring, g_get_monotonic_time ()));
   for (guint link = 0; link < 2; link++)
     {
@@ -879,7 +884,7 @@ test_csum_partial (Fixture *f, gconstpointer data)
   put16 (packet + 20, 50000);
   put16 (packet + 22, 5201);
   packet[32] = 5 << 4;
-  packet[33] = 0x10;   /* ACK */
+  packet[33] = 0x10; /* ACK */
   for (guint i = 0; i < PAYLOAD; i++)
     packet[40 + i] = (guint8) (i * 11 + 5);
   put16 (packet + 36, tcp_pseudo (packet, LEN));
@@ -934,8 +939,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/engine/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/engine/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("handshake", test_handshake);
   ADD ("data", test_data);
   ADD ("reorder", test_reorder);

@@ -10,7 +10,7 @@
 #include "tttd-names.h"
 
 static const struct {
-  TttdError   code;
+  TttdError code;
   const char *name;
 } wire_names[] = {
   { TTTD_ERROR_FAILED, "Failed" },
@@ -28,7 +28,7 @@ static const struct {
 static void
 test_decode_first (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *remote = NULL;
 
   (void) TTTD_ERROR;
@@ -45,10 +45,10 @@ test_round_trip (void)
 {
   for (guint i = 0; i < G_N_ELEMENTS (wire_names); i++)
     {
-      g_autoptr(GError) sent = g_error_new (TTTD_ERROR, wire_names[i].code, "code %u", wire_names[i].code);
+      g_autoptr (GError) sent = g_error_new (TTTD_ERROR, wire_names[i].code, "code %u", wire_names[i].code);
       g_autofree char *name = g_dbus_error_encode_gerror (sent);
       g_autofree char *expected = g_strconcat (TTTD_DBUS_ERROR_PREFIX ".", wire_names[i].name, NULL);
-      g_autoptr(GError) received = NULL;
+      g_autoptr (GError) received = NULL;
 
       g_assert_cmpstr (name, ==, expected);
       received = g_dbus_error_new_for_dbus_error (name, sent->message);
@@ -62,7 +62,7 @@ test_round_trip (void)
 static void
 test_unknown_name (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *remote = NULL;
 
   (void) TTTD_ERROR;

@@ -62,9 +62,9 @@ static void
 test_request (void)
 {
   static const struct {
-    const char        *head;
-    TttctlHttpRequest  kind;
-    gboolean           is_head;
+    const char *head;
+    TttctlHttpRequest kind;
+    gboolean is_head;
   } cases[] = {
     { "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", TTTCTL_HTTP_METRICS, FALSE },
     { "GET /metrics?name[]=up HTTP/1.0\n\n", TTTCTL_HTTP_METRICS, FALSE },

@@ -10,14 +10,14 @@
 
 typedef struct {
   TttdSockaddr endpoints[4];
-  guint        n;
+  guint n;
   TttdFailover failover;
 } Fixture;
 
 static void
 add_endpoint (Fixture *f, const char *text)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_cmpuint (f->n, <, G_N_ELEMENTS (f->endpoints));
   g_assert_true (tttd_sockaddr_parse (text, 5800, &f->endpoints[f->n++], &error));

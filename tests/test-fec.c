@@ -11,10 +11,10 @@
 
 typedef struct {
   guint32 seq;
-  gsize   len;
-  guint8  data[TTTD_FEC_MAX_LEN];
+  gsize len;
+  guint8 data[TTTD_FEC_MAX_LEN];
   gboolean urgent;
-  guint   count;
+  guint count;
 } Rebuilt;
 
 static void
@@ -106,8 +106,8 @@ test_every_pattern (void)
   for (guint k = 1; k <= 10; k++)
     {
       check_window (rand, k, 100, 1);
-      check_window (rand, k, G_MAXUINT32 - 3, 1);   /* across the wrap */
-      check_window (rand, k, 7, 3);                 /* sequences with gaps (adaptive) */
+      check_window (rand, k, G_MAXUINT32 - 3, 1); /* across the wrap */
+      check_window (rand, k, 7, 3);               /* sequences with gaps (adaptive) */
     }
   check_window (rand, TTTD_FEC_MAX_WINDOW, 5000, 2);
   g_rand_free (rand);
@@ -127,9 +127,9 @@ test_encoder_window (void)
   g_assert_false (tttd_fec_encoder_fits (&enc, 9));
   g_assert_false (tttd_fec_encoder_fits (&enc, 10 + TTTD_FEC_SPAN));
   g_assert_true (tttd_fec_encoder_fits (&enc, 10 + TTTD_FEC_SPAN - 1));
-  g_assert_cmpuint (tttd_fec_encoder_finish (&enc, (guint8[TTTD_REPAIR_HEADER_LEN + TTTD_FEC_MAX_LEN]) { 0 }),
-                    ==, TTTD_REPAIR_HEADER_LEN + sizeof pkt);
-  g_assert_cmpuint (tttd_fec_encoder_finish (&enc, (guint8[TTTD_REPAIR_HEADER_LEN + TTTD_FEC_MAX_LEN]) { 0 }), ==, 0);
+  g_assert_cmpuint (tttd_fec_encoder_finish (&enc, (guint8[TTTD_REPAIR_HEADER_LEN + TTTD_FEC_MAX_LEN]){ 0 }), ==,
+                    TTTD_REPAIR_HEADER_LEN + sizeof pkt);
+  g_assert_cmpuint (tttd_fec_encoder_finish (&enc, (guint8[TTTD_REPAIR_HEADER_LEN + TTTD_FEC_MAX_LEN]){ 0 }), ==, 0);
   tttd_fec_encoder_clear (&enc);
 }
 

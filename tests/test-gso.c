@@ -95,11 +95,11 @@ make_tcp (guint8 *pkt, gboolean v4, gsize payload, guint8 tcp_flags)
       pkt[0] = 0x45;
       pkt[2] = (guint8) (len >> 8);
       pkt[3] = (guint8) len;
-      pkt[4] = 0x12;  /* id 0x1234 */
+      pkt[4] = 0x12; /* id 0x1234 */
       pkt[5] = 0x34;
       pkt[8] = 64;
       pkt[9] = IPPROTO_TCP;
-      memcpy (pkt + 12, (guint8[]) { 198, 19, 0, 10, 198, 19, 0, 1 }, 8);
+      memcpy (pkt + 12, (guint8[]){ 198, 19, 0, 10, 198, 19, 0, 1 }, 8);
     }
   else
     {
@@ -108,7 +108,7 @@ make_tcp (guint8 *pkt, gboolean v4, gsize payload, guint8 tcp_flags)
       pkt[5] = (guint8) (len - 40);
       pkt[6] = IPPROTO_TCP;
       pkt[7] = 64;
-      pkt[8] = 0x20;   /* 2001:2::10 -> 2001:2::1 */
+      pkt[8] = 0x20; /* 2001:2::10 -> 2001:2::1 */
       pkt[9] = 0x01;
       pkt[11] = 0x02;
       pkt[23] = 0x10;
@@ -117,11 +117,11 @@ make_tcp (guint8 *pkt, gboolean v4, gsize payload, guint8 tcp_flags)
       pkt[27] = 0x02;
       pkt[39] = 0x01;
     }
-  pkt[l3 + 0] = 0xc3;  /* ports 50000 -> 5201 */
+  pkt[l3 + 0] = 0xc3; /* ports 50000 -> 5201 */
   pkt[l3 + 1] = 0x50;
   pkt[l3 + 2] = 0x14;
   pkt[l3 + 3] = 0x51;
-  pkt[l3 + 4] = 0xff;  /* seq 0xfffffc00: wraps while cut */
+  pkt[l3 + 4] = 0xff; /* seq 0xfffffc00: wraps while cut */
   pkt[l3 + 5] = 0xff;
   pkt[l3 + 6] = 0xfc;
   pkt[l3 + 7] = 0x00;
@@ -236,14 +236,14 @@ test_checksum_only (void)
   memset (pkt, 0, 28);
   pkt[0] = 0x45;
   pkt[9] = IPPROTO_UDP;
-  pkt[20 + 5] = 8;  /* UDP length */
+  pkt[20 + 5] = 8; /* UDP length */
   tttd_l4_checksum (pkt, 28, 20, IPPROTO_UDP);
   g_assert_cmphex (get16 (pkt + 26), !=, 0);
   assert_l4_checksum (pkt, 28, 20, IPPROTO_UDP);
 
   /* a packet with nothing to do comes out untouched */
   len = make_tcp (pkt, FALSE, 10, 0x10);
-  hdr = (TttdVnetHdr) { 0 };
+  hdr = (TttdVnetHdr){ 0 };
   g_assert_true (tttd_gso_init (&gso, pkt, len, &hdr));
   g_assert_cmpint (tttd_gso_next (&gso, out, sizeof out), ==, len);
   g_assert_cmpmem (out, len, pkt, len);
@@ -282,7 +282,7 @@ test_refused (void)
   g_assert_cmpint (tttd_gso_next (&gso, out, 60), ==, -1);
 
   /* a checksum offset past the end is left alone */
-  hdr = (TttdVnetHdr) { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 30, .csum_offset = 200 };
+  hdr = (TttdVnetHdr){ .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 30, .csum_offset = 200 };
   g_assert_true (tttd_gso_init (&gso, pkt, len, &hdr));
   g_assert_cmpint (tttd_gso_next (&gso, out, sizeof out), ==, len);
 
@@ -303,7 +303,7 @@ make_udp (guint8 *pkt, gsize payload)
   pkt[3] = (guint8) len;
   pkt[8] = 64;
   pkt[9] = IPPROTO_UDP;
-  memcpy (pkt + 12, (guint8[]) { 198, 19, 0, 10, 198, 19, 0, 1 }, 8);
+  memcpy (pkt + 12, (guint8[]){ 198, 19, 0, 10, 198, 19, 0, 1 }, 8);
   pkt[20] = 0x13;
   pkt[22] = 0x14;
   pkt[24] = (guint8) ((len - 20) >> 8);
@@ -339,7 +339,7 @@ test_partial_target (void)
   len = make_tcp (pkt, FALSE, 50, 0x10);
   g_assert_true (tttd_l4_partial_target (pkt, len, &l3, &proto));
   g_assert_cmpuint (l3, ==, 40);
-  pkt[6] = 0;   /* hop-by-hop options */
+  pkt[6] = 0; /* hop-by-hop options */
   g_assert_false (tttd_l4_partial_target (pkt, len, &l3, &proto));
   /* UDP: its field at 6 */
   len = make_udp (pkt, 30);
@@ -418,7 +418,7 @@ test_rx_prepare (void)
   /* complete: an all-zero header, the packet untouched */
   memcpy (ref, pkt, len);
   g_assert_true (tttd_rx_csum_prepare (pkt, len, TTTD_RX_CSUM_COMPLETE, vnet));
-  g_assert_cmpmem (vnet, sizeof vnet, ((guint8[TTTD_VNET_HDR_LEN]) { 0 }), sizeof vnet);
+  g_assert_cmpmem (vnet, sizeof vnet, ((guint8[TTTD_VNET_HDR_LEN]){ 0 }), sizeof vnet);
   g_assert_cmpmem (pkt, len, ref, len);
   /* unknown and in fact complete: with a vnet header it becomes partial */
   g_assert_true (tttd_rx_csum_prepare (pkt, len, TTTD_RX_CSUM_UNKNOWN, vnet));
@@ -441,7 +441,7 @@ test_rx_prepare (void)
   g_assert_false (tttd_rx_csum_prepare (pkt, len, TTTD_RX_CSUM_PARTIAL, vnet));
   g_assert_true (tttd_rx_csum_prepare (pkt, len, TTTD_RX_CSUM_UNKNOWN, vnet));
   g_assert_cmpmem (pkt, len, ref, len);
-  g_assert_cmpmem (vnet, sizeof vnet, ((guint8[TTTD_VNET_HDR_LEN]) { 0 }), sizeof vnet);
+  g_assert_cmpmem (vnet, sizeof vnet, ((guint8[TTTD_VNET_HDR_LEN]){ 0 }), sizeof vnet);
 }
 
 int

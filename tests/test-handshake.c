@@ -11,15 +11,15 @@
 #define SERVER_INDEX 0x55667788u
 
 typedef struct {
-  TttdIdentity   *client;
-  TttdIdentity   *server;
-  TttdIdentity   *stranger;      /* a third key pair nobody knows */
-  TttdHandshake  *client_hs;     /* sodium_malloc()ed, as the daemon keeps them */
-  TttdHandshake  *server_hs;
+  TttdIdentity *client;
+  TttdIdentity *server;
+  TttdIdentity *stranger;   /* a third key pair nobody knows */
+  TttdHandshake *client_hs; /* sodium_malloc()ed, as the daemon keeps them */
+  TttdHandshake *server_hs;
   TttdInitPayload init_payload;
   TttdResponsePayload response_payload;
-  guint8          initiation[TTTD_INITIATION_LEN];
-  guint8          response[TTTD_RESPONSE_LEN];
+  guint8 initiation[TTTD_INITIATION_LEN];
+  guint8 response[TTTD_RESPONSE_LEN];
   TttdSessionKeys client_keys;
   TttdSessionKeys server_keys;
 } Fixture;
@@ -89,9 +89,8 @@ fix_mac1 (guint8 *msg, gsize len, const guint8 public_key[32])
 static void
 create_initiation (Fixture *f)
 {
-  g_assert_cmpint (tttd_handshake_create_initiation (f->client_hs, f->client, f->server->public_key,
-                                                     CLIENT_INDEX, &f->init_payload, 1000,
-                                                     f->initiation),
+  g_assert_cmpint (tttd_handshake_create_initiation (f->client_hs, f->client, f->server->public_key, CLIENT_INDEX,
+                                                     &f->init_payload, 1000, f->initiation),
                    ==, TTTD_HANDSHAKE_OK);
   g_assert_true (f->client_hs->pending);
   g_assert_cmpuint (f->client_hs->local_index, ==, CLIENT_INDEX);
@@ -103,11 +102,11 @@ consume_initiation_and_respond (Fixture *f)
   TttdInitPayload got;
 
   memset (&got, 0, sizeof got);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &got),
-                   ==, TTTD_HANDSHAKE_OK);
-  g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX,
-                                                   &f->response_payload, f->response, &f->server_keys),
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &got), ==,
+    TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX, &f->response_payload,
+                                                   f->response, &f->server_keys),
                    ==, TTTD_HANDSHAKE_OK);
 }
 
@@ -137,9 +136,9 @@ test_good (Fixture *f, gconstpointer data)
   g_assert_null (memmem (f->initiation, sizeof f->initiation, f->client->public_key, 32));
 
   memset (&got, 0, sizeof got);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &got),
-                   ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &got), ==,
+    TTTD_HANDSHAKE_OK);
   /* the server learns who it is and what it asks for */
   g_assert_cmpmem (f->server_hs->remote_static, 32, f->client->public_key, 32);
   g_assert_cmpuint (f->server_hs->remote_index, ==, CLIENT_INDEX);
@@ -149,8 +148,8 @@ test_good (Fixture *f, gconstpointer data)
   g_assert_cmpuint (got.flags, ==, TTTD_HANDSHAKE_FRESH);
   g_assert_true (f->server_hs->pending);
 
-  g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX,
-                                                   &f->response_payload, f->response, &f->server_keys),
+  g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX, &f->response_payload,
+                                                   f->response, &f->server_keys),
                    ==, TTTD_HANDSHAKE_OK);
   g_assert_cmpint (tttd_header_parse (f->response, sizeof f->response, &header), ==, TTTD_PARSE_OK);
   g_assert_cmpuint (header.type, ==, TTTD_MSG_RESPONSE);
@@ -164,9 +163,9 @@ test_good (Fixture *f, gconstpointer data)
   tttd_handshake_clear (f->server_hs);
   g_assert_cmpmem (f->server_hs->ephemeral_private, 32, zero, 32);
 
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response,
-                                                    sizeof f->response, &resp, &f->client_keys),
-                   ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_OK);
   g_assert_cmpuint (f->client_hs->remote_index, ==, SERVER_INDEX);
   g_assert_cmpuint (resp.cipher, ==, f->response_payload.cipher);
   g_assert_cmpuint (resp.flags, ==, TTTD_HANDSHAKE_FRESH);
@@ -195,8 +194,9 @@ test_keys_work (Fixture *f, gconstpointer data)
 
   create_initiation (f);
   consume_initiation_and_respond (f);
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_OK);
   for (TttdCipher c = TTTD_CIPHER_CHACHA20_POLY1305; c <= TTTD_CIPHER_AES256_GCM; c++)
     {
       if (c == TTTD_CIPHER_AES256_GCM && !crypto_aead_aes256gcm_is_available ())
@@ -232,14 +232,16 @@ test_fresh_keys (Fixture *f, gconstpointer data)
   /* two handshakes of the same pair never share keys (ephemeral keys) */
   create_initiation (f);
   consume_initiation_and_respond (f);
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_OK);
   first_client = f->client_keys;
   first_server = f->server_keys;
   create_initiation (f);
   consume_initiation_and_respond (f);
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_OK);
   g_assert_cmpint (memcmp (first_client.send, f->client_keys.send, 32), !=, 0);
   g_assert_cmpint (memcmp (first_server.send, f->server_keys.send, 32), !=, 0);
   g_assert_cmpmem (f->client_keys.send, 32, f->server_keys.recv, 32);
@@ -266,7 +268,8 @@ test_response_payload (Fixture *f, gconstpointer data)
         create_initiation (f);
         consume_initiation_and_respond (f);
         g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                          &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+                                                          &resp, &f->client_keys),
+                         ==, TTTD_HANDSHAKE_OK);
         g_assert_cmpuint (resp.cipher, ==, f->response_payload.cipher);
         g_assert_cmpuint (resp.flags, ==, f->response_payload.flags);
         g_assert_cmpuint (resp.n_addresses, ==, n);
@@ -286,23 +289,25 @@ test_bad_payload (Fixture *f, gconstpointer data)
     {
       f->init_payload.flags = (guint8) (TTTD_HANDSHAKE_FRESH | (1u << bit));
       create_initiation (f);
-      g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                          sizeof f->initiation, &got),
-                       ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
+      g_assert_cmpint (
+        tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &got), ==,
+        TTTD_HANDSHAKE_BAD_PAYLOAD);
       g_assert_false (f->server_hs->pending);
     }
   f->init_payload.flags = 0;
   create_initiation (f);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &got), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &got), ==,
+    TTTD_HANDSHAKE_OK);
   g_assert_cmpuint (got.flags, ==, 0);
 
   f->response_payload.flags = 0x40;
-  g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX,
-                                                   &f->response_payload, f->response, &f->server_keys),
+  g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX, &f->response_payload,
+                                                   f->response, &f->server_keys),
                    ==, TTTD_HANDSHAKE_OK);
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
   /* a bad payload from the right server still leaves the initiation pending */
   g_assert_true (f->client_hs->pending);
 }
@@ -322,15 +327,17 @@ test_csum_partial (Fixture *f, gconstpointer data)
   g_assert_cmpint (tttd_cipher_choose (TTTD_CAP_CSUM_PARTIAL, TTTD_CAP_CSUM_PARTIAL), ==, 0);
   f->init_payload.ciphers |= TTTD_CAP_CSUM_PARTIAL;
   create_initiation (f);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &got), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &got), ==,
+    TTTD_HANDSHAKE_OK);
   g_assert_cmphex (got.ciphers & TTTD_CAP_CSUM_PARTIAL, ==, TTTD_CAP_CSUM_PARTIAL);
   f->response_payload.flags = TTTD_HANDSHAKE_FRESH | TTTD_HANDSHAKE_CSUM_PARTIAL;
-  g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX,
-                                                   &f->response_payload, f->response, &f->server_keys),
+  g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX, &f->response_payload,
+                                                   f->response, &f->server_keys),
                    ==, TTTD_HANDSHAKE_OK);
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_OK);
   g_assert_cmphex (resp.flags, ==, TTTD_HANDSHAKE_FRESH | TTTD_HANDSHAKE_CSUM_PARTIAL);
 }
 
@@ -349,8 +356,9 @@ test_cipher_not_offered (Fixture *f, gconstpointer data)
       f->response_payload.cipher = unknown[i];
       create_initiation (f);
       consume_initiation_and_respond (f);
-      g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                        &resp, &f->client_keys), ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
+      g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp,
+                                                        &f->client_keys),
+                       ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
       g_assert_true (f->client_hs->pending);
     }
   /* known, but not offered */
@@ -358,13 +366,15 @@ test_cipher_not_offered (Fixture *f, gconstpointer data)
   f->response_payload.cipher = TTTD_CIPHER_AES256_GCM;
   create_initiation (f);
   consume_initiation_and_respond (f);
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
   f->response_payload.cipher = TTTD_CIPHER_CHACHA20_POLY1305;
   create_initiation (f);
   consume_initiation_and_respond (f);
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_OK);
   g_assert_cmpuint (resp.cipher, ==, TTTD_CIPHER_CHACHA20_POLY1305);
   /* the mask check itself */
   g_assert_true (tttd_cipher_in_mask (TTTD_CIPHER_MASK_ALL, TTTD_CIPHER_AES256_GCM));
@@ -380,18 +390,18 @@ test_wrong_server_key (Fixture *f, gconstpointer data)
   TttdInitPayload got;
 
   /* the client believes the server is someone else */
-  g_assert_cmpint (tttd_handshake_create_initiation (f->client_hs, f->client, f->stranger->public_key,
-                                                     CLIENT_INDEX, &f->init_payload, 1000, f->initiation),
+  g_assert_cmpint (tttd_handshake_create_initiation (f->client_hs, f->client, f->stranger->public_key, CLIENT_INDEX,
+                                                     &f->init_payload, 1000, f->initiation),
                    ==, TTTD_HANDSHAKE_OK);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &got),
-                   ==, TTTD_HANDSHAKE_BAD_MAC);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &got), ==,
+    TTTD_HANDSHAKE_BAD_MAC);
   g_assert_false (f->server_hs->pending);
   /* mac1 is no secret: made right for the server, the crypto still fails */
   fix_mac1 (f->initiation, sizeof f->initiation, f->server->public_key);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &got),
-                   ==, TTTD_HANDSHAKE_BAD_CRYPTO);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &got), ==,
+    TTTD_HANDSHAKE_BAD_CRYPTO);
   g_assert_false (f->server_hs->pending);
 }
 
@@ -401,19 +411,19 @@ test_client_identity (Fixture *f, gconstpointer data)
   TttdInitPayload got;
 
   /* whoever initiates, the server sees their static key, and only theirs */
-  g_assert_cmpint (tttd_handshake_create_initiation (f->client_hs, f->stranger, f->server->public_key,
-                                                     CLIENT_INDEX, &f->init_payload, 1000, f->initiation),
+  g_assert_cmpint (tttd_handshake_create_initiation (f->client_hs, f->stranger, f->server->public_key, CLIENT_INDEX,
+                                                     &f->init_payload, 1000, f->initiation),
                    ==, TTTD_HANDSHAKE_OK);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &got),
-                   ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &got), ==,
+    TTTD_HANDSHAKE_OK);
   g_assert_cmpmem (f->server_hs->remote_static, 32, f->stranger->public_key, 32);
   g_assert_cmpint (memcmp (f->server_hs->remote_static, f->client->public_key, 32), !=, 0);
 
   create_initiation (f);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &got),
-                   ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &got), ==,
+    TTTD_HANDSHAKE_OK);
   g_assert_cmpmem (f->server_hs->remote_static, 32, f->client->public_key, 32);
 }
 
@@ -432,24 +442,25 @@ test_tamper_initiation (Fixture *f, gconstpointer data)
       if (i >= TTTD_INITIATION_MAC2_OFFSET)
         {
           /* mac2 is the cookie checker's (test-cookie.c), not the handshake's */
-          g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, msg, sizeof msg, &got),
-                           ==, TTTD_HANDSHAKE_OK);
+          g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, msg, sizeof msg, &got), ==,
+                           TTTD_HANDSHAKE_OK);
           continue;
         }
-      g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, msg, sizeof msg, &got),
-                       !=, TTTD_HANDSHAKE_OK);
+      g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, msg, sizeof msg, &got), !=,
+                       TTTD_HANDSHAKE_OK);
       g_assert_false (f->server_hs->pending);
       if (i >= TTTD_INITIATION_MAC1_OFFSET)
         continue;
       /* past mac1: every byte before it is bound into the handshake hash */
       fix_mac1 (msg, sizeof msg, f->server->public_key);
-      g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, msg, sizeof msg, &got),
-                       !=, TTTD_HANDSHAKE_OK);
+      g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, msg, sizeof msg, &got), !=,
+                       TTTD_HANDSHAKE_OK);
       g_assert_false (f->server_hs->pending);
     }
   /* the untouched message still works */
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &got), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &got), ==,
+    TTTD_HANDSHAKE_OK);
 }
 
 static void
@@ -465,18 +476,21 @@ test_tamper_response (Fixture *f, gconstpointer data)
       g_test_message ("response byte %" G_GSIZE_FORMAT, i);
       memcpy (msg, f->response, sizeof msg);
       msg[i] ^= 0x80;
-      g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, msg, sizeof msg,
-                                                        &resp, &f->client_keys), !=, TTTD_HANDSHAKE_OK);
+      g_assert_cmpint (
+        tttd_handshake_consume_response (f->client_hs, f->client, msg, sizeof msg, &resp, &f->client_keys), !=,
+        TTTD_HANDSHAKE_OK);
       if (i >= sizeof msg - TTTD_MAC_LEN)
         continue;
       fix_mac1 (msg, sizeof msg, f->client->public_key);
-      g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, msg, sizeof msg,
-                                                        &resp, &f->client_keys), !=, TTTD_HANDSHAKE_OK);
+      g_assert_cmpint (
+        tttd_handshake_consume_response (f->client_hs, f->client, msg, sizeof msg, &resp, &f->client_keys), !=,
+        TTTD_HANDSHAKE_OK);
     }
   /* none of the forgeries spoiled the pending handshake */
   g_assert_true (f->client_hs->pending);
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_OK);
   g_assert_cmpmem (f->client_keys.send, 32, f->server_keys.recv, 32);
 }
 
@@ -495,20 +509,20 @@ test_wrong_length (Fixture *f, gconstpointer data)
       g_autofree guint8 *msg = g_memdup2 (big, MAX (len, 1));
       if (len == TTTD_INITIATION_LEN)
         continue;
-      g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, msg, len, &got),
-                       ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
+      g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, msg, len, &got), ==,
+                       TTTD_HANDSHAKE_BAD_PAYLOAD);
     }
   /* a response offered as an initiation and the other way round */
   consume_initiation_and_respond (f);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->response,
-                                                      sizeof f->response, &got), ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
+  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->response, sizeof f->response, &got),
+                   ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
   for (gsize len = 0; len <= sizeof big; len++)
     {
       g_autofree guint8 *msg = g_memdup2 (big, MAX (len, 1));
       if (len == TTTD_RESPONSE_LEN)
         continue;
-      g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, msg, len, &resp, &f->client_keys),
-                       ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
+      g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, msg, len, &resp, &f->client_keys), ==,
+                       TTTD_HANDSHAKE_BAD_PAYLOAD);
     }
   /* the right length with the wrong type byte */
   {
@@ -519,8 +533,9 @@ test_wrong_length (Fixture *f, gconstpointer data)
     g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, msg, sizeof msg, &resp, &f->client_keys),
                      ==, TTTD_HANDSHAKE_BAD_PAYLOAD);
   }
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_OK);
 }
 
 static void
@@ -537,18 +552,21 @@ test_unexpected_response (Fixture *f, gconstpointer data)
   g_assert_cmpint (tttd_handshake_create_initiation (other, f->client, f->server->public_key, CLIENT_INDEX + 1,
                                                      &f->init_payload, 1000, other_initiation),
                    ==, TTTD_HANDSHAKE_OK);
-  g_assert_cmpint (tttd_handshake_consume_response (other, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_UNEXPECTED);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (other, f->client, f->response, sizeof f->response, &resp, &f->client_keys), ==,
+    TTTD_HANDSHAKE_UNEXPECTED);
   /* the same index but another initiation: the crypto tells them apart */
   g_assert_cmpint (tttd_handshake_create_initiation (other, f->client, f->server->public_key, CLIENT_INDEX,
                                                      &f->init_payload, 1000, other_initiation),
                    ==, TTTD_HANDSHAKE_OK);
-  g_assert_cmpint (tttd_handshake_consume_response (other, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_BAD_CRYPTO);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (other, f->client, f->response, sizeof f->response, &resp, &f->client_keys), ==,
+    TTTD_HANDSHAKE_BAD_CRYPTO);
   /* nothing pending at all */
   tttd_handshake_clear (other);
-  g_assert_cmpint (tttd_handshake_consume_response (other, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_UNEXPECTED);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (other, f->client, f->response, sizeof f->response, &resp, &f->client_keys), ==,
+    TTTD_HANDSHAKE_UNEXPECTED);
   sodium_free (other);
 
   /* a response whose mac1 is made for another client's key */
@@ -556,22 +574,25 @@ test_unexpected_response (Fixture *f, gconstpointer data)
     guint8 msg[TTTD_RESPONSE_LEN];
     memcpy (msg, f->response, sizeof msg);
     fix_mac1 (msg, sizeof msg, f->stranger->public_key);
-    g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, msg, sizeof msg,
-                                                      &resp, &f->client_keys), ==, TTTD_HANDSHAKE_BAD_MAC);
+    g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, msg, sizeof msg, &resp, &f->client_keys),
+                     ==, TTTD_HANDSHAKE_BAD_MAC);
   }
 
   /* the right one works once: the caller reads the indices from hs, then
    * clears it (tttd-client.c does); before that, the same response again
    * yields no second set of keys, and after it nothing is pending */
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_OK);
   g_assert_cmpuint (f->client_hs->local_index, ==, CLIENT_INDEX);
   g_assert_cmpuint (f->client_hs->remote_index, ==, SERVER_INDEX);
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), !=, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    !=, TTTD_HANDSHAKE_OK);
   tttd_handshake_clear (f->client_hs);
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_UNEXPECTED);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_UNEXPECTED);
 }
 
 static void
@@ -583,8 +604,8 @@ test_response_not_pending (Fixture *f, gconstpointer data)
   if (g_test_subprocess ())
     {
       g_log_set_always_fatal (G_LOG_FATAL_MASK);
-      g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX,
-                                                       &f->response_payload, f->response, &f->server_keys),
+      g_assert_cmpint (tttd_handshake_create_response (f->server_hs, f->server, SERVER_INDEX, &f->response_payload,
+                                                       f->response, &f->server_keys),
                        ==, TTTD_HANDSHAKE_UNEXPECTED);
       return;
     }
@@ -602,10 +623,12 @@ test_replayed_initiation (Fixture *f, gconstpointer data)
    * the server refuses a timestamp that is not newer than the last one it
    * accepted from that peer (the caller's rule, see the header) */
   create_initiation (f);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &first), ==, TTTD_HANDSHAKE_OK);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &again), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &first), ==,
+    TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &again), ==,
+    TTTD_HANDSHAKE_OK);
   g_assert_cmpuint (first.timestamp_us, ==, again.timestamp_us);
   g_assert_cmpuint (again.timestamp_us, ==, f->init_payload.timestamp_us);
   g_assert_cmpmem (f->server_hs->remote_static, 32, f->client->public_key, 32);
@@ -613,8 +636,9 @@ test_replayed_initiation (Fixture *f, gconstpointer data)
   /* a newer initiation carries a newer timestamp */
   f->init_payload.timestamp_us++;
   create_initiation (f);
-  g_assert_cmpint (tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation,
-                                                      sizeof f->initiation, &again), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_initiation (f->server_hs, f->server, f->initiation, sizeof f->initiation, &again), ==,
+    TTTD_HANDSHAKE_OK);
   g_assert_cmpuint (again.timestamp_us, ==, first.timestamp_us + 1);
 }
 
@@ -662,15 +686,16 @@ test_low_order (Fixture *f, gconstpointer data)
       g_assert_true (r == TTTD_HANDSHAKE_BAD_KEY || r == TTTD_HANDSHAKE_BAD_CRYPTO);
     }
   /* the client can still finish with the real response */
-  g_assert_cmpint (tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response,
-                                                    &resp, &f->client_keys), ==, TTTD_HANDSHAKE_OK);
+  g_assert_cmpint (
+    tttd_handshake_consume_response (f->client_hs, f->client, f->response, sizeof f->response, &resp, &f->client_keys),
+    ==, TTTD_HANDSHAKE_OK);
   /* an identity made of a low-order "public key" cannot be a server: the
    * client refuses to initiate towards it */
   {
     guint8 bad[32];
     hex_decode (low_order[0], bad);
-    g_assert_cmpint (tttd_handshake_create_initiation (f->client_hs, f->client, bad, CLIENT_INDEX,
-                                                       &f->init_payload, 1000, f->initiation),
+    g_assert_cmpint (tttd_handshake_create_initiation (f->client_hs, f->client, bad, CLIENT_INDEX, &f->init_payload,
+                                                       1000, f->initiation),
                      ==, TTTD_HANDSHAKE_BAD_KEY);
   }
 }
@@ -716,7 +741,7 @@ test_mac1 (Fixture *f, gconstpointer data)
 static void
 test_result_strings (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
   for (guint r = TTTD_HANDSHAKE_OK; r <= TTTD_HANDSHAKE_UNEXPECTED; r++)
     {
@@ -733,8 +758,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/handshake/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/handshake/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("good", test_good);
   ADD ("keys-work", test_keys_work);
   ADD ("fresh-keys", test_fresh_keys);

@@ -12,7 +12,7 @@
 static void
 test_not_dumpable (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   struct rlimit core;
 
   g_assert_true (tttd_harden_process (&error));

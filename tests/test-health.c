@@ -13,44 +13,44 @@
 #define MS  (G_GINT64_CONSTANT (1000))
 #define SEC (G_GINT64_CONSTANT (1000000))
 
-#define QUEUE_LOW 1000   /* the queue under which the pacer pushes a little */
+#define QUEUE_LOW 1000 /* the queue under which the pacer pushes a little */
 #define DATA_LEN  1250
 #define PROBE_LEN 80
 
 typedef struct {
-  gint64    at;         /* when it reaches us */
-  guint32   timestamp;  /* the far end's clock when it replied */
+  gint64 at;         /* when it reaches us */
+  guint32 timestamp; /* the far end's clock when it replied */
   TttdProbe reply;
 } Reply;
 
 typedef struct {
-  TttdHealth       health;
+  TttdHealth health;
   TttdHealthParams params;
-  gint64           now;
+  gint64 now;
 
   /* the path: a delay each way, loss and a bottleneck on the way out */
-  gint64           delay;
-  guint            drop_every;     /* every nth data packet is lost; 0: none */
-  guint64          bottleneck_Bps; /* 0: none */
-  gint64           queue_until;    /* when the bottleneck has sent what it holds */
-  gboolean         answering;      /* the far end answers probes */
-  gint64           back_queue;     /* a queue on the way back, not ours */
+  gint64 delay;
+  guint drop_every;       /* every nth data packet is lost; 0: none */
+  guint64 bottleneck_Bps; /* 0: none */
+  gint64 queue_until;     /* when the bottleneck has sent what it holds */
+  gboolean answering;     /* the far end answers probes */
+  gint64 back_queue;      /* a queue on the way back, not ours */
 
   /* the far end */
-  guint32          far_rx_packets;
-  guint32          far_rx_bytes;
-  guint32          far_tx_packets;
-  guint32          far_clock;      /* its clock: ours plus this, wrapping */
+  guint32 far_rx_packets;
+  guint32 far_rx_bytes;
+  guint32 far_tx_packets;
+  guint32 far_clock; /* its clock: ours plus this, wrapping */
 
-  guint64          data_sent;
-  guint64          credit;         /* bytes we may send now */
-  GArray          *in_flight;      /* Reply, by arrival */
-  guint            probes;
-  guint            replies;
-  gint64           last_reply_at;
-  gint64           dead_after;     /* tttd_health_dead_after after the last reply */
-  gint64           last_high_loss; /* the last reply that left the loss above recovered_loss */
-  gint64           changed_at;     /* the last change of state */
+  guint64 data_sent;
+  guint64 credit;    /* bytes we may send now */
+  GArray *in_flight; /* Reply, by arrival */
+  guint probes;
+  guint replies;
+  gint64 last_reply_at;
+  gint64 dead_after;     /* tttd_health_dead_after after the last reply */
+  gint64 last_high_loss; /* the last reply that left the loss above recovered_loss */
+  gint64 changed_at;     /* the last change of state */
 } Fixture;
 
 static void
@@ -313,11 +313,11 @@ static void
 test_long_rtt (Fixture *f, gconstpointer data)
 {
   const struct {
-    gint64  rtt;
-    guint64 rate_Bps;  /* with data: probes every 50 ms */
+    gint64 rtt;
+    guint64 rate_Bps; /* with data: probes every 50 ms */
   } cases[] = {
     { 150 * MS, 200000 },
-    { 300 * MS, 200000 },   /* a satellite, or a modem's queue under load */
+    { 300 * MS, 200000 }, /* a satellite, or a modem's queue under load */
     { 600 * MS, 0 },
     { 1200 * MS, 0 },
   };
@@ -328,7 +328,8 @@ test_long_rtt (Fixture *f, gconstpointer data)
       fixture_setup (f, NULL);
       f->delay = cases[i].rtt / 2;
       run (f, 10 * SEC, cases[i].rate_Bps);
-      g_test_message ("RTT %" G_GINT64_FORMAT " ms: srtt %" G_GUINT64_FORMAT " us, %u of %u probes answered, answered %.3f",
+      g_test_message ("RTT %" G_GINT64_FORMAT " ms: srtt %" G_GUINT64_FORMAT
+                      " us, %u of %u probes answered, answered %.3f",
                       cases[i].rtt / MS, f->health.srtt_us, f->replies, f->probes, f->health.answered);
       g_assert_cmpint (f->health.state, ==, TTTD_LINK_UP);
       g_assert_cmpuint (f->replies + 2 * cases[i].rtt / (50 * MS), >=, f->probes);
@@ -364,9 +365,9 @@ test_dead (Fixture *f, gconstpointer data)
 {
   struct {
     const char *what;
-    gint64      warmup;
-    guint64     rate_Bps;
-    guint       interval_ms;
+    gint64 warmup;
+    guint64 rate_Bps;
+    guint interval_ms;
   } cases[] = {
     { "idle", 5 * SEC, 0, 200 },
     { "active", 5 * SEC, 1000000, 50 },
@@ -383,8 +384,7 @@ test_dead (Fixture *f, gconstpointer data)
       g_test_message ("%s", cases[i].what);
       run (f, cases[i].warmup, cases[i].rate_Bps);
       g_assert_cmpint (f->health.state, ==, TTTD_LINK_UP);
-      g_assert_cmpuint (tttd_health_interval_ms (&f->health, &f->params, FALSE, f->now), ==,
-                        cases[i].interval_ms);
+      g_assert_cmpuint (tttd_health_interval_ms (&f->health, &f->params, FALSE, f->now), ==, cases[i].interval_ms);
       /* three probes' worth at least, and well within a few more */
       g_assert_cmpint (f->dead_after, >=, 2 * (gint64) cases[i].interval_ms * MS);
       g_assert_cmpint (f->dead_after, <=, 3 * (gint64) cases[i].interval_ms * MS);
@@ -720,7 +720,8 @@ test_capacity (Fixture *f, gconstpointer data)
       run (f, 3 * SEC, cases[i].rate_Bps);
       capacity = (double) f->health.capacity_Bps / (double) f->bottleneck_Bps;
       delivery = (double) f->health.delivery_Bps / (double) f->bottleneck_Bps;
-      g_test_message ("%" G_GUINT64_FORMAT " B/s through %" G_GUINT64_FORMAT " B/s: capacity %.3f, delivery %.3f, pacing %" G_GUINT64_FORMAT,
+      g_test_message ("%" G_GUINT64_FORMAT " B/s through %" G_GUINT64_FORMAT
+                      " B/s: capacity %.3f, delivery %.3f, pacing %" G_GUINT64_FORMAT,
                       cases[i].rate_Bps, f->bottleneck_Bps, capacity, delivery, f->health.pacing_Bps);
       g_assert_cmpint (f->health.state, ==, TTTD_LINK_UP);
       assert_near (capacity, 1.0);
@@ -748,7 +749,7 @@ test_capacity (Fixture *f, gconstpointer data)
 static void
 test_one_way_queue (Fixture *f, gconstpointer data)
 {
-  const guint32 far_clock = 0xffffff00u;   /* wraps within the test */
+  const guint32 far_clock = 0xffffff00u; /* wraps within the test */
   TttdProbe probe = { 0 }, reply;
   gint64 delay = 20 * MS;
 
@@ -759,9 +760,8 @@ test_one_way_queue (Fixture *f, gconstpointer data)
       gint64 queue = i >= 100 ? 6 * MS : 0;
 
       f->now = sent + delay + queue;
-      probe.rx_queue_us = 1234;   /* what the prober sees on our way to it */
-      tttd_health_probe_received (&f->health, &f->params, &probe, (guint32) sent + far_clock,
-                                  50, &reply, f->now);
+      probe.rx_queue_us = 1234; /* what the prober sees on our way to it */
+      tttd_health_probe_received (&f->health, &f->params, &probe, (guint32) sent + far_clock, 50, &reply, f->now);
       if (i == 99)
         g_assert_cmpuint (reply.rx_queue_us, <, 100);
       f->now = sent + 50 * MS;
@@ -806,8 +806,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/health/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/health/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("params", test_params);
   ADD ("comes-up", test_comes_up);
   ADD ("rtt", test_rtt);

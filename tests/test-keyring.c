@@ -14,9 +14,9 @@
 #define REJECT_US (REKEY_US + 60 * G_USEC_PER_SEC)
 
 typedef struct {
-  TttdKeyring     ring;
+  TttdKeyring ring;
   TttdSessionKeys keys;
-  GArray         *retired;   /* guint32 local indexes */
+  GArray *retired; /* guint32 local indexes */
 } Fixture;
 
 static void
@@ -33,7 +33,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_true (tttd_crypto_init (NULL));
   memset (f, 0, sizeof *f);
   randombytes_buf (f->keys.send, 32);
-  memcpy (f->keys.recv, f->keys.send, 32);   /* one key both ways: a keypair opens what it seals */
+  memcpy (f->keys.recv, f->keys.send, 32); /* one key both ways: a keypair opens what it seals */
   f->retired = g_array_new (FALSE, FALSE, sizeof (guint32));
   tttd_keyring_init (&f->ring, REKEY_US, on_retire, f);
 }
@@ -75,8 +75,8 @@ test_open_past_reject (Fixture *f, gconstpointer data)
   len = seal (keypair, buf, &counter);
   g_assert_cmpint (tttd_keyring_open (&f->ring, keypair, buf, len, counter, 1000 + REJECT_US), ==, TTTD_OPEN_EXPIRED);
   len = seal (keypair, buf, &counter);
-  g_assert_cmpint (tttd_keyring_open (&f->ring, keypair, buf, len, counter, 1000 + 75 * G_USEC_PER_SEC),
-                   ==, TTTD_OPEN_EXPIRED);
+  g_assert_cmpint (tttd_keyring_open (&f->ring, keypair, buf, len, counter, 1000 + 75 * G_USEC_PER_SEC), ==,
+                   TTTD_OPEN_EXPIRED);
   /* refused before any work: the replay window did not move */
   g_assert_true (tttd_replay_check (&keypair->replay, counter));
   /* nothing retired them: only the age refused */
@@ -133,8 +133,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/keyring/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/keyring/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("open-past-reject", test_open_past_reject);
   ADD ("expire-without-sender", test_expire_without_sender);
   ADD ("expire-unconfirmed", test_expire_unconfirmed);

@@ -7,9 +7,9 @@
 
 typedef struct {
   TttdListeners *listeners;
-  guint          heard;
-  gboolean       remove_self;
-  gpointer       remove_other;
+  guint heard;
+  gboolean remove_self;
+  gpointer remove_other;
 } Listener;
 
 static void
@@ -29,7 +29,7 @@ static const TttdEvents events = { .state_changed = on_state_changed };
 static void
 test_every_listener (void)
 {
-  g_autoptr(TttdListeners) listeners = tttd_listeners_new ();
+  g_autoptr (TttdListeners) listeners = tttd_listeners_new ();
   Listener a = { listeners }, b = { listeners };
 
   tttd_listeners_add (listeners, &events, &a);
@@ -49,7 +49,7 @@ test_every_listener (void)
 static void
 test_remove_during_notification (void)
 {
-  g_autoptr(TttdListeners) listeners = tttd_listeners_new ();
+  g_autoptr (TttdListeners) listeners = tttd_listeners_new ();
   Listener a = { listeners }, b = { listeners }, c = { listeners };
 
   /* a removes itself, b removes c, which comes after it: c hears nothing */

@@ -16,23 +16,23 @@
 #define STEP      (5 * MS)
 
 typedef struct {
-  gint64    at;        /* when the reply reaches us */
+  gint64 at; /* when the reply reaches us */
   TttdProbe reply;
-  guint32   timestamp;
+  guint32 timestamp;
 } Reply;
 
 typedef struct {
   TttdHealthParams params;
-  TttdHealth       health[N_PATHS];
-  gboolean         present[N_PATHS];
-  gboolean         metered[N_PATHS];
-  gboolean         answering[N_PATHS];
-  guint32          far_tx[N_PATHS];
-  guint32          far_rx[N_PATHS];
-  GArray          *in_flight[N_PATHS];
-  gint64           now;
-  gint64           heard;     /* the last handshake */
-  gint64           delay;     /* one way */
+  TttdHealth health[N_PATHS];
+  gboolean present[N_PATHS];
+  gboolean metered[N_PATHS];
+  gboolean answering[N_PATHS];
+  guint32 far_tx[N_PATHS];
+  guint32 far_rx[N_PATHS];
+  GArray *in_flight[N_PATHS];
+  gint64 now;
+  gint64 heard; /* the last handshake */
+  gint64 delay; /* one way */
 } Fixture;
 
 static void
@@ -153,8 +153,8 @@ test_server_gone (Fixture *f, gconstpointer data)
   f->answering[0] = f->answering[1] = FALSE;
   dead = run (f, 20 * SEC);
   g_assert_cmpint (dead, !=, 0);
-  g_test_message ("dead %" G_GINT64_FORMAT " ms after the server went (%s)",
-                  (dead - gone) / MS, tttd_liveness_to_string (verdict (f)));
+  g_test_message ("dead %" G_GINT64_FORMAT " ms after the server went (%s)", (dead - gone) / MS,
+                  tttd_liveness_to_string (verdict (f)));
   /* idle: quiet probes, 1 s apart; a link goes down after three */
   g_assert_cmpint (dead - gone, >, 1 * SEC);
   g_assert_cmpint (dead - gone, <=, 1 * SEC + TTTD_LIVENESS_TIMEOUT_US + STEP);

@@ -17,10 +17,9 @@ test_round_trip (void)
   TttdNack nack, out;
   guint8 buf[TTTD_NACK_HEADER_LEN + TTTD_NACK_MAX_RANGES * TTTD_NACK_RANGE_LEN + 8];
   const guint8 expected[] = {
-    0x03, 0x00, 0x00, 0x00,
-    0x0a, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,   /* 10, 11, 12 */
-    0x14, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,   /* 20 */
-    0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00,   /* 2^32 - 1 and 0: a range wraps */
+    0x03, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, /* 10, 11, 12 */
+    0x14, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,                         /* 20 */
+    0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00,                         /* 2^32 - 1 and 0: a range wraps */
   };
   gsize len;
 
@@ -28,7 +27,7 @@ test_round_trip (void)
   g_assert_true (tttd_nack_add (&nack, 10));
   g_assert_true (tttd_nack_add (&nack, 11));
   g_assert_true (tttd_nack_add (&nack, 12));
-  g_assert_true (tttd_nack_add (&nack, 11));   /* asked for already: no new range */
+  g_assert_true (tttd_nack_add (&nack, 11)); /* asked for already: no new range */
   g_assert_true (tttd_nack_add (&nack, 20));
   g_assert_true (tttd_nack_add (&nack, G_MAXUINT32));
   g_assert_true (tttd_nack_add (&nack, 0));

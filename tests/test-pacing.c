@@ -25,40 +25,40 @@
 #define RING      65536
 
 typedef struct {
-  gint64  at;          /* when it leaves the buffer / reaches the far end */
-  gint64  sent;
+  gint64 at; /* when it leaves the buffer / reaches the far end */
+  gint64 sent;
   guint32 len;
   gboolean probe;
-  TttdProbe body;      /* a probe's, or a reply's */
+  TttdProbe body; /* a probe's, or a reply's */
   guint32 timestamp;
 } Packet;
 
 typedef struct {
   Packet items[RING];
-  guint  head, count;
+  guint head, count;
 } Fifo;
 
 typedef struct {
-  TttdHealth       near, far;
+  TttdHealth near, far;
   TttdHealthParams params;
-  gint64           now;
-  gint64           delay;          /* one way */
-  guint64          capacity_Bps;   /* the link's, now */
-  guint64          buffer_bytes;
-  guint64          queued_bytes;
-  double           budget;         /* bytes the link may still send in this step */
-  Fifo             buffer, wire, back;
-  guint64          demand_Bps;     /* what the flow would send */
-  double           want;           /* bytes the flow has offered and the pacer holds */
-  gint64           backlog_until;  /* the pacer's virtual queue */
-  guint32          far_clock;
+  gint64 now;
+  gint64 delay;         /* one way */
+  guint64 capacity_Bps; /* the link's, now */
+  guint64 buffer_bytes;
+  guint64 queued_bytes;
+  double budget; /* bytes the link may still send in this step */
+  Fifo buffer, wire, back;
+  guint64 demand_Bps;   /* what the flow would send */
+  double want;          /* bytes the flow has offered and the pacer holds */
+  gint64 backlog_until; /* the pacer's virtual queue */
+  guint32 far_clock;
 
   /* what happened */
-  guint64          delivered_bytes;
-  guint64          pacer_drops;
-  guint64          wrongful_drops; /* dropped by us while the link's buffer was empty */
-  guint64          link_drops;
-  gint64           max_queue_delay;
+  guint64 delivered_bytes;
+  guint64 pacer_drops;
+  guint64 wrongful_drops; /* dropped by us while the link's buffer was empty */
+  guint64 link_drops;
+  gint64 max_queue_delay;
 } Sim;
 
 static void
@@ -202,8 +202,7 @@ deliver (Sim *s)
         }
       /* the far end answers at once; the way back is not loaded */
       Packet reply = { .at = s->now + s->delay, .probe = TRUE, .len = PROBE_LEN };
-      tttd_health_probe_received (&s->far, &s->params, &in.body, in.timestamp,
-                                  50, &reply.body, s->now);
+      tttd_health_probe_received (&s->far, &s->params, &in.body, in.timestamp, 50, &reply.body, s->now);
       tttd_health_count_tx (&s->far, PROBE_LEN);
       reply.timestamp = (guint32) s->now + s->far_clock;
       push (&s->back, &reply);
@@ -260,7 +259,8 @@ time_to_reach (Sim *s, double share, gint64 limit)
     {
       double mbit = measure (s, 100 * MS);
       if (g_getenv ("PACING_TRACE") != NULL)
-        g_test_message ("%5" G_GINT64_FORMAT " ms: %.2f Mbit/s, capacity %.2f, pacing %.2f, gain %.2f, step %u, queue %u us, delivery %.2f",
+        g_test_message ("%5" G_GINT64_FORMAT
+                        " ms: %.2f Mbit/s, capacity %.2f, pacing %.2f, gain %.2f, step %u, queue %u us, delivery %.2f",
                         (s->now - start) / MS, mbit, s->near.capacity_Bps * 8 / 1e6, s->near.pacing_Bps * 8 / 1e6,
                         s->near.gain, s->near.probe_step, s->near.tx_queue_us, s->near.delivery_Bps * 8 / 1e6);
       if (mbit >= share * (double) s->capacity_Bps * 8.0 / 1e6)
@@ -269,7 +269,7 @@ time_to_reach (Sim *s, double share, gint64 limit)
   return G_MAXINT64;
 }
 
-#define MBIT(x) ((guint64) ((x) * 1e6 / 8))
+#define MBIT(x) ((guint64) ((x) *1e6 / 8))
 
 /* ten times more capacity: the estimate follows within a second and a half
  * (a dozen probes that each find more room), and the pacer never drops
@@ -285,9 +285,10 @@ test_step_up (void)
   s->demand_Bps = MBIT (40);
   run (s, SEC);
   g_test_message ("at 2 Mbit/s: capacity %.2f Mbit/s, pacing %.2f, state %s, srtt %" G_GUINT64_FORMAT
-                  " us, queue %u us, delivery %.2f", s->near.capacity_Bps * 8 / 1e6,
-                  s->near.pacing_Bps * 8 / 1e6, tttd_link_state_to_string (s->near.state), s->near.srtt_us,
-                  s->near.tx_queue_us, s->near.delivery_Bps * 8 / 1e6);
+                  " us, queue %u us, delivery %.2f",
+                  s->near.capacity_Bps * 8 / 1e6, s->near.pacing_Bps * 8 / 1e6,
+                  tttd_link_state_to_string (s->near.state), s->near.srtt_us, s->near.tx_queue_us,
+                  s->near.delivery_Bps * 8 / 1e6);
   g_assert_cmpuint (s->near.capacity_Bps, >=, MBIT (1.6));
   g_assert_cmpuint (s->near.capacity_Bps, <=, MBIT (2.6));
   s->pacer_drops = s->wrongful_drops = 0;
@@ -350,8 +351,8 @@ test_outage (void)
   run (s, 2 * SEC);
   s->capacity_Bps = capacity;
   took = time_to_reach (s, 0.8, 5 * SEC);
-  g_test_message ("after a 2 s outage: 80%% of 10 Mbit/s delivered after %" G_GINT64_FORMAT " ms (state %s)",
-                  took / MS, tttd_link_state_to_string (s->near.state));
+  g_test_message ("after a 2 s outage: 80%% of 10 Mbit/s delivered after %" G_GINT64_FORMAT " ms (state %s)", took / MS,
+                  tttd_link_state_to_string (s->near.state));
   g_assert_cmpint (took, <=, 1500 * MS);
 }
 
@@ -371,7 +372,8 @@ test_steady (void)
   mbit = measure (s, 5 * SEC);
   g_test_message ("40 Mbit/s steady: %.2f Mbit/s delivered, queue delay at most %" G_GINT64_FORMAT " ms, gain %.2f",
                   mbit, s->max_queue_delay / MS, s->near.gain);
-  g_test_message ("capacity %.2f pacing %.2f delivery %.2f queue %u step %u drops %" G_GUINT64_FORMAT " link drops %" G_GUINT64_FORMAT,
+  g_test_message ("capacity %.2f pacing %.2f delivery %.2f queue %u step %u drops %" G_GUINT64_FORMAT
+                  " link drops %" G_GUINT64_FORMAT,
                   s->near.capacity_Bps * 8 / 1e6, s->near.pacing_Bps * 8 / 1e6, s->near.delivery_Bps * 8 / 1e6,
                   s->near.tx_queue_us, s->near.probe_step, s->pacer_drops, s->link_drops);
   g_assert_cmpfloat (mbit, >=, 36.0);

@@ -9,7 +9,7 @@
 /* every parser is handed a heap copy of exactly the length it is told, so
  * that ASan catches a read past the end */
 typedef struct {
-  guint8  buf[256];
+  guint8 buf[256];
   guint8 *exact;
 } Fixture;
 
@@ -89,9 +89,7 @@ static void
 test_header_round_trip (Fixture *f, gconstpointer data)
 {
   const guint8 expected[TTTD_HEADER_LEN] = {
-    0x02, 0x03, 0x00, 0x00,
-    0xef, 0xbe, 0xad, 0xde,
-    0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+    0x02, 0x03, 0x00, 0x00, 0xef, 0xbe, 0xad, 0xde, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
   };
   const guint64 counters[] = { 0, 1, 0xffffffff, G_GUINT64_CONSTANT (0x0102030405060708), G_MAXUINT64 };
   const guint32 receivers[] = { 0, 1, 0xdeadbeef, G_MAXUINT32 };
@@ -127,7 +125,8 @@ test_header_handshake (Fixture *f, gconstpointer data)
   /* an initiation names nobody: its receiver is 0 */
   put_common (f->buf, TTTD_MSG_INITIATION);
   tttd_put_le32 (f->buf + 4, 0x11111111);
-  g_assert_cmpint (tttd_header_parse (exact_copy (f, TTTD_INITIATION_LEN), TTTD_INITIATION_LEN, &out), ==, TTTD_PARSE_OK);
+  g_assert_cmpint (tttd_header_parse (exact_copy (f, TTTD_INITIATION_LEN), TTTD_INITIATION_LEN, &out), ==,
+                   TTTD_PARSE_OK);
   g_assert_cmpuint (out.type, ==, TTTD_MSG_INITIATION);
   g_assert_cmpuint (out.receiver, ==, 0);
   g_assert_cmpuint (out.counter, ==, 0);
@@ -144,8 +143,8 @@ test_header_handshake (Fixture *f, gconstpointer data)
   /* a cookie reply: the initiator's index at 4 */
   put_common (f->buf, TTTD_MSG_COOKIE_REPLY);
   tttd_put_le32 (f->buf + 4, 0x33333333);
-  g_assert_cmpint (tttd_header_parse (exact_copy (f, TTTD_COOKIE_REPLY_LEN), TTTD_COOKIE_REPLY_LEN, &out),
-                   ==, TTTD_PARSE_OK);
+  g_assert_cmpint (tttd_header_parse (exact_copy (f, TTTD_COOKIE_REPLY_LEN), TTTD_COOKIE_REPLY_LEN, &out), ==,
+                   TTTD_PARSE_OK);
   g_assert_cmpuint (out.type, ==, TTTD_MSG_COOKIE_REPLY);
   g_assert_cmpuint (out.receiver, ==, 0x33333333);
 }
@@ -212,13 +211,15 @@ test_header_bad (Fixture *f, gconstpointer data)
     {
       put_common (f->buf, types[i]);
       g_assert_cmpint (tttd_header_parse (exact_copy (f, 64), 64, &out), ==, TTTD_PARSE_TYPE);
-      g_assert_cmpint (tttd_header_parse (exact_copy (f, TTTD_INITIATION_LEN), TTTD_INITIATION_LEN, &out), ==, TTTD_PARSE_TYPE);
+      g_assert_cmpint (tttd_header_parse (exact_copy (f, TTTD_INITIATION_LEN), TTTD_INITIATION_LEN, &out), ==,
+                       TTTD_PARSE_TYPE);
     }
   /* every bit of both reserved bytes, for every known type */
   for (guint type = TTTD_MSG_INITIATION; type <= TTTD_MSG_COOKIE_REPLY; type++)
     {
-      gsize len = type == TTTD_MSG_INITIATION ? TTTD_INITIATION_LEN :
-                  type == TTTD_MSG_RESPONSE ? TTTD_RESPONSE_LEN : 64;
+      gsize len = type == TTTD_MSG_INITIATION ? TTTD_INITIATION_LEN
+                  : type == TTTD_MSG_RESPONSE ? TTTD_RESPONSE_LEN
+                                              : 64;
       for (guint byte = 2; byte <= 3; byte++)
         for (guint bit = 0; bit < 8; bit++)
           {
@@ -236,14 +237,10 @@ kind_len (guint kind, gsize data_len)
   switch (kind)
     {
     case TTTD_KIND_DATA:
-    case TTTD_KIND_REPAIR:
-      return data_len;
-    case TTTD_KIND_CLOSE:
-      return TTTD_INNER_LEN;
-    case TTTD_KIND_NACK:
-      return TTTD_INNER_LEN + TTTD_NACK_HEADER_LEN + TTTD_NACK_RANGE_LEN;
-    default:
-      return TTTD_INNER_LEN + TTTD_PROBE_LEN;
+    case TTTD_KIND_REPAIR: return data_len;
+    case TTTD_KIND_CLOSE: return TTTD_INNER_LEN;
+    case TTTD_KIND_NACK: return TTTD_INNER_LEN + TTTD_NACK_HEADER_LEN + TTTD_NACK_RANGE_LEN;
+    default: return TTTD_INNER_LEN + TTTD_PROBE_LEN;
     }
 }
 
@@ -251,17 +248,15 @@ static void
 test_inner_round_trip (Fixture *f, gconstpointer data)
 {
   const guint8 expected[TTTD_INNER_LEN] = {
-    0x00, 0x03, 0x34, 0x12,
-    0x78, 0x56, 0x34, 0x12,
-    0x04, 0x03, 0x02, 0x01,
-    0xdd, 0xcc, 0xbb, 0xaa,
+    0x00, 0x03, 0x34, 0x12, 0x78, 0x56, 0x34, 0x12, 0x04, 0x03, 0x02, 0x01, 0xdd, 0xcc, 0xbb, 0xaa,
   };
   TttdInner in = { TTTD_KIND_DATA, TTTD_FLAG_COPY | TTTD_FLAG_RESENT, 0x1234, 0x12345678, 0x01020304, 0xaabbccdd };
   TttdInner out;
 
   tttd_inner_write (f->buf, &in);
   g_assert_cmpmem (f->buf, TTTD_INNER_LEN, expected, sizeof expected);
-  g_assert_cmpint (tttd_inner_parse (exact_copy (f, TTTD_INNER_LEN + 20), TTTD_INNER_LEN + 20, &out), ==, TTTD_PARSE_OK);
+  g_assert_cmpint (tttd_inner_parse (exact_copy (f, TTTD_INNER_LEN + 20), TTTD_INNER_LEN + 20, &out), ==,
+                   TTTD_PARSE_OK);
   g_assert_cmpuint (out.kind, ==, in.kind);
   g_assert_cmpuint (out.flags, ==, in.flags);
   g_assert_cmpuint (out.link, ==, in.link);
@@ -337,21 +332,17 @@ test_inner_length (Fixture *f, gconstpointer data)
               ok = len >= TTTD_INNER_LEN + 20;
               break;
             case TTTD_KIND_PROBE:
-            case TTTD_KIND_PROBE_REPLY:
-              ok = len == TTTD_INNER_LEN + TTTD_PROBE_LEN;
-              break;
+            case TTTD_KIND_PROBE_REPLY: ok = len == TTTD_INNER_LEN + TTTD_PROBE_LEN; break;
             case TTTD_KIND_NACK:
               /* 1 to 32 ranges of 8 bytes after a 4-byte header */
-              ok = len >= TTTD_INNER_LEN + 12 && len <= TTTD_INNER_LEN + 4 + 32 * 8 &&
-                   (len - TTTD_INNER_LEN - 4) % 8 == 0;
+              ok =
+                len >= TTTD_INNER_LEN + 12 && len <= TTTD_INNER_LEN + 4 + 32 * 8 && (len - TTTD_INNER_LEN - 4) % 8 == 0;
               break;
             case TTTD_KIND_REPAIR:
               /* a 12-byte header and the XOR of an IP header at least */
               ok = len >= TTTD_INNER_LEN + 12 + 20;
               break;
-            default:
-              ok = len == TTTD_INNER_LEN;
-              break;
+            default: ok = len == TTTD_INNER_LEN; break;
             }
           g_test_message ("kind %u length %" G_GSIZE_FORMAT, kind, len);
           g_assert_cmpint (r, ==, ok ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH);
@@ -396,12 +387,8 @@ static void
 test_probe_round_trip (Fixture *f, gconstpointer data)
 {
   const guint8 expected[TTTD_PROBE_LEN] = {
-    0x01, 0x00, 0x00, 0x80,
-    0x02, 0x00, 0x00, 0x00,
-    0xff, 0xff, 0xff, 0xff,
-    0x04, 0x03, 0x02, 0x01,
-    0x05, 0x00, 0x00, 0x80,
-    0x88, 0x13, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x80, 0x02, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+    0x04, 0x03, 0x02, 0x01, 0x05, 0x00, 0x00, 0x80, 0x88, 0x13, 0x00, 0x00,
   };
   TttdProbe in = { 0x80000001, 2, G_MAXUINT32, 0x01020304, 0x80000005, 5000 };
   TttdProbe out;
@@ -454,7 +441,7 @@ test_probe_length (Fixture *f, gconstpointer data)
 static void
 test_result_strings (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
   for (guint r = TTTD_PARSE_OK; r <= TTTD_PARSE_FLAGS; r++)
     {
@@ -473,8 +460,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/packet/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/packet/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("sizes", test_sizes);
   ADD ("le-helpers", test_le_helpers);
   ADD ("header-round-trip", test_header_round_trip);

@@ -19,13 +19,13 @@
 #define C 2
 
 typedef struct {
-  TttdReorder  reorder;
-  GArray      *delivered;    /* guint32: the sequences written, in order */
-  guint        checked;      /* how many of those a test has looked at */
-  gint         outstanding;  /* buffers the reorder buffer owns */
-  guint        max_held;
-  gpointer     pushing;      /* the buffer being pushed: the caller's */
-  gint64       now;
+  TttdReorder reorder;
+  GArray *delivered; /* guint32: the sequences written, in order */
+  guint checked;     /* how many of those a test has looked at */
+  gint outstanding;  /* buffers the reorder buffer owns */
+  guint max_held;
+  gpointer pushing; /* the buffer being pushed: the caller's */
+  gint64 now;
 } Fixture;
 
 static void
@@ -157,7 +157,7 @@ expect_lost (Fixture *f, guint64 lost, guint64 timeouts)
 }
 
 #define EXPECT(f, ...) \
-  expect_delivered ((f), (const guint32[]) { __VA_ARGS__ }, G_N_ELEMENTS (((const guint32[]) { __VA_ARGS__ })))
+  expect_delivered ((f), (const guint32[]){ __VA_ARGS__ }, G_N_ELEMENTS (((const guint32[]){ __VA_ARGS__ })))
 #define EXPECT_NONE(f) expect_delivered ((f), NULL, 0)
 
 /* two links A and B that both carry data: A has sent 9, B 8, and the
@@ -633,7 +633,7 @@ expect_asked (const guint32 *seqs, guint n)
   g_array_set_size (asked_seqs, 0);
 }
 #define EXPECT_ASKED(...) \
-  expect_asked ((const guint32[]) { __VA_ARGS__ }, G_N_ELEMENTS (((const guint32[]) { __VA_ARGS__ })))
+  expect_asked ((const guint32[]){ __VA_ARGS__ }, G_N_ELEMENTS (((const guint32[]){ __VA_ARGS__ })))
 
 /* with retransmission, a gap known lost is asked for and waited for,
  * then filled by the retransmission, or given up when its time is up */
@@ -723,8 +723,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/reorder/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/reorder/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("in-order", test_in_order);
   ADD ("out-of-order", test_out_of_order);
   ADD ("duplicates", test_duplicates);

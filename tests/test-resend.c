@@ -10,8 +10,8 @@
 
 typedef struct {
   TttdResend resend;
-  GArray    *seqs;     /* what was handed over, in order */
-  gboolean   payload_ok;
+  GArray *seqs; /* what was handed over, in order */
+  gboolean payload_ok;
 } Fixture;
 
 static const int PEER_A, PEER_B;
@@ -72,10 +72,12 @@ assert_seqs (Fixture *f, guint n, const guint32 *want)
     g_assert_cmpuint (g_array_index (f->seqs, guint32, i), ==, want[i]);
 }
 #define ASSERT_SEQS(f, ...) \
-  G_STMT_START { \
+  G_STMT_START \
+  { \
     const guint32 want_[] = { __VA_ARGS__ }; \
     assert_seqs (f, G_N_ELEMENTS (want_), want_); \
-  } G_STMT_END
+  } \
+  G_STMT_END
 
 /* nothing is allocated before the first packet, and nothing comes back */
 static void
@@ -153,7 +155,7 @@ test_too_long (Fixture *f, gconstpointer data)
 static void
 test_random (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GHashTable) given = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) given = g_hash_table_new (NULL, NULL);
   static guint noted_link[2][20000];
   static gint64 noted_at[2][20000];
   guint32 seq[2] = { 0, 0 };
@@ -251,8 +253,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/resend/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/resend/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("empty", test_empty);
   ADD ("link-since", test_link_since);
   ADD ("owners", test_owners);

@@ -6,13 +6,13 @@
 
 #include "tttd-sched.h"
 
-#define MS (G_GINT64_CONSTANT (1000))
+#define MS  (G_GINT64_CONSTANT (1000))
 #define SEC (G_GINT64_CONSTANT (1000000))
 
 typedef struct {
-  TttdScheduler  sched;
+  TttdScheduler sched;
   TttdPacketInfo packet;
-  gint64         now;
+  gint64 now;
 } Fixture;
 
 static void
@@ -78,8 +78,7 @@ test_names (Fixture *f, gconstpointer data)
 {
   /* fixed by the product interface */
   const char *names[] = {
-    "balance-rr", "weighted", "active-backup", "redundant",
-    "lowest-rtt", "metered-overflow", "flow-hash", "adaptive",
+    "balance-rr", "weighted", "active-backup", "redundant", "lowest-rtt", "metered-overflow", "flow-hash", "adaptive",
   };
   TttdStrategy s;
 
@@ -135,7 +134,8 @@ test_usable_mask (Fixture *f, gconstpointer data)
   /* and when every link is down, the down ones rather than none (not the
    * disabled, the absent or the standby) */
   f->sched.links[2].state = TTTD_LINK_DOWN;
-  g_assert_cmpuint (tttd_scheduler_usable_mask (&f->sched), ==, (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 31));
+  g_assert_cmpuint (tttd_scheduler_usable_mask (&f->sched), ==,
+                    (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 31));
   f->sched.links[2].state = TTTD_LINK_PROBING;
   f->sched.links[1].state = TTTD_LINK_DEGRADED;
   g_assert_cmpuint (tttd_scheduler_usable_mask (&f->sched), ==, 1u << 1);
@@ -272,7 +272,7 @@ test_active_backup (Fixture *f, gconstpointer data)
   tttd_scheduler_set_strategy (&f->sched, TTTD_STRATEGY_ACTIVE_BACKUP);
   f->sched.failback_us = 5 * SEC;
   add_link (f, 0, 10)->priority = 20;
-  add_link (f, 1, 50)->priority = 1;   /* the primary, though slower */
+  add_link (f, 1, 50)->priority = 1; /* the primary, though slower */
   add_link (f, 2, 10)->priority = 30;
   for (guint n = 0; n < 10; n++)
     g_assert_cmpint (pick_one (f), ==, 1);
@@ -378,9 +378,9 @@ test_lowest_rtt (Fixture *f, gconstpointer data)
   add_link (f, 0, 30);
   add_link (f, 1, 10);
   add_link (f, 2, 50);
-  add_link (f, 3, 0);     /* not measured yet */
+  add_link (f, 3, 0); /* not measured yet */
   for (guint n = 0; n < 20; n++)
-    g_assert_cmpint (pick_one (f), ==, 1);   /* no rate: never full */
+    g_assert_cmpint (pick_one (f), ==, 1); /* no rate: never full */
 
   /* the best link fills up: the next one takes the overflow */
   f->sched.links[1].rate_Bps = 1000000;
@@ -414,7 +414,7 @@ test_metered_overflow (Fixture *f, gconstpointer data)
   tttd_scheduler_set_strategy (&f->sched, TTTD_STRATEGY_METERED_OVERFLOW);
   f->sched.max_queue_us = 20 * MS;
   f->sched.metered_queue_us = 40 * MS;
-  add_link (f, 0, 10)->metered = TRUE;   /* LTE: fast but paid */
+  add_link (f, 0, 10)->metered = TRUE;     /* LTE: fast but paid */
   add_link (f, 1, 40)->rate_Bps = 1000000; /* Wi-Fi */
   add_link (f, 2, 10)->metered = TRUE;
   for (guint n = 0; n < 10; n++)
@@ -541,7 +541,7 @@ test_adaptive_earliest (Fixture *f, gconstpointer data)
   add_link (f, 0, 40);
   add_link (f, 1, 20);
   add_link (f, 2, 30);
-  add_link (f, 3, 0);   /* unmeasured: assumed slow */
+  add_link (f, 3, 0); /* unmeasured: assumed slow */
   for (guint n = 0; n < 10; n++)
     g_assert_cmpint (pick_one (f), ==, 1);
 
@@ -549,7 +549,7 @@ test_adaptive_earliest (Fixture *f, gconstpointer data)
   f->sched.links[1].rate_Bps = 1000000;
   f->sched.links[2].rate_Bps = 1000000;
   for (guint n = 0; n < 5; n++)
-    tttd_scheduler_sent (&f->sched, 1, 1250, f->now);   /* 6.25 ms queued */
+    tttd_scheduler_sent (&f->sched, 1, 1250, f->now); /* 6.25 ms queued */
   g_assert_cmpint (pick_one (f), ==, 2);
   f->now += 10 * MS;
   g_assert_cmpint (pick_one (f), ==, 1);
@@ -575,7 +575,7 @@ test_adaptive_spread (Fixture *f, gconstpointer data)
       gint i = pick_one (f);
       counts[i]++;
       tttd_scheduler_sent (&f->sched, i, f->packet.wire_len, f->now);
-      f->now += 625;     /* 1250 bytes every 625 us: 2 MB/s */
+      f->now += 625; /* 1250 bytes every 625 us: 2 MB/s */
     }
   g_test_message ("equal links: %u/%u", counts[0], counts[1]);
   g_assert_cmpuint (counts[0], >=, 450);
@@ -590,7 +590,7 @@ test_adaptive_spread (Fixture *f, gconstpointer data)
       gint i = pick_one (f);
       counts[i]++;
       tttd_scheduler_sent (&f->sched, i, f->packet.wire_len, f->now);
-      f->now += 100;     /* 12.5 MB/s offered: more than the fast one carries */
+      f->now += 100; /* 12.5 MB/s offered: more than the fast one carries */
     }
   g_test_message ("10:1 links: %u/%u", counts[0], counts[1]);
   g_assert_cmpuint (counts[0], >=, 1700);
@@ -604,7 +604,7 @@ test_adaptive_exclude (Fixture *f, gconstpointer data)
   f->sched.rtt_cutoff = 3.0;
   f->sched.loss_cutoff = 0.2;
   add_link (f, 0, 10)->rate_Bps = 1000000;
-  add_link (f, 1, 100);   /* far slower than 3 x 10 ms + 20 ms */
+  add_link (f, 1, 100); /* far slower than 3 x 10 ms + 20 ms */
   /* even with 200 ms queued on the fast link, the far slower one stays out */
   for (guint n = 0; n < 160; n++)
     tttd_scheduler_sent (&f->sched, 0, 1250, f->now);
@@ -693,8 +693,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add ("/tttd/sched/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/tttd/sched/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("names", test_names);
   ADD ("usable-mask", test_usable_mask);
   ADD ("never-unusable", test_never_unusable);

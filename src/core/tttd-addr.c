@@ -32,8 +32,7 @@ tttd_prefix_parse (const char *text, gboolean require_prefix, TttdPrefix *out, G
     out->family = AF_INET6;
   else
     {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                   "'%s' is not an IPv4 or IPv6 address", copy);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "'%s' is not an IPv4 or IPv6 address", copy);
       return FALSE;
     }
   max = out->family == AF_INET ? 32 : 128;
@@ -41,8 +40,7 @@ tttd_prefix_parse (const char *text, gboolean require_prefix, TttdPrefix *out, G
     {
       if (require_prefix)
         {
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                       "'%s' lacks a prefix length (e.g. /24)", text);
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "'%s' lacks a prefix length (e.g. /24)", text);
           return FALSE;
         }
       out->prefix = max;
@@ -50,8 +48,7 @@ tttd_prefix_parse (const char *text, gboolean require_prefix, TttdPrefix *out, G
     }
   if (!g_ascii_string_to_unsigned (slash + 1, 10, 0, max, &plen, NULL))
     {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                   "'%s' has a bad prefix length (0 to %u)", text, max);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "'%s' has a bad prefix length (0 to %u)", text, max);
       return FALSE;
     }
   out->prefix = (guint8) plen;
@@ -90,8 +87,7 @@ tttd_prefix_contains (const TttdPrefix *prefix, int family, const guint8 *addr)
 gboolean
 tttd_prefix_equal (const TttdPrefix *a, const TttdPrefix *b)
 {
-  return a->family == b->family && a->prefix == b->prefix &&
-         memcmp (a->addr, b->addr, tttd_prefix_addr_len (a)) == 0;
+  return a->family == b->family && a->prefix == b->prefix && memcmp (a->addr, b->addr, tttd_prefix_addr_len (a)) == 0;
 }
 
 gboolean
@@ -153,8 +149,7 @@ tttd_prefix_nth_host (const TttdPrefix *pool, guint64 offset, TttdPrefix *out)
 }
 
 gboolean
-tttd_prefix_assignable (const TttdPrefix *assigned, const TttdPrefix *ranges, guint n_ranges,
-                        GError **error)
+tttd_prefix_assignable (const TttdPrefix *assigned, const TttdPrefix *ranges, guint n_ranges, GError **error)
 {
   g_autofree char *text = NULL;
 
@@ -184,8 +179,7 @@ tttd_sockaddr_parse (const char *text, guint16 default_port, TttdSockaddr *out, 
       char *end = strchr (copy, ']');
       if (end == NULL || (end[1] != '\0' && end[1] != ':'))
         {
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                       "'%s' is not [IPv6]:port", text);
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "'%s' is not [IPv6]:port", text);
           return FALSE;
         }
       *end = '\0';
@@ -203,11 +197,9 @@ tttd_sockaddr_parse (const char *text, guint16 default_port, TttdSockaddr *out, 
           port_text = colon + 1;
         }
     }
-  if (port_text != NULL &&
-      !g_ascii_string_to_unsigned (port_text, 10, 1, 65535, &port, NULL))
+  if (port_text != NULL && !g_ascii_string_to_unsigned (port_text, 10, 1, 65535, &port, NULL))
     {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                   "'%s' has a bad port (1 to 65535)", text);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "'%s' has a bad port (1 to 65535)", text);
       return FALSE;
     }
   if (inet_pton (AF_INET, host, &out->in4.sin_addr) == 1)
@@ -263,11 +255,9 @@ tttd_sockaddr_equal (const TttdSockaddr *a, const TttdSockaddr *b)
   if (a->sa.sa_family != b->sa.sa_family)
     return FALSE;
   if (a->sa.sa_family == AF_INET)
-    return a->in4.sin_port == b->in4.sin_port &&
-           a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
+    return a->in4.sin_port == b->in4.sin_port && a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
   if (a->sa.sa_family == AF_INET6)
-    return a->in6.sin6_port == b->in6.sin6_port &&
-           memcmp (&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0 &&
+    return a->in6.sin6_port == b->in6.sin6_port && memcmp (&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0 &&
            a->in6.sin6_scope_id == b->in6.sin6_scope_id;
   return FALSE;
 }

@@ -12,16 +12,16 @@
  * only forks, and always has both children (there is no removal) */
 typedef struct Node Node;
 struct Node {
-  Node    *child[2];
+  Node *child[2];
   gpointer owner;
-  guint8   bits[16];
-  guint8   cidr;
+  guint8 bits[16];
+  guint8 cidr;
 };
 
 struct _TttdAllowedIps {
-  Node  *root4;
-  Node  *root6;
-  guint  count;
+  Node *root4;
+  Node *root6;
+  guint count;
 };
 
 static inline guint

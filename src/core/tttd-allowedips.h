@@ -20,18 +20,17 @@ G_BEGIN_DECLS
 typedef struct _TttdAllowedIps TttdAllowedIps;
 
 TttdAllowedIps *tttd_allowed_ips_new (void);
-void            tttd_allowed_ips_free (TttdAllowedIps *table);
-void            tttd_allowed_ips_clear (TttdAllowedIps *table);
-guint           tttd_allowed_ips_count (const TttdAllowedIps *table);
+void tttd_allowed_ips_free (TttdAllowedIps *table);
+void tttd_allowed_ips_clear (TttdAllowedIps *table);
+guint tttd_allowed_ips_count (const TttdAllowedIps *table);
 /* the host bits of the prefix are ignored; FALSE (nothing changes) when
  * exactly this prefix has an owner already */
-gboolean        tttd_allowed_ips_insert (TttdAllowedIps *table, const TttdPrefix *prefix, gpointer owner);
+gboolean tttd_allowed_ips_insert (TttdAllowedIps *table, const TttdPrefix *prefix, gpointer owner);
 /* the owner of the longest prefix that holds addr, or NULL */
-gpointer        tttd_allowed_ips_lookup (const TttdAllowedIps *table, int family, const guint8 *addr);
+gpointer tttd_allowed_ips_lookup (const TttdAllowedIps *table, int family, const guint8 *addr);
 /* the owner of a prefix that holds, equals or lies inside prefix, or NULL;
  * found (if not NULL) gets that prefix */
-gpointer        tttd_allowed_ips_find_overlap (const TttdAllowedIps *table, const TttdPrefix *prefix,
-                                               TttdPrefix *found);
+gpointer tttd_allowed_ips_find_overlap (const TttdAllowedIps *table, const TttdPrefix *prefix, TttdPrefix *found);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdAllowedIps, tttd_allowed_ips_free)
 

@@ -9,20 +9,20 @@ G_BEGIN_DECLS
 /* the parser's record of each line, so that every error names its file,
  * line and key */
 typedef struct {
-  char  *group;
-  char  *key;
-  char  *value;         /* NULL for a group header */
+  char *group;
+  char *key;
+  char *value; /* NULL for a group header */
   const char *file;
-  guint  line;
+  guint line;
 } Entry;
 
 struct _TttdConfigParser {
-  GPtrArray  *entries;
-  GPtrArray  *files;       /* owns the file names the entries point to */
+  GPtrArray *entries;
+  GPtrArray *files; /* owns the file names the entries point to */
   const char *file;
-  guint       line;
-  char       *group;
-  guint       group_line;
+  guint line;
+  char *group;
+  guint group_line;
 };
 
 /* what no single key can check: required keys, the mode's own keys, peers

@@ -34,8 +34,7 @@ missing (TttdConfigParser *parser, GError **error, const char *group, const char
   const char *file = mode ? mode->file : (parser->files->len ? g_ptr_array_index (parser->files, 0) : "(config)");
 
   if (mode != NULL)
-    g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: [%s] %s: %s",
-                 file, mode->line, group, key, why);
+    g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: [%s] %s: %s", file, mode->line, group, key, why);
   else
     g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s: [%s] %s: %s", file, group, key, why);
   return FALSE;
@@ -59,11 +58,11 @@ key_equal (gconstpointer a, gconstpointer b)
 gboolean
 tttd_config_validate (TttdConfigParser *parser, TttdConfig *config, GError **error)
 {
-  g_autoptr(GHashTable) headers = NULL;
-  g_autoptr(GHashTable) address_entries = NULL;
-  g_autoptr(TttdAllowedIps) owned = NULL;
-  g_autoptr(GHashTable) key_entries = NULL;
-  g_autoptr(GHashTable) seen_keys = NULL;
+  g_autoptr (GHashTable) headers = NULL;
+  g_autoptr (GHashTable) address_entries = NULL;
+  g_autoptr (TttdAllowedIps) owned = NULL;
+  g_autoptr (GHashTable) key_entries = NULL;
+  g_autoptr (GHashTable) seen_keys = NULL;
 
   if (find_entry (parser, "tttd", "mode") == NULL)
     return missing (parser, error, "tttd", "mode", "required (client or server)");
@@ -134,8 +133,7 @@ tttd_config_validate (TttdConfigParser *parser, TttdConfig *config, GError **err
       other = g_hash_table_lookup (seen_keys, peer->public_key);
       if (other != NULL)
         {
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                       "%s:%u: [%s] public-key: the same key as [peer %s]",
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: [%s] public-key: the same key as [peer %s]",
                        e->file, e->line, group, other->name);
           return FALSE;
         }
@@ -163,8 +161,7 @@ tttd_config_validate (TttdConfigParser *parser, TttdConfig *config, GError **err
                          "%s:%u: [%s] address: %s holds the server's own address %s ([tttd] address)",
                          ae ? ae->file : config->source, ae ? ae->line : 0, group, text, found_text);
           else
-            g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                         "%s:%u: [%s] address: %s overlaps %s of [peer %s]",
+            g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: [%s] address: %s overlaps %s of [peer %s]",
                          ae ? ae->file : config->source, ae ? ae->line : 0, group, text, found_text,
                          ((TttdPeerConfig *) owner)->name);
           return FALSE;

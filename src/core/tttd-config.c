@@ -27,9 +27,9 @@ typedef enum {
 typedef gboolean (*Setter) (TttdConfig *config, gpointer object, const char *value, GError **error);
 
 typedef struct {
-  GroupKind   group;
+  GroupKind group;
   const char *key;
-  Setter      set;
+  Setter set;
 } KeySpec;
 
 static void
@@ -126,7 +126,7 @@ config_new (void)
 static char **
 split_list (const char *value)
 {
-  g_auto(GStrv) parts = g_strsplit (value, ";", -1);
+  g_auto (GStrv) parts = g_strsplit (value, ";", -1);
   GPtrArray *out = g_ptr_array_new ();
 
   for (guint i = 0; parts[i] != NULL; i++)
@@ -148,8 +148,7 @@ parse_bool (const char *value, gboolean *out, GError **error)
     *out = FALSE;
   else
     {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                   "'%s' is not a boolean (true or false)", value);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "'%s' is not a boolean (true or false)", value);
       return FALSE;
     }
   return TRUE;
@@ -162,8 +161,7 @@ parse_uint (const char *value, guint min, guint max, guint *out, GError **error)
 
   if (!g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
     {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                   "'%s' is not a number from %u to %u", value, min, max);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "'%s' is not a number from %u to %u", value, min, max);
       return FALSE;
     }
   *out = (guint) v;
@@ -173,7 +171,7 @@ parse_uint (const char *value, guint min, guint max, guint *out, GError **error)
 static gboolean
 parse_prefix_list (const char *value, gboolean require_prefix, GArray *out, GError **error)
 {
-  g_auto(GStrv) items = split_list (value);
+  g_auto (GStrv) items = split_list (value);
 
   g_array_set_size (out, 0);
   for (guint i = 0; items[i] != NULL; i++)
@@ -189,7 +187,7 @@ parse_prefix_list (const char *value, gboolean require_prefix, GArray *out, GErr
 static gboolean
 parse_endpoint_list (const char *value, GArray *out, GError **error)
 {
-  g_auto(GStrv) items = split_list (value);
+  g_auto (GStrv) items = split_list (value);
 
   g_array_set_size (out, 0);
   for (guint i = 0; items[i] != NULL; i++)
@@ -303,11 +301,10 @@ set_strategy (TttdConfig *c, gpointer o, const char *v, GError **error)
 {
   if (!tttd_strategy_from_string (v, &c->strategy))
     {
-      g_autoptr(GString) names = g_string_new (NULL);
+      g_autoptr (GString) names = g_string_new (NULL);
       for (guint i = 0; i < TTTD_STRATEGY_COUNT; i++)
         g_string_append_printf (names, "%s%s", i ? ", " : "", tttd_strategy_to_string (i));
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                   "unknown strategy '%s' (one of %s)", v, names->str);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "unknown strategy '%s' (one of %s)", v, names->str);
       return FALSE;
     }
   return TRUE;
@@ -357,8 +354,8 @@ set_fec (TttdConfig *c, gpointer o, const char *v, GError **error)
     c->fec = (gint) percent;
   else
     {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                   "'%s' is not auto, off or a percent from 1 to %u", v, TTTD_FEC_MAX_PERCENT);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "'%s' is not auto, off or a percent from 1 to %u", v,
+                   TTTD_FEC_MAX_PERCENT);
       return FALSE;
     }
   return TRUE;
@@ -425,7 +422,7 @@ set_ignore (TttdConfig *c, gpointer o, const char *v, GError **error)
 static gboolean
 set_static (TttdConfig *c, gpointer o, const char *v, GError **error)
 {
-  g_auto(GStrv) items = split_list (v);
+  g_auto (GStrv) items = split_list (v);
 
   for (guint i = 0; items[i] != NULL; i++)
     if (!tttd_ifname_valid (items[i]))
@@ -495,8 +492,8 @@ parse_network_list (const char *value, gboolean require_prefix, GArray *out, GEr
           net.prefix = p->prefix;
           host_text = tttd_prefix_to_string (&host);
           net_text = tttd_prefix_to_string (&net);
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                       "%s has host bits set (a host is %s, the network %s)", text, host_text, net_text);
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s has host bits set (a host is %s, the network %s)",
+                       text, host_text, net_text);
           return FALSE;
         }
     }
@@ -626,8 +623,7 @@ tttd_config_parser_begin_file (TttdConfigParser *parser, const char *filename)
   g_clear_pointer (&parser->group, g_free);
 }
 
-static gboolean
-line_error (TttdConfigParser *parser, GError **error, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static gboolean line_error (TttdConfigParser *parser, GError **error, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 static gboolean
 line_error (TttdConfigParser *parser, GError **error, const char *format, ...)
@@ -679,8 +675,7 @@ tttd_config_parser_feed_line (TttdConfigParser *parser, const char *line, GError
       *end = '\0';
       kind = group_kind (text + 1, &name);
       if (kind == GROUP_UNKNOWN)
-        return line_error (parser, error,
-                           "unknown group [%s] (tttd, client, links, server, link IFNAME, peer NAME)",
+        return line_error (parser, error, "unknown group [%s] (tttd, client, links, server, link IFNAME, peer NAME)",
                            text + 1);
       if (kind == GROUP_LINK && !tttd_ifname_valid (name))
         return line_error (parser, error, "[%s]: '%s' is not a valid interface name", text + 1, name);
@@ -720,8 +715,8 @@ tttd_config_parser_feed_line (TttdConfigParser *parser, const char *line, GError
 }
 
 gboolean
-tttd_config_parser_feed_data (TttdConfigParser *parser, const char *filename,
-                              const char *data, gsize len, GError **error)
+tttd_config_parser_feed_data (TttdConfigParser *parser, const char *filename, const char *data, gsize len,
+                              GError **error)
 {
   gsize start = 0;
   guint line = 0;
@@ -737,8 +732,8 @@ tttd_config_parser_feed_data (TttdConfigParser *parser, const char *filename,
       if (memchr (data + start, '\0', end - start) != NULL ||
           !g_utf8_validate (data + start, (gssize) (end - start), NULL))
         {
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                       "%s:%u: not UTF-8 text (a NUL or an invalid byte)", filename, line);
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: not UTF-8 text (a NUL or an invalid byte)",
+                       filename, line);
           return FALSE;
         }
       text = g_strndup (data + start, end - start);
@@ -786,8 +781,8 @@ peer_for (TttdConfig *config, GHashTable *index, const char *name, gboolean *cre
 TttdConfig *
 tttd_config_parser_finish (TttdConfigParser *parser, GError **error)
 {
-  g_autoptr(TttdConfig) config = config_new ();
-  g_autoptr(GHashTable) peer_index = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (TttdConfig) config = config_new ();
+  g_autoptr (GHashTable) peer_index = g_hash_table_new (g_str_hash, g_str_equal);
 
   config->source = g_strdup (parser->files->len ? g_ptr_array_index (parser->files, 0) : "(config)");
   for (guint i = 0; i < parser->entries->len; i++)
@@ -797,7 +792,7 @@ tttd_config_parser_finish (TttdConfigParser *parser, GError **error)
       GroupKind kind = group_kind (entry->group, &name);
       const KeySpec *spec;
       gpointer object = NULL;
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
 
       if (entry->key == NULL)
         {
@@ -819,8 +814,8 @@ tttd_config_parser_finish (TttdConfigParser *parser, GError **error)
         }
       if (!spec->set (config, object, entry->value, &local))
         {
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: [%s] %s: %s",
-                       entry->file, entry->line, entry->group, entry->key, local->message);
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG, "%s:%u: [%s] %s: %s", entry->file, entry->line,
+                       entry->group, entry->key, local->message);
           return NULL;
         }
     }
@@ -832,7 +827,7 @@ tttd_config_parser_finish (TttdConfigParser *parser, GError **error)
 TttdConfig *
 tttd_config_load_data (const char *filename, const char *data, GError **error)
 {
-  g_autoptr(TttdConfigParser) parser = tttd_config_parser_new ();
+  g_autoptr (TttdConfigParser) parser = tttd_config_parser_new ();
 
   if (!tttd_config_parser_feed_data (parser, filename, data, strlen (data), error))
     return NULL;
@@ -848,10 +843,10 @@ compare_strings (gconstpointer a, gconstpointer b)
 TttdConfig *
 tttd_config_load (const char *path, const char *dropin_dir, GError **error)
 {
-  g_autoptr(TttdConfigParser) parser = tttd_config_parser_new ();
+  g_autoptr (TttdConfigParser) parser = tttd_config_parser_new ();
   g_autofree char *data = NULL;
   gsize len = 0;
-  g_autoptr(GDir) dir = NULL;
+  g_autoptr (GDir) dir = NULL;
 
   if (!g_file_get_contents (path, &data, &len, error))
     return NULL;
@@ -859,7 +854,7 @@ tttd_config_load (const char *path, const char *dropin_dir, GError **error)
     return NULL;
   if (dropin_dir != NULL && (dir = g_dir_open (dropin_dir, 0, NULL)) != NULL)
     {
-      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
       const char *name;
       while ((name = g_dir_read_name (dir)) != NULL)
         if (g_str_has_suffix (name, ".conf"))

@@ -10,8 +10,8 @@
 
 static const char cookie_label[] = "cookie--";
 
-G_STATIC_ASSERT (TTTD_COOKIE_REPLY_LEN == 4 + 4 + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES +
-                                          TTTD_COOKIE_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+G_STATIC_ASSERT (TTTD_COOKIE_REPLY_LEN == 4 + 4 + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + TTTD_COOKIE_LEN +
+                                            crypto_aead_xchacha20poly1305_ietf_ABYTES);
 /* no amplification: the answer is smaller than what it answers */
 G_STATIC_ASSERT (TTTD_COOKIE_REPLY_LEN < TTTD_INITIATION_LEN);
 
@@ -82,8 +82,7 @@ rotate (TttdCookieChecker *checker, gint64 now_us)
 {
   if (checker->have_secret && now_us - checker->rotated_us < TTTD_COOKIE_SECRET_LIFETIME_US)
     return;
-  checker->have_previous = checker->have_secret &&
-                           now_us - checker->rotated_us < 2 * TTTD_COOKIE_SECRET_LIFETIME_US;
+  checker->have_previous = checker->have_secret && now_us - checker->rotated_us < 2 * TTTD_COOKIE_SECRET_LIFETIME_US;
   if (checker->have_previous)
     memcpy (checker->previous, checker->secret, 32);
   else
@@ -107,8 +106,8 @@ mac2_matches (const guint8 secret[32], const guint8 *msg, const TttdSockaddr *so
 }
 
 gboolean
-tttd_cookie_mac2_check (TttdCookieChecker *checker, const guint8 *msg, gsize len,
-                        const TttdSockaddr *source, gint64 now_us)
+tttd_cookie_mac2_check (TttdCookieChecker *checker, const guint8 *msg, gsize len, const TttdSockaddr *source,
+                        gint64 now_us)
 {
   if (len != TTTD_INITIATION_LEN || msg[1] != TTTD_MSG_INITIATION ||
       sodium_is_zero (msg + TTTD_INITIATION_MAC2_OFFSET, TTTD_MAC_LEN))
@@ -119,8 +118,8 @@ tttd_cookie_mac2_check (TttdCookieChecker *checker, const guint8 *msg, gsize len
 }
 
 void
-tttd_cookie_reply_create (TttdCookieChecker *checker, const guint8 *initiation, gsize len,
-                          const TttdSockaddr *source, gint64 now_us, guint8 out[TTTD_COOKIE_REPLY_LEN])
+tttd_cookie_reply_create (TttdCookieChecker *checker, const guint8 *initiation, gsize len, const TttdSockaddr *source,
+                          gint64 now_us, guint8 out[TTTD_COOKIE_REPLY_LEN])
 {
   guint8 cookie[TTTD_COOKIE_LEN];
   guint8 *nonce = out + 8;
@@ -137,8 +136,8 @@ tttd_cookie_reply_create (TttdCookieChecker *checker, const guint8 *initiation, 
   randombytes_buf (nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   /* bound to the initiation it answers: its mac1 is the associated data */
   crypto_aead_xchacha20poly1305_ietf_encrypt (out + 32, NULL, cookie, sizeof cookie,
-                                              initiation + TTTD_INITIATION_MAC1_OFFSET, TTTD_MAC_LEN,
-                                              NULL, nonce, checker->reply_key);
+                                              initiation + TTTD_INITIATION_MAC1_OFFSET, TTTD_MAC_LEN, NULL, nonce,
+                                              checker->reply_key);
   sodium_memzero (cookie, sizeof cookie);
 }
 
@@ -150,8 +149,7 @@ tttd_cookie_jar_init (TttdCookieJar *jar, const guint8 server_public_key[32])
 }
 
 TttdHandshakeResult
-tttd_cookie_reply_consume (TttdCookieJar *jar, const TttdHandshake *hs,
-                           const guint8 *msg, gsize len, gint64 now_us)
+tttd_cookie_reply_consume (TttdCookieJar *jar, const TttdHandshake *hs, const guint8 *msg, gsize len, gint64 now_us)
 {
   guint8 cookie[TTTD_COOKIE_LEN];
 
@@ -160,8 +158,8 @@ tttd_cookie_reply_consume (TttdCookieJar *jar, const TttdHandshake *hs,
     return TTTD_HANDSHAKE_BAD_PAYLOAD;
   if (!hs->pending || tttd_get_le32 (msg + 4) != hs->local_index)
     return TTTD_HANDSHAKE_UNEXPECTED;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt (cookie, NULL, NULL, msg + 32, len - 32,
-                                                  hs->mac1, TTTD_MAC_LEN, msg + 8, jar->reply_key) != 0)
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt (cookie, NULL, NULL, msg + 32, len - 32, hs->mac1, TTTD_MAC_LEN,
+                                                  msg + 8, jar->reply_key) != 0)
     return TTTD_HANDSHAKE_BAD_CRYPTO;
   memcpy (jar->cookie, cookie, sizeof cookie);
   jar->received_us = now_us;

@@ -13,10 +13,13 @@ G_BEGIN_DECLS
  * each stats struct serves every reader */
 typedef struct {
   const char *name;
-  gsize       offset;
+  gsize offset;
 } TttdCounter;
 
-#define TTTD_COUNTER(name, type, field) { (name), G_STRUCT_OFFSET (type, field) }
+#define TTTD_COUNTER(name, type, field) \
+  { \
+    (name), G_STRUCT_OFFSET (type, field) \
+  }
 
 static inline guint64
 tttd_counter_get (gconstpointer stats, const TttdCounter *counter)

@@ -49,8 +49,7 @@ tttd_key_from_base64 (const char *text, guint8 key[32], GError **error)
   g_autofree char *copy = g_strstrip (g_strdup (text));
 
   if (strlen (copy) != TTTD_KEY_BASE64_LEN ||
-      sodium_base642bin (key, 32, copy, strlen (copy), NULL, &len, &end,
-                         sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      sodium_base642bin (key, 32, copy, strlen (copy), NULL, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
       len != 32 || *end != '\0')
     {
       sodium_memzero (copy, strlen (copy));
@@ -90,8 +89,7 @@ tttd_cipher_choose (guint8 local_mask, guint8 remote_mask)
 gboolean
 tttd_cipher_in_mask (guint8 mask, guint cipher)
 {
-  return (cipher == TTTD_CIPHER_CHACHA20_POLY1305 || cipher == TTTD_CIPHER_AES256_GCM) &&
-         (mask & (1u << cipher)) != 0;
+  return (cipher == TTTD_CIPHER_CHACHA20_POLY1305 || cipher == TTTD_CIPHER_AES256_GCM) && (mask & (1u << cipher)) != 0;
 }
 
 const char *
@@ -125,35 +123,33 @@ make_nonce (guint8 nonce[12], guint64 counter)
 }
 
 void
-tttd_aead_seal (const TttdAeadKey *key, guint64 counter,
-                const guint8 *ad, gsize ad_len,
-                guint8 *text, gsize text_len, guint8 tag[16])
+tttd_aead_seal (const TttdAeadKey *key, guint64 counter, const guint8 *ad, gsize ad_len, guint8 *text, gsize text_len,
+                guint8 tag[16])
 {
   guint8 nonce[12];
 
   make_nonce (nonce, counter);
   if (key->cipher == TTTD_CIPHER_AES256_GCM)
-    crypto_aead_aes256gcm_encrypt_detached_afternm (text, tag, NULL, text, text_len,
-                                                    ad, ad_len, NULL, nonce, &key->u.aes);
+    crypto_aead_aes256gcm_encrypt_detached_afternm (text, tag, NULL, text, text_len, ad, ad_len, NULL, nonce,
+                                                    &key->u.aes);
   else
-    crypto_aead_chacha20poly1305_ietf_encrypt_detached (text, tag, NULL, text, text_len,
-                                                        ad, ad_len, NULL, nonce, key->u.raw);
+    crypto_aead_chacha20poly1305_ietf_encrypt_detached (text, tag, NULL, text, text_len, ad, ad_len, NULL, nonce,
+                                                        key->u.raw);
 }
 
 gboolean
-tttd_aead_open (const TttdAeadKey *key, guint64 counter,
-                const guint8 *ad, gsize ad_len,
-                guint8 *text, gsize text_len, const guint8 tag[16])
+tttd_aead_open (const TttdAeadKey *key, guint64 counter, const guint8 *ad, gsize ad_len, guint8 *text, gsize text_len,
+                const guint8 tag[16])
 {
   guint8 nonce[12];
 
   make_nonce (nonce, counter);
   if (key->cipher == TTTD_CIPHER_AES256_GCM)
-    return crypto_aead_aes256gcm_decrypt_detached_afternm (text, NULL, text, text_len, tag,
-                                                           ad, ad_len, nonce, &key->u.aes) == 0;
+    return crypto_aead_aes256gcm_decrypt_detached_afternm (text, NULL, text, text_len, tag, ad, ad_len, nonce,
+                                                           &key->u.aes) == 0;
   if (key->cipher == TTTD_CIPHER_CHACHA20_POLY1305)
-    return crypto_aead_chacha20poly1305_ietf_decrypt_detached (text, NULL, text, text_len, tag,
-                                                               ad, ad_len, nonce, key->u.raw) == 0;
+    return crypto_aead_chacha20poly1305_ietf_decrypt_detached (text, NULL, text, text_len, tag, ad, ad_len, nonce,
+                                                               key->u.raw) == 0;
   return FALSE;
 }
 

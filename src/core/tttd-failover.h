@@ -25,11 +25,11 @@ G_BEGIN_DECLS
 
 typedef struct {
   guint n_endpoints;
-  guint current;      /* the endpoint in use, in configuration order */
-  guint unanswered;   /* initiations it left unanswered while we had no live session */
+  guint current;    /* the endpoint in use, in configuration order */
+  guint unanswered; /* initiations it left unanswered while we had no live session */
 } TttdFailover;
 
-void     tttd_failover_init (TttdFailover *failover, guint n_endpoints);
+void tttd_failover_init (TttdFailover *failover, guint n_endpoints);
 
 /* an initiation is about to go; stuck: the session is dead or there is
  * none (a rekey of a live session counts nothing). TRUE when it must go
@@ -37,12 +37,11 @@ void     tttd_failover_init (TttdFailover *failover, guint n_endpoints);
 gboolean tttd_failover_initiation (TttdFailover *failover, gboolean stuck);
 
 /* the endpoint in use answered a handshake */
-void     tttd_failover_answered (TttdFailover *failover);
+void tttd_failover_answered (TttdFailover *failover);
 
 /* the endpoint a socket of this address family uses: the first of that
  * family from current on, in configuration order, wrapping around; -1 if
  * there is none */
-gint     tttd_failover_pick (const TttdSockaddr *endpoints, guint n_endpoints, guint current,
-                             int family);
+gint tttd_failover_pick (const TttdSockaddr *endpoints, guint n_endpoints, guint current, int family);
 
 G_END_DECLS

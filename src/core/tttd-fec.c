@@ -52,8 +52,7 @@ tttd_fec_encoder_fits (const TttdFecEncoder *enc, guint32 seq)
 }
 
 void
-tttd_fec_encoder_add (TttdFecEncoder *enc, guint32 seq, const guint8 *data, gsize len,
-                      gboolean urgent, gint64 now_us)
+tttd_fec_encoder_add (TttdFecEncoder *enc, guint32 seq, const guint8 *data, gsize len, gboolean urgent, gint64 now_us)
 {
   g_return_if_fail (len <= TTTD_FEC_MAX_LEN && tttd_fec_encoder_fits (enc, seq));
   if (enc->parity == NULL)
@@ -102,7 +101,7 @@ residual (double p, guint k)
   double none_other = 1.0;
 
   for (guint i = 0; i < k; i++)
-    none_other *= 1.0 - p;   /* k - 1 other packets and the repair */
+    none_other *= 1.0 - p; /* k - 1 other packets and the repair */
   return p * (1.0 - none_other);
 }
 
@@ -177,7 +176,7 @@ try_repair (TttdFecDecoder *dec, TttdFecPending *rep, TttdFecRecoveredFunc func,
       if (data == NULL)
         continue;
       if (l > rep->len)
-        return TRUE;   /* inconsistent: longer than the repair says */
+        return TRUE; /* inconsistent: longer than the repair says */
       xor_into (out, data, l);
       len ^= l;
     }
@@ -189,8 +188,8 @@ try_repair (TttdFecDecoder *dec, TttdFecPending *rep, TttdFecRecoveredFunc func,
 }
 
 void
-tttd_fec_decoder_note (TttdFecDecoder *dec, guint32 seq, const guint8 *data, gsize len,
-                       TttdFecRecoveredFunc func, gpointer user_data)
+tttd_fec_decoder_note (TttdFecDecoder *dec, guint32 seq, const guint8 *data, gsize len, TttdFecRecoveredFunc func,
+                       gpointer user_data)
 {
   TttdFecRxEntry *e = &dec->entries[seq % TTTD_FEC_RX_SLOTS];
 
@@ -211,8 +210,8 @@ tttd_fec_decoder_note (TttdFecDecoder *dec, guint32 seq, const guint8 *data, gsi
 }
 
 gboolean
-tttd_fec_decoder_repair (TttdFecDecoder *dec, const guint8 *body, gsize len, gboolean urgent,
-                         TttdFecRecoveredFunc func, gpointer user_data)
+tttd_fec_decoder_repair (TttdFecDecoder *dec, const guint8 *body, gsize len, gboolean urgent, TttdFecRecoveredFunc func,
+                         gpointer user_data)
 {
   TttdFecPending *rep;
   guint32 mask;

@@ -119,8 +119,7 @@ tttd_l4_partial_target (const guint8 *packet, gsize len, guint *l3_len, guint8 *
     }
   else
     return FALSE;
-  if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
-      len < (gsize) l3 + (proto == IPPROTO_TCP ? 20 : 8))
+  if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || len < (gsize) l3 + (proto == IPPROTO_TCP ? 20 : 8))
     return FALSE;
   *l3_len = l3;
   *protocol = proto;
@@ -225,8 +224,7 @@ tttd_gso_init (TttdGso *gso, const guint8 *packet, gsize len, const TttdVnetHdr 
   if (type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6)
     return FALSE;
   /* TSO: plain IPv4 or IPv6 (no extension headers) then TCP */
-  if (len < l3 + 20 || hdr->gso_size == 0 ||
-      ((packet[0] >> 4) == 4 ? packet[9] : packet[6]) != IPPROTO_TCP)
+  if (len < l3 + 20 || hdr->gso_size == 0 || ((packet[0] >> 4) == 4 ? packet[9] : packet[6]) != IPPROTO_TCP)
     return FALSE;
   gso->headers = l3 + (packet[l3 + 12] >> 4) * 4u;
   if (gso->headers < l3 + 20 || gso->headers > len)
@@ -258,10 +256,9 @@ tttd_gso_next (TttdGso *gso, guint8 *out, gsize out_size)
           guint8 proto = v4 ? p[9] : p[6];
           guint target_l3;
           guint8 target_proto;
-          if (tttd_l4_partial_target (out, gso->len, &target_l3, &target_proto) &&
-              gso->hdr.csum_start == target_l3 &&
+          if (tttd_l4_partial_target (out, gso->len, &target_l3, &target_proto) && gso->hdr.csum_start == target_l3 &&
               gso->hdr.csum_offset == tttd_l4_csum_offset (target_proto))
-            gso->partial = TRUE;   /* the kernel's pseudo-header sum is in place */
+            gso->partial = TRUE; /* the kernel's pseudo-header sum is in place */
           else if (gso->hdr.csum_start == l3 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP))
             tttd_l4_checksum (out, gso->len, l3, proto);
           else if ((gsize) gso->hdr.csum_start + gso->hdr.csum_offset + 2 <= gso->len)

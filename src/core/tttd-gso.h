@@ -14,16 +14,16 @@ G_BEGIN_DECLS
 #define TTTD_VNET_HDR_LEN 10
 
 typedef struct {
-  guint8  flags;        /* VIRTIO_NET_HDR_F_* */
-  guint8  gso_type;     /* VIRTIO_NET_HDR_GSO_* */
+  guint8 flags;    /* VIRTIO_NET_HDR_F_* */
+  guint8 gso_type; /* VIRTIO_NET_HDR_GSO_* */
   guint16 hdr_len;
   guint16 gso_size;
   guint16 csum_start;
   guint16 csum_offset;
 } TttdVnetHdr;
 
-void     tttd_vnet_hdr_parse (const guint8 *buf, TttdVnetHdr *out);
-void     tttd_vnet_hdr_write (guint8 *buf, const TttdVnetHdr *hdr);
+void tttd_vnet_hdr_parse (const guint8 *buf, TttdVnetHdr *out);
+void tttd_vnet_hdr_write (guint8 *buf, const TttdVnetHdr *hdr);
 
 /* cuts one packet into segments; a packet that needs no cutting comes out
  * as one segment. A segment whose checksum the kernel left to us (NEEDS_CSUM)
@@ -33,23 +33,23 @@ void     tttd_vnet_hdr_write (guint8 *buf, const TttdVnetHdr *hdr);
  * (tttd_l4_complete finishes it); any other checksum comes out complete */
 typedef struct {
   const guint8 *packet;
-  gsize         len;
-  TttdVnetHdr   hdr;
-  guint         headers;   /* IP + TCP header bytes */
-  gsize         offset;    /* payload bytes already cut */
-  guint         index;
-  gboolean      tcp_gso;
-  gboolean      done;
-  gboolean      partial;   /* the last segment's L4 checksum is partial */
+  gsize len;
+  TttdVnetHdr hdr;
+  guint headers; /* IP + TCP header bytes */
+  gsize offset;  /* payload bytes already cut */
+  guint index;
+  gboolean tcp_gso;
+  gboolean done;
+  gboolean partial; /* the last segment's L4 checksum is partial */
 } TttdGso;
 
 /* FALSE: a packet we cannot cut or checksum (it is dropped and counted) */
 gboolean tttd_gso_init (TttdGso *gso, const guint8 *packet, gsize len, const TttdVnetHdr *hdr);
 /* the next segment into out; its length, 0 at the end, -1 if out is too small */
-gssize   tttd_gso_next (TttdGso *gso, guint8 *out, gsize out_size);
+gssize tttd_gso_next (TttdGso *gso, guint8 *out, gsize out_size);
 
 /* the Internet checksum of a TCP or UDP segment, its field filled in */
-void     tttd_l4_checksum (guint8 *packet, gsize len, guint l3_len, guint8 protocol);
+void tttd_l4_checksum (guint8 *packet, gsize len, guint l3_len, guint8 protocol);
 
 /* whether packet is TCP or UDP right after a plain IPv4 header (not a
  * fragment) or IPv6 header (no extension header), its L4 header within len:
@@ -57,18 +57,18 @@ void     tttd_l4_checksum (guint8 *packet, gsize len, guint l3_len, guint8 proto
  * and the protocol into l3_len and protocol */
 gboolean tttd_l4_partial_target (const guint8 *packet, gsize len, guint *l3_len, guint8 *protocol);
 /* where the checksum field is from the start of the L4 header: 16 TCP, 6 UDP */
-guint    tttd_l4_csum_offset (guint8 protocol);
+guint tttd_l4_csum_offset (guint8 protocol);
 /* the pseudo-header sum (folded, not inverted) into the checksum field of a
  * partial target: what the kernel puts there for CHECKSUM_PARTIAL */
-void     tttd_l4_pseudo (guint8 *packet, gsize len, guint l3_len, guint8 protocol);
+void tttd_l4_pseudo (guint8 *packet, gsize len, guint l3_len, guint8 protocol);
 /* finishes a partial checksum: the same bytes tttd_l4_checksum gives */
-void     tttd_l4_complete (guint8 *packet, gsize len, guint l3_len, guint8 protocol);
+void tttd_l4_complete (guint8 *packet, gsize len, guint l3_len, guint8 protocol);
 
 /* what a packet from the tunnel needs before it is written to TUN */
 typedef enum {
-  TTTD_RX_CSUM_COMPLETE,   /* its checksums are whole */
-  TTTD_RX_CSUM_PARTIAL,    /* marked partial by the sender */
-  TTTD_RX_CSUM_UNKNOWN,    /* may be either: resent, retransmitted or rebuilt by FEC
+  TTTD_RX_CSUM_COMPLETE, /* its checksums are whole */
+  TTTD_RX_CSUM_PARTIAL,  /* marked partial by the sender */
+  TTTD_RX_CSUM_UNKNOWN,  /* may be either: resent, retransmitted or rebuilt by FEC
                             * from a sender that sends partial checksums */
 } TttdRxCsum;
 

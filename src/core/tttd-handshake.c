@@ -103,7 +103,7 @@ mix_dh (guint8 ck[32], guint8 k[32], const guint8 priv[32], const guint8 pub[32]
   guint8 new_ck[32];
 
   if (crypto_scalarmult (shared, priv, pub) != 0)
-    return FALSE;   /* low-order point: the result is all zeros */
+    return FALSE; /* low-order point: the result is all zeros */
   hkdf2 (ck, shared, 32, new_ck, k);
   memcpy (ck, new_ck, 32);
   sodium_memzero (shared, sizeof shared);
@@ -200,9 +200,8 @@ write_msg_header (guint8 *out, guint8 type)
 }
 
 TttdHandshakeResult
-tttd_handshake_create_initiation (TttdHandshake *hs, const TttdIdentity *local,
-                                  const guint8 remote_static[32], guint32 local_index,
-                                  const TttdInitPayload *payload, gint64 now_us,
+tttd_handshake_create_initiation (TttdHandshake *hs, const TttdIdentity *local, const guint8 remote_static[32],
+                                  guint32 local_index, const TttdInitPayload *payload, gint64 now_us,
                                   guint8 out[TTTD_INITIATION_LEN])
 {
   guint8 k[32], ephemeral_public[32], plain[TTTD_INIT_PAYLOAD_LEN] = { 0 };
@@ -249,8 +248,8 @@ tttd_handshake_create_initiation (TttdHandshake *hs, const TttdIdentity *local,
 }
 
 TttdHandshakeResult
-tttd_handshake_consume_initiation (TttdHandshake *hs, const TttdIdentity *local,
-                                   const guint8 *msg, gsize len, TttdInitPayload *payload)
+tttd_handshake_consume_initiation (TttdHandshake *hs, const TttdIdentity *local, const guint8 *msg, gsize len,
+                                   TttdInitPayload *payload)
 {
   guint8 k[32], plain[TTTD_INIT_PAYLOAD_LEN];
 
@@ -345,9 +344,9 @@ tttd_response_payload_parse (const guint8 plain[TTTD_RESPONSE_PAYLOAD_LEN], Tttd
 }
 
 TttdHandshakeResult
-tttd_handshake_create_response (TttdHandshake *hs, const TttdIdentity *local,
-                                guint32 local_index, const TttdResponsePayload *payload,
-                                guint8 out[TTTD_RESPONSE_LEN], TttdSessionKeys *keys)
+tttd_handshake_create_response (TttdHandshake *hs, const TttdIdentity *local, guint32 local_index,
+                                const TttdResponsePayload *payload, guint8 out[TTTD_RESPONSE_LEN],
+                                TttdSessionKeys *keys)
 {
   guint8 k[32], ephemeral_public[32], plain[TTTD_RESPONSE_PAYLOAD_LEN];
   guint8 remote_mac1[32];
@@ -380,8 +379,7 @@ tttd_handshake_create_response (TttdHandshake *hs, const TttdIdentity *local,
 }
 
 TttdHandshakeResult
-tttd_handshake_consume_response (TttdHandshake *hs, const TttdIdentity *local,
-                                 const guint8 *msg, gsize len,
+tttd_handshake_consume_response (TttdHandshake *hs, const TttdIdentity *local, const guint8 *msg, gsize len,
                                  TttdResponsePayload *payload, TttdSessionKeys *keys)
 {
   guint8 k[32], plain[TTTD_RESPONSE_PAYLOAD_LEN];
@@ -400,8 +398,7 @@ tttd_handshake_consume_response (TttdHandshake *hs, const TttdIdentity *local,
   memcpy (ck, hs->chaining_key, 32);
   mix_hash (hash, msg, 12);
   mix_hash (hash, remote_ephemeral, 32);
-  if (!mix_dh (ck, k, hs->ephemeral_private, remote_ephemeral) ||
-      !mix_dh (ck, k, local->private_key, remote_ephemeral))
+  if (!mix_dh (ck, k, hs->ephemeral_private, remote_ephemeral) || !mix_dh (ck, k, local->private_key, remote_ephemeral))
     return wiped (TTTD_HANDSHAKE_BAD_KEY, k, ck);
   if (!decrypt_and_hash (hash, k, msg + 44, sizeof plain, plain))
     return wiped (TTTD_HANDSHAKE_BAD_CRYPTO, k, ck);

@@ -8,37 +8,37 @@
 
 #include "tttd-health.h"
 
-#define MIN_DEAD_US         (60 * 1000)
-#define RATE_WINDOW_US      (10 * G_USEC_PER_SEC)
-#define LOSS_MIN_PACKETS    32
-#define LOSS_MAX_US         (2 * G_USEC_PER_SEC)
-#define ACTIVE_US           G_USEC_PER_SEC
+#define MIN_DEAD_US      (60 * 1000)
+#define RATE_WINDOW_US   (10 * G_USEC_PER_SEC)
+#define LOSS_MIN_PACKETS 32
+#define LOSS_MAX_US      (2 * G_USEC_PER_SEC)
+#define ACTIVE_US        G_USEC_PER_SEC
 /* a healthy link without data this long is probed at the quiet rate */
-#define QUIET_US            (30 * G_USEC_PER_SEC)
+#define QUIET_US (30 * G_USEC_PER_SEC)
 /* ... and this long at the dormant rate: an idle tunnel's probes are most
  * of a server's work with many clients (WireGuard sends none at all on an
  * idle one); one every 5 s still keeps NAT bindings and finds a dead link
  * within about 10 s, and data brings the close watch back at once */
-#define DORMANT_US          (120 * G_USEC_PER_SEC)
+#define DORMANT_US (120 * G_USEC_PER_SEC)
 /* pacing: the link's own queue we aim for (the ping of interactive traffic
  * waits in it), and how long the RTT's floor counts */
 /* a standing queue of QUEUE_HIGH_US (or an eighth of the path's RTT, on a
  * long one) is a full link; under half of it the link has room */
-#define QUEUE_HIGH_US       2000
+#define QUEUE_HIGH_US 2000
 /* pushing a little above the capacity is how more is found; each probe in
  * a row that finds it pushes further, up to MAX_PROBE_GAIN, so a link
  * whose capacity grew tenfold is followed within about a dozen probes */
-#define PROBE_GAIN          1.03
-#define MAX_PROBE_GAIN      1.25
+#define PROBE_GAIN     1.03
+#define MAX_PROBE_GAIN 1.25
 /* ... after this many samples in a row held back with no queue: a link at
  * its capacity shows a queue within them (at 1.03), one that got faster
  * does not */
-#define PROBE_PATIENCE      3
+#define PROBE_PATIENCE       3
 #define MAX_RATE_INTERVAL_US 500000
 /* no link is paced below this (or thought congested by less): 1 Mbit/s */
-#define MIN_PACING_BPS      125000
-#define UNPACED_BPS         TTTD_HEALTH_UNPACED_BPS
-#define MIN_RTT_WINDOW_US   (10 * G_USEC_PER_SEC)
+#define MIN_PACING_BPS    125000
+#define UNPACED_BPS       TTTD_HEALTH_UNPACED_BPS
+#define MIN_RTT_WINDOW_US (10 * G_USEC_PER_SEC)
 
 void
 tttd_health_params_default (TttdHealthParams *params, guint idle_interval_ms)
@@ -182,8 +182,8 @@ update_pacing (TttdHealth *h, guint64 queue, gboolean backlogged)
       return;
     }
   if (queue < high / 2 && backlogged && h->probe_step > PROBE_PATIENCE)
-    h->gain = MIN (1.0 + (PROBE_GAIN - 1.0) * (double) (1u << MIN (h->probe_step - PROBE_PATIENCE, 3u)),
-                   MAX_PROBE_GAIN);
+    h->gain =
+      MIN (1.0 + (PROBE_GAIN - 1.0) * (double) (1u << MIN (h->probe_step - PROBE_PATIENCE, 3u)), MAX_PROBE_GAIN);
   else if (queue < high / 2 && backlogged)
     h->gain = PROBE_GAIN;
   else if (queue < high / 2)
@@ -193,9 +193,9 @@ update_pacing (TttdHealth *h, guint64 queue, gboolean backlogged)
   else if (queue < 4 * high)
     h->gain = 0.9;
   else if (queue < 16 * high)
-    h->gain = 0.8;   /* drain a long queue within about one probe interval */
+    h->gain = 0.8; /* drain a long queue within about one probe interval */
   else
-    h->gain = 0.6;   /* a modem's deep buffer, filled while its capacity fell */
+    h->gain = 0.6; /* a modem's deep buffer, filled while its capacity fell */
   h->pacing_Bps = MAX ((guint64) ((double) h->capacity_Bps * h->gain), MIN_PACING_BPS);
 }
 
@@ -380,9 +380,7 @@ alive (TttdHealth *h, const TttdHealthParams *params, gint64 now_us)
   h->good_replies++;
   switch (h->state)
     {
-    case TTTD_LINK_PROBING:
-      set_state (h, TTTD_LINK_UP, now_us);
-      break;
+    case TTTD_LINK_PROBING: set_state (h, TTTD_LINK_UP, now_us); break;
     case TTTD_LINK_DOWN:
       /* a link that flapped before must prove itself longer */
       if (h->good_replies >= params->up_replies * MIN (h->down_count, 4u))
@@ -398,14 +396,12 @@ alive (TttdHealth *h, const TttdHealthParams *params, gint64 now_us)
       else if (now_us - h->good_since_us >= params->recover_us)
         set_state (h, TTTD_LINK_UP, now_us);
       break;
-    default:
-      break;
+    default: break;
     }
 }
 
 void
-tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp,
-                        guint interval_ms, gint64 now_us)
+tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp, guint interval_ms, gint64 now_us)
 {
   guint slot = health->pending_next++ % G_N_ELEMENTS (health->pending);
 
@@ -427,8 +423,8 @@ tttd_health_probe_sent (TttdHealth *health, TttdProbe *probe, guint32 timestamp,
 }
 
 void
-tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
-                            const TttdProbe *reply, guint32 reply_timestamp, gint64 now_us)
+tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params, const TttdProbe *reply,
+                            guint32 reply_timestamp, gint64 now_us)
 {
   for (guint i = 0; i < G_N_ELEMENTS (health->pending); i++)
     {
@@ -458,15 +454,14 @@ tttd_health_reply_received (TttdHealth *health, const TttdHealthParams *params,
 }
 
 void
-tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params,
-                            const TttdProbe *probe, guint32 probe_timestamp,
-                            guint peer_interval_ms, TttdProbe *reply, gint64 now_us)
+tttd_health_probe_received (TttdHealth *health, const TttdHealthParams *params, const TttdProbe *probe,
+                            guint32 probe_timestamp, guint peer_interval_ms, TttdProbe *reply, gint64 now_us)
 {
   /* the prober said when its next probe comes; a silence well past that is
    * a dead link (the longer of old and new, as a change races the probe) */
-  health->peer_probe_gap_us = MAX ((gint64) peer_interval_ms * 1000,
-                                   now_us - health->last_peer_probe_us < health->peer_probe_gap_us ?
-                                   health->peer_probe_gap_us : 0);
+  health->peer_probe_gap_us =
+    MAX ((gint64) peer_interval_ms * 1000,
+         now_us - health->last_peer_probe_us < health->peer_probe_gap_us ? health->peer_probe_gap_us : 0);
   health->last_peer_probe_us = now_us;
   /* the prober measures the RTT and tells us; a path is symmetric */
   if (probe->echo != 0)
@@ -505,18 +500,15 @@ tttd_health_interval_ms (const TttdHealth *health, const TttdHealthParams *param
   /* a tunnel that has been idle a while: a probe a second still tells a
    * dead link within seconds, and data brings the close watch back at
    * once; a link coming up or not answering keeps the idle rate */
-  if (health->state == TTTD_LINK_UP &&
-      now_us - MAX (health->last_data_us, health->state_since_us) >= DORMANT_US)
+  if (health->state == TTTD_LINK_UP && now_us - MAX (health->last_data_us, health->state_since_us) >= DORMANT_US)
     return params->dormant_interval_ms;
-  if (health->state == TTTD_LINK_UP &&
-      now_us - MAX (health->last_data_us, health->state_since_us) >= QUIET_US)
+  if (health->state == TTTD_LINK_UP && now_us - MAX (health->last_data_us, health->state_since_us) >= QUIET_US)
     return params->quiet_interval_ms;
   return params->idle_interval_ms;
 }
 
 gint64
-tttd_health_next_probe (const TttdHealth *health, const TttdHealthParams *params,
-                        gboolean metered, gint64 now_us)
+tttd_health_next_probe (const TttdHealth *health, const TttdHealthParams *params, gboolean metered, gint64 now_us)
 {
   guint interval_ms = tttd_health_interval_ms (health, params, metered, now_us);
 
@@ -550,19 +542,18 @@ silent_probes (const TttdHealth *health)
 }
 
 gint64
-tttd_health_dead_after (const TttdHealth *health, const TttdHealthParams *params,
-                        gboolean metered, gint64 now_us)
+tttd_health_dead_after (const TttdHealth *health, const TttdHealthParams *params, gboolean metered, gint64 now_us)
 {
   gint64 rto = (gint64) (health->srtt_us + 4 * health->rttvar_us);
 
   /* the probes in a row that may go unanswered, each given an RTO to come back */
-  return MAX (MIN_DEAD_US, (gint64) (silent_probes (health) - 1) *
-                           tttd_health_interval_ms (health, params, metered, now_us) * 1000 + rto);
+  return MAX (MIN_DEAD_US,
+              (gint64) (silent_probes (health) - 1) * tttd_health_interval_ms (health, params, metered, now_us) * 1000 +
+                rto);
 }
 
 gboolean
-tttd_health_tick (TttdHealth *health, const TttdHealthParams *params,
-                  gboolean metered, gint64 now_us)
+tttd_health_tick (TttdHealth *health, const TttdHealthParams *params, gboolean metered, gint64 now_us)
 {
   /* a down link proves itself with replies that no silence as long as the
    * one that took it down interrupts (on a lossy link, single losses do
@@ -581,7 +572,7 @@ tttd_health_tick (TttdHealth *health, const TttdHealthParams *params,
    * probes would otherwise flap down every few seconds) */
   if (health->state != TTTD_LINK_DOWN && health->peer_probe_gap_us != 0 &&
       now_us - health->last_rx_us > (gint64) MAX (2u, silent_probes (health) - 1) * health->peer_probe_gap_us +
-                                    MIN_DEAD_US + (gint64) (health->srtt_us + 4 * health->rttvar_us))
+                                      MIN_DEAD_US + (gint64) (health->srtt_us + 4 * health->rttvar_us))
     set_state (health, TTTD_LINK_DOWN, now_us);
   return now_us >= tttd_health_next_probe (health, params, metered, now_us);
 }

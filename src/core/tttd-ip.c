@@ -23,7 +23,7 @@ static inline guint32
 mix (guint32 h, guint32 v)
 {
   h ^= v;
-  h *= 0x01000193u;   /* FNV-1a prime, on 32-bit words */
+  h *= 0x01000193u; /* FNV-1a prime, on 32-bit words */
   h ^= h >> 15;
   return h;
 }
@@ -77,11 +77,8 @@ classify (TttdIpInfo *info, const guint8 *l4, gsize l4_len, gboolean first_fragm
         }
       break;
     case IPPROTO_ICMP:
-    case IPPROTO_ICMPV6:
-      info->latency_critical = TRUE;
-      break;
-    default:
-      break;
+    case IPPROTO_ICMPV6: info->latency_critical = TRUE; break;
+    default: break;
     }
   if (ports)
     {

@@ -15,8 +15,7 @@
 #define REJECT_GRACE_US       (60 * G_USEC_PER_SEC)
 
 TttdKeypair *
-tttd_keypair_new (const TttdSessionKeys *keys, TttdCipher cipher,
-                  guint32 local_index, guint32 remote_index,
+tttd_keypair_new (const TttdSessionKeys *keys, TttdCipher cipher, guint32 local_index, guint32 remote_index,
                   gboolean initiator, gint64 now_us)
 {
   /* plain heap, not sodium_malloc: its guard pages cost four mappings
@@ -45,8 +44,7 @@ tttd_keypair_free (TttdKeypair *keypair)
 }
 
 gsize
-tttd_keypair_seal (TttdKeypair *keypair, guint64 reject_after_messages,
-                   guint8 *buf, gsize plain_len)
+tttd_keypair_seal (TttdKeypair *keypair, guint64 reject_after_messages, guint8 *buf, gsize plain_len)
 {
   TttdHeader header = {
     .type = TTTD_MSG_TRANSPORT,
@@ -57,8 +55,8 @@ tttd_keypair_seal (TttdKeypair *keypair, guint64 reject_after_messages,
     return 0;
   header.counter = keypair->send_counter++;
   tttd_header_write (buf, &header);
-  tttd_aead_seal (&keypair->send, header.counter, buf, TTTD_HEADER_LEN,
-                  buf + TTTD_HEADER_LEN, plain_len, buf + TTTD_HEADER_LEN + plain_len);
+  tttd_aead_seal (&keypair->send, header.counter, buf, TTTD_HEADER_LEN, buf + TTTD_HEADER_LEN, plain_len,
+                  buf + TTTD_HEADER_LEN + plain_len);
   return TTTD_HEADER_LEN + plain_len + TTTD_TAG_LEN;
 }
 
@@ -73,8 +71,8 @@ tttd_keypair_open (TttdKeypair *keypair, guint8 *buf, gsize len, guint64 counter
   if (!tttd_replay_check (&keypair->replay, counter))
     return TTTD_OPEN_REPLAY;
   text_len = len - TTTD_HEADER_LEN - TTTD_TAG_LEN;
-  if (!tttd_aead_open (&keypair->recv, counter, buf, TTTD_HEADER_LEN,
-                       buf + TTTD_HEADER_LEN, text_len, buf + TTTD_HEADER_LEN + text_len))
+  if (!tttd_aead_open (&keypair->recv, counter, buf, TTTD_HEADER_LEN, buf + TTTD_HEADER_LEN, text_len,
+                       buf + TTTD_HEADER_LEN + text_len))
     return TTTD_OPEN_AUTH;
   if (!tttd_replay_update (&keypair->replay, counter))
     return TTTD_OPEN_REPLAY;
@@ -82,8 +80,7 @@ tttd_keypair_open (TttdKeypair *keypair, guint8 *buf, gsize len, guint64 counter
 }
 
 void
-tttd_keyring_init (TttdKeyring *ring, gint64 rekey_after_us,
-                   TttdRetireFunc retire, gpointer retire_data)
+tttd_keyring_init (TttdKeyring *ring, gint64 rekey_after_us, TttdRetireFunc retire, gpointer retire_data)
 {
   memset (ring, 0, sizeof *ring);
   ring->rekey_after_us = rekey_after_us;
@@ -155,8 +152,7 @@ tttd_keyring_confirm (TttdKeyring *ring, TttdKeypair *keypair)
 static gboolean
 usable (const TttdKeyring *ring, const TttdKeypair *keypair, gint64 now_us)
 {
-  return keypair != NULL &&
-         now_us - keypair->created_us < ring->reject_after_us &&
+  return keypair != NULL && now_us - keypair->created_us < ring->reject_after_us &&
          keypair->send_counter < ring->reject_after_messages;
 }
 
@@ -173,13 +169,12 @@ tttd_keyring_needs_rekey (const TttdKeyring *ring, gint64 now_us)
 
   if (current == NULL)
     return TRUE;
-  return now_us - current->created_us >= ring->rekey_after_us ||
-         current->send_counter >= ring->rekey_after_messages;
+  return now_us - current->created_us >= ring->rekey_after_us || current->send_counter >= ring->rekey_after_messages;
 }
 
 TttdOpenResult
-tttd_keyring_open (const TttdKeyring *ring, TttdKeypair *keypair,
-                   guint8 *buf, gsize len, guint64 counter, gint64 now_us)
+tttd_keyring_open (const TttdKeyring *ring, TttdKeypair *keypair, guint8 *buf, gsize len, guint64 counter,
+                   gint64 now_us)
 {
   if (now_us - keypair->created_us >= ring->reject_after_us)
     return TTTD_OPEN_EXPIRED;

@@ -7,8 +7,7 @@
 #include "tttd-liveness.h"
 
 TttdLiveness
-tttd_liveness_check (const TttdHealth *const *paths, guint n_paths,
-                     gint64 heard_us, gint64 timeout_us, gint64 now_us)
+tttd_liveness_check (const TttdHealth *const *paths, guint n_paths, gint64 heard_us, gint64 timeout_us, gint64 now_us)
 {
   gint64 sending_since = G_MAXINT64;
   gint64 last_down = 0;

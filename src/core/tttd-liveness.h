@@ -22,16 +22,16 @@ G_BEGIN_DECLS
 
 typedef enum {
   TTTD_LIVENESS_ALIVE,
-  TTTD_LIVENESS_SILENT,     /* sent for the timeout, nothing authentic back */
-  TTTD_LIVENESS_ALL_DOWN,   /* every link found dead since the last sign of life */
+  TTTD_LIVENESS_SILENT,   /* sent for the timeout, nothing authentic back */
+  TTTD_LIVENESS_ALL_DOWN, /* every link found dead since the last sign of life */
 } TttdLiveness;
 
 /* the verdict over the paths' health (NULL entries: no such path);
  * heard_us is the session's last sign of life besides the paths' own: its
  * last completed handshake */
-TttdLiveness tttd_liveness_check (const TttdHealth *const *paths, guint n_paths,
-                                  gint64 heard_us, gint64 timeout_us, gint64 now_us);
+TttdLiveness tttd_liveness_check (const TttdHealth *const *paths, guint n_paths, gint64 heard_us, gint64 timeout_us,
+                                  gint64 now_us);
 
-const char  *tttd_liveness_to_string (TttdLiveness liveness);
+const char *tttd_liveness_to_string (TttdLiveness liveness);
 
 G_END_DECLS

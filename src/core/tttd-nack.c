@@ -17,7 +17,7 @@ tttd_nack_add (TttdNack *nack, guint32 seq)
           return TRUE;
         }
       if (seq - last->first < last->count)
-        return TRUE;   /* asked for already */
+        return TRUE; /* asked for already */
     }
   if (nack->n_ranges == TTTD_NACK_MAX_RANGES)
     return FALSE;

@@ -19,13 +19,13 @@ G_BEGIN_DECLS
 /* a run of lost sequence numbers: first .. first + count - 1 */
 typedef struct {
   guint32 first;
-  guint16 count;   /* 1..TTTD_NACK_MAX_COUNT */
+  guint16 count; /* 1..TTTD_NACK_MAX_COUNT */
 } TttdNackRange;
 
-#define TTTD_NACK_MAX_COUNT 1024   /* a range never spans more than the reorder window */
+#define TTTD_NACK_MAX_COUNT 1024 /* a range never spans more than the reorder window */
 
 typedef struct {
-  guint         n_ranges;
+  guint n_ranges;
   TttdNackRange ranges[TTTD_NACK_MAX_RANGES];
 } TttdNack;
 
@@ -37,12 +37,12 @@ tttd_nack_clear (TttdNack *nack)
 
 /* add seq, merged into the last range when it follows it; FALSE when the
  * NACK is full (send it, clear it, add again) */
-gboolean        tttd_nack_add (TttdNack *nack, guint32 seq);
+gboolean tttd_nack_add (TttdNack *nack, guint32 seq);
 /* the body after the inner header; returns its length */
-gsize           tttd_nack_write (guint8 *buf, const TttdNack *nack);
+gsize tttd_nack_write (guint8 *buf, const TttdNack *nack);
 TttdParseResult tttd_nack_parse (const guint8 *buf, gsize len, TttdNack *out);
 /* how many sequence numbers it asks for */
-guint           tttd_nack_count (const TttdNack *nack);
+guint tttd_nack_count (const TttdNack *nack);
 
 /* the sender's budget: a peer can make it send again at most
  * TTTD_RETRANSMIT_SHARE_PCT percent of the data packets it sent, plus a
@@ -51,29 +51,28 @@ guint           tttd_nack_count (const TttdNack *nack);
 #define TTTD_RETRANSMIT_BURST     64
 
 typedef struct {
-  guint32 credit;     /* in hundredths of a packet */
+  guint32 credit; /* in hundredths of a packet */
 } TttdRetransmitBudget;
 
-void     tttd_retransmit_budget_init (TttdRetransmitBudget *budget);
+void tttd_retransmit_budget_init (TttdRetransmitBudget *budget);
 /* one data packet went out */
-void     tttd_retransmit_budget_sent (TttdRetransmitBudget *budget);
+void tttd_retransmit_budget_sent (TttdRetransmitBudget *budget);
 /* one retransmission may go (and is counted), or not */
 gboolean tttd_retransmit_budget_take (TttdRetransmitBudget *budget);
 
 /* the times that follow from the links' RTTs */
 typedef struct {
-  gint64 nack_wait_us;   /* a gap asked for is waited for this long (0: not asked) */
-  gint64 hold_us;        /* the reorder buffer's hold time */
-  gint64 max_age_us;     /* the sender retransmits nothing older */
+  gint64 nack_wait_us; /* a gap asked for is waited for this long (0: not asked) */
+  gint64 hold_us;      /* the reorder buffer's hold time */
+  gint64 max_age_us;   /* the sender retransmits nothing older */
 } TttdRecoveryTimes;
 
 #define TTTD_HOLD_MIN_US     20000
-#define TTTD_HOLD_MAX_US    300000
-#define TTTD_HOLD_DEFAULT_US 50000   /* without retransmission, or with no RTT known */
+#define TTTD_HOLD_MAX_US     300000
+#define TTTD_HOLD_DEFAULT_US 50000 /* without retransmission, or with no RTT known */
 
 /* srtt_us: the smoothed RTTs of the usable links (0: unknown, skipped) */
-void     tttd_recovery_times (const guint64 *srtt_us, guint n, gboolean retransmit,
-                              TttdRecoveryTimes *out);
+void tttd_recovery_times (const guint64 *srtt_us, guint n, gboolean retransmit, TttdRecoveryTimes *out);
 /* a packet sent at sent_us may still be retransmitted at now_us */
 gboolean tttd_retransmit_in_time (const TttdRecoveryTimes *times, gint64 sent_us, gint64 now_us);
 

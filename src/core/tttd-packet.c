@@ -38,8 +38,7 @@ tttd_header_parse (const guint8 *buf, gsize len, TttdHeader *out)
   out->counter = 0;
   switch (buf[1])
     {
-    case TTTD_MSG_INITIATION:
-      return len == TTTD_INITIATION_LEN ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
+    case TTTD_MSG_INITIATION: return len == TTTD_INITIATION_LEN ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
     case TTTD_MSG_RESPONSE:
       if (len != TTTD_RESPONSE_LEN)
         return TTTD_PARSE_LENGTH;
@@ -57,8 +56,7 @@ tttd_header_parse (const guint8 *buf, gsize len, TttdHeader *out)
       out->receiver = tttd_get_le32 (buf + 4);
       out->counter = tttd_get_le64 (buf + 8);
       return TTTD_PARSE_OK;
-    default:
-      return TTTD_PARSE_TYPE;
+    default: return TTTD_PARSE_TYPE;
     }
 }
 
@@ -94,21 +92,19 @@ tttd_inner_parse (const guint8 *buf, gsize len, TttdInner *out)
       /* an IP header at least */
       return len >= TTTD_INNER_LEN + 20 ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
     case TTTD_KIND_PROBE:
-    case TTTD_KIND_PROBE_REPLY:
-      return len == TTTD_INNER_LEN + TTTD_PROBE_LEN ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
-    case TTTD_KIND_CLOSE:
-      return len == TTTD_INNER_LEN ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
+    case TTTD_KIND_PROBE_REPLY: return len == TTTD_INNER_LEN + TTTD_PROBE_LEN ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
+    case TTTD_KIND_CLOSE: return len == TTTD_INNER_LEN ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
     case TTTD_KIND_NACK:
       /* its own header and 1 to 32 ranges; tttd_nack_parse checks the rest */
       return len >= TTTD_INNER_LEN + TTTD_NACK_HEADER_LEN + TTTD_NACK_RANGE_LEN &&
-             len <= TTTD_INNER_LEN + TTTD_NACK_HEADER_LEN + TTTD_NACK_MAX_RANGES * TTTD_NACK_RANGE_LEN &&
-             (len - TTTD_INNER_LEN - TTTD_NACK_HEADER_LEN) % TTTD_NACK_RANGE_LEN == 0
-             ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
+                 len <= TTTD_INNER_LEN + TTTD_NACK_HEADER_LEN + TTTD_NACK_MAX_RANGES * TTTD_NACK_RANGE_LEN &&
+                 (len - TTTD_INNER_LEN - TTTD_NACK_HEADER_LEN) % TTTD_NACK_RANGE_LEN == 0
+               ? TTTD_PARSE_OK
+               : TTTD_PARSE_LENGTH;
     case TTTD_KIND_REPAIR:
       /* its header and the XOR of at least an IP header */
       return len >= TTTD_INNER_LEN + TTTD_REPAIR_HEADER_LEN + 20 ? TTTD_PARSE_OK : TTTD_PARSE_LENGTH;
-    default:
-      return TTTD_PARSE_KIND;
+    default: return TTTD_PARSE_KIND;
     }
 }
 

@@ -12,20 +12,19 @@ typedef struct {
   gint64 updated_us;
 } Bucket;
 
-
 struct _TttdRateLimit {
-  double      rate;
-  double      burst;
-  double      total_rate;
-  double      total_burst;
-  guint       max_sources;
-  Bucket      total;
-  GHashTable *sources;   /* SourceKey -> Bucket */
+  double rate;
+  double burst;
+  double total_rate;
+  double total_burst;
+  guint max_sources;
+  Bucket total;
+  GHashTable *sources; /* SourceKey -> Bucket */
 };
 
 TttdRateLimit *
-tttd_rate_limit_new (double per_source_rate, double per_source_burst,
-                     double total_rate, double total_burst, guint max_sources)
+tttd_rate_limit_new (double per_source_rate, double per_source_burst, double total_rate, double total_burst,
+                     guint max_sources)
 {
   TttdRateLimit *limit = g_new0 (TttdRateLimit, 1);
 

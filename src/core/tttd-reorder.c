@@ -13,9 +13,9 @@ G_STATIC_ASSERT (TTTD_REORDER_HISTORY > TTTD_REORDER_SLOTS);
 enum {
   SLOT_EMPTY,
   SLOT_HELD,
-  SLOT_LOST,       /* a later packet on its own link arrived: it will not come */
-  SLOT_DELIVERED,  /* urgent: delivered ahead of its turn */
-  SLOT_WAIT,       /* known lost and asked for again: waited for until arrival_us */
+  SLOT_LOST,      /* a later packet on its own link arrived: it will not come */
+  SLOT_DELIVERED, /* urgent: delivered ahead of its turn */
+  SLOT_WAIT,      /* known lost and asked for again: waited for until arrival_us */
 };
 
 /* a slot to read: all are empty while there are none */
@@ -66,7 +66,7 @@ known_lost_at (TttdReorder *r, guint32 seq, gint64 now_us)
       return;
     }
   slot->state = SLOT_WAIT;
-  slot->arrival_us = now_us + r->nack_wait_us;   /* when it is given up */
+  slot->arrival_us = now_us + r->nack_wait_us; /* when it is given up */
   r->stats.asked++;
   r->lost (seq, r->user_data);
 }
@@ -157,9 +157,8 @@ release (TttdReorder *r, gint64 now_us)
       switch (slot->state)
         {
         case SLOT_HELD:
-        case SLOT_LOST:        /* passed over even when nothing is held after it */
-        case SLOT_DELIVERED:
-          break;
+        case SLOT_LOST: /* passed over even when nothing is held after it */
+        case SLOT_DELIVERED: break;
         case SLOT_WAIT:
           if (slot->arrival_us > now_us)
             return;
@@ -228,8 +227,8 @@ resync (TttdReorder *r, guint32 seq)
 }
 
 TttdReorderResult
-tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
-                   gboolean urgent, gpointer buf, guint len, gint64 now_us)
+tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev, gboolean urgent, gpointer buf, guint len,
+                   gint64 now_us)
 {
   TttdReorderSlot *slot;
 
@@ -245,10 +244,8 @@ tttd_reorder_push (TttdReorder *r, guint32 seq, guint link, guint32 link_prev,
       r->data_us[link] = now_us;
       /* the packet sent before this one on the same link has not come: as
        * links keep order, it never will */
-      if (link_prev != seq && tttd_seq_before (link_prev, seq) &&
-          !tttd_seq_before (link_prev, r->next) &&
-          link_prev - r->next < TTTD_REORDER_SLOTS &&
-          SLOT (r, link_prev)->state == SLOT_EMPTY)
+      if (link_prev != seq && tttd_seq_before (link_prev, seq) && !tttd_seq_before (link_prev, r->next) &&
+          link_prev - r->next < TTTD_REORDER_SLOTS && SLOT (r, link_prev)->state == SLOT_EMPTY)
         known_lost_at (r, link_prev, now_us);
     }
 

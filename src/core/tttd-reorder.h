@@ -14,15 +14,15 @@ G_BEGIN_DECLS
  * probe's next sequence).  The hold time is only the fallback for when
  * traffic stops. */
 
-#define TTTD_REORDER_SLOTS   1024   /* packets held at most, per session */
-#define TTTD_REORDER_HISTORY 4096   /* delivered sequences remembered, for duplicates */
+#define TTTD_REORDER_SLOTS   1024 /* packets held at most, per session */
+#define TTTD_REORDER_HISTORY 4096 /* delivered sequences remembered, for duplicates */
 #define TTTD_REORDER_LINKS   32
 
 typedef struct {
   gpointer buf;
-  guint32  len;
-  guint8   state;
-  gint64   arrival_us;
+  guint32 len;
+  guint8 state;
+  gint64 arrival_us;
 } TttdReorderSlot;
 
 /* buf was held by the reorder buffer when held is TRUE: the callee owns it */
@@ -33,65 +33,64 @@ typedef void (*TttdReorderLost) (guint32 seq, gpointer user_data);
 
 typedef struct {
   guint64 delivered;
-  guint64 reordered;     /* held, then delivered in order */
+  guint64 reordered; /* held, then delivered in order */
   guint64 duplicates;
-  guint64 late;          /* arrived after it was given up on: delivered anyway */
-  guint64 lost;          /* given up on */
-  guint64 timeouts;      /* of those, given up on by the hold timer */
+  guint64 late;     /* arrived after it was given up on: delivered anyway */
+  guint64 lost;     /* given up on */
+  guint64 timeouts; /* of those, given up on by the hold timer */
   guint64 resyncs;
-  guint64 asked;         /* known lost, asked for again */
-  guint64 recovered;     /* of those, here in time */
+  guint64 asked;     /* known lost, asked for again */
+  guint64 recovered; /* of those, here in time */
 } TttdReorderStats;
 
 typedef struct {
-  gboolean           started;
-  guint32            next;
-  guint              held;
-  gint64             hold_us;
-  gint64             nack_wait_us;   /* 0: a gap known lost is given up at once */
-  gint64             active_us;
-  guint32            link_mask;
-  guint32            clear[TTTD_REORDER_LINKS];
-  gint64             data_us[TTTD_REORDER_LINKS];
-  guint64            seen[TTTD_REORDER_HISTORY / 64];
+  gboolean started;
+  guint32 next;
+  guint held;
+  gint64 hold_us;
+  gint64 nack_wait_us; /* 0: a gap known lost is given up at once */
+  gint64 active_us;
+  guint32 link_mask;
+  guint32 clear[TTTD_REORDER_LINKS];
+  gint64 data_us[TTTD_REORDER_LINKS];
+  guint64 seen[TTTD_REORDER_HISTORY / 64];
   /* TTTD_REORDER_SLOTS of them, allocated when the first packet must be
    * remembered out of order (NULL: every slot empty); a session whose
    * packets all come in order never needs them */
-  TttdReorderSlot   *slots;
+  TttdReorderSlot *slots;
   TttdReorderDeliver deliver;
-  TttdReorderLost    lost;
-  gpointer           user_data;
-  TttdReorderStats   stats;
+  TttdReorderLost lost;
+  gpointer user_data;
+  TttdReorderStats stats;
 } TttdReorder;
 
 typedef enum {
-  TTTD_REORDER_DELIVERED,  /* delivered at once; the caller keeps buf */
-  TTTD_REORDER_HELD,       /* the reorder buffer owns buf now */
-  TTTD_REORDER_DUPLICATE,  /* dropped; the caller keeps buf */
+  TTTD_REORDER_DELIVERED, /* delivered at once; the caller keeps buf */
+  TTTD_REORDER_HELD,      /* the reorder buffer owns buf now */
+  TTTD_REORDER_DUPLICATE, /* dropped; the caller keeps buf */
 } TttdReorderResult;
 
-void              tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer user_data);
+void tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer user_data);
 /* ask for what is known lost (lost gets the same user_data) */
-void              tttd_reorder_set_lost_func (TttdReorder *reorder, TttdReorderLost lost);
+void tttd_reorder_set_lost_func (TttdReorder *reorder, TttdReorderLost lost);
 /* the hold time, and how long a gap asked for is waited for (0: no
  * asking); they follow the links' RTTs (tttd_recovery_times) */
-void              tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us);
+void tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us);
 /* urgent: deliver at once even ahead of its turn (interactive traffic);
  * its copies are still dropped */
-TttdReorderResult tttd_reorder_push (TttdReorder *reorder, guint32 seq, guint link,
-                                     guint32 link_prev, gboolean urgent,
+TttdReorderResult tttd_reorder_push (TttdReorder *reorder, guint32 seq, guint link, guint32 link_prev, gboolean urgent,
                                      gpointer buf, guint len, gint64 now_us);
 /* a probe on link said: every data sequence before next_seq has been sent */
-void              tttd_reorder_link_mark (TttdReorder *reorder, guint link, guint32 next_seq, gint64 now_us);
-void              tttd_reorder_forget_link (TttdReorder *reorder, guint link);
+void tttd_reorder_link_mark (TttdReorder *reorder, guint link, guint32 next_seq, gint64 now_us);
+void tttd_reorder_forget_link (TttdReorder *reorder, guint link);
 /* when tttd_reorder_expire next has work, or G_MAXINT64 */
-gint64            tttd_reorder_deadline (const TttdReorder *reorder);
-void              tttd_reorder_expire (TttdReorder *reorder, gint64 now_us);
+gint64 tttd_reorder_deadline (const TttdReorder *reorder);
+void tttd_reorder_expire (TttdReorder *reorder, gint64 now_us);
 /* deliver all that is held, in order (e.g. before a reset) */
-void              tttd_reorder_flush (TttdReorder *reorder);
-void              tttd_reorder_reset (TttdReorder *reorder);
+void tttd_reorder_flush (TttdReorder *reorder);
+void tttd_reorder_reset (TttdReorder *reorder);
 /* deliver what is held and free the slots (before the memory goes) */
-void              tttd_reorder_clear (TttdReorder *reorder);
+void tttd_reorder_clear (TttdReorder *reorder);
 
 static inline gboolean
 tttd_seq_before (guint32 a, guint32 b)

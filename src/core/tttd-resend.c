@@ -25,8 +25,8 @@ tttd_resend_clear (TttdResend *resend)
 }
 
 void
-tttd_resend_note (TttdResend *resend, gconstpointer owner, guint link, guint32 seq,
-                  guint32 flow_hash, const guint8 *data, gsize len, gint64 now_us)
+tttd_resend_note (TttdResend *resend, gconstpointer owner, guint link, guint32 seq, guint32 flow_hash,
+                  const guint8 *data, gsize len, gint64 now_us)
 {
   TttdResendEntry *entry;
 
@@ -57,8 +57,8 @@ tttd_resend_note (TttdResend *resend, gconstpointer owner, guint link, guint32 s
 }
 
 guint
-tttd_resend_take (TttdResend *resend, gconstpointer owner, guint link, gint64 since_us,
-                  TttdResendFunc func, gpointer user_data)
+tttd_resend_take (TttdResend *resend, gconstpointer owner, guint link, gint64 since_us, TttdResendFunc func,
+                  gpointer user_data)
 {
   guint taken = 0;
 
@@ -87,8 +87,7 @@ tttd_resend_lookup (TttdResend *resend, gconstpointer owner, guint32 seq, const 
   guint32 slot;
   TttdResendEntry *entry;
 
-  if (resend->entries == NULL || owner == NULL ||
-      (slot = resend->index[seq & resend->index_mask]) == 0)
+  if (resend->entries == NULL || owner == NULL || (slot = resend->index[seq & resend->index_mask]) == 0)
     return NULL;
   entry = &resend->entries[slot - 1];
   /* the slot may hold another packet now, of this peer or another */

@@ -23,42 +23,41 @@ G_BEGIN_DECLS
 #define TTTD_RESEND_SLOTS 2048
 
 typedef struct {
-  gconstpointer owner;       /* the peer; NULL: free */
-  gint64        sent_us;
-  guint32       seq;
-  guint32       flow_hash;
-  guint16       link;
-  guint16       len;
-  gboolean      retransmitted;  /* sent again on request already */
+  gconstpointer owner; /* the peer; NULL: free */
+  gint64 sent_us;
+  guint32 seq;
+  guint32 flow_hash;
+  guint16 link;
+  guint16 len;
+  gboolean retransmitted; /* sent again on request already */
 } TttdResendEntry;
 
 typedef struct {
-  TttdResendEntry *entries;  /* NULL until the first note */
-  guint8          *data;
-  gsize            slot_size;
-  guint            n_slots;
-  guint            next;
-  guint32         *index;    /* sequence & index_mask -> slot + 1, 0: none */
-  guint32          index_mask;
+  TttdResendEntry *entries; /* NULL until the first note */
+  guint8 *data;
+  gsize slot_size;
+  guint n_slots;
+  guint next;
+  guint32 *index; /* sequence & index_mask -> slot + 1, 0: none */
+  guint32 index_mask;
 } TttdResend;
 
 /* a packet to send again: its sequence, flow and plaintext */
 typedef void (*TttdResendFunc) (const TttdResendEntry *entry, const guint8 *data, gpointer user_data);
 
-void  tttd_resend_init (TttdResend *resend, guint n_slots, gsize slot_size);
-void  tttd_resend_clear (TttdResend *resend);
+void tttd_resend_init (TttdResend *resend, guint n_slots, gsize slot_size);
+void tttd_resend_clear (TttdResend *resend);
 /* remember a packet sent on link; a longer one than a slot is not kept */
-void  tttd_resend_note (TttdResend *resend, gconstpointer owner, guint link, guint32 seq,
-                        guint32 flow_hash, const guint8 *data, gsize len, gint64 now_us);
+void tttd_resend_note (TttdResend *resend, gconstpointer owner, guint link, guint32 seq, guint32 flow_hash,
+                       const guint8 *data, gsize len, gint64 now_us);
 /* hand over, oldest first, what owner sent on link since since_us, once:
  * each entry is freed as it is handed over; returns how many */
-guint tttd_resend_take (TttdResend *resend, gconstpointer owner, guint link, gint64 since_us,
-                        TttdResendFunc func, gpointer user_data);
+guint tttd_resend_take (TttdResend *resend, gconstpointer owner, guint link, gint64 since_us, TttdResendFunc func,
+                        gpointer user_data);
 /* the owner's packet seq, if the ring still has it (NULL: not); *data
  * points at its plaintext.  The entry may be changed (retransmitted). */
-TttdResendEntry *tttd_resend_lookup (TttdResend *resend, gconstpointer owner, guint32 seq,
-                                     const guint8 **data);
+TttdResendEntry *tttd_resend_lookup (TttdResend *resend, gconstpointer owner, guint32 seq, const guint8 **data);
 /* the owner's sequence numbers mean nothing any more (new session, freed) */
-void  tttd_resend_forget (TttdResend *resend, gconstpointer owner);
+void tttd_resend_forget (TttdResend *resend, gconstpointer owner);
 
 G_END_DECLS

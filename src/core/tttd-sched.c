@@ -9,20 +9,16 @@
 
 /* a strategy is one function that picks the links (a bit mask) for a packet
  * from the eligible ones; everything else is shared */
-typedef guint32 (*PickFunc) (TttdScheduler *sched, guint32 eligible,
-                             const TttdPacketInfo *packet, gint64 now_us);
+typedef guint32 (*PickFunc) (TttdScheduler *sched, guint32 eligible, const TttdPacketInfo *packet, gint64 now_us);
 
 typedef struct {
   const char *name;
-  PickFunc    pick;
+  PickFunc pick;
 } StrategyOps;
 
 static const char *const link_state_names[] = {
-  [TTTD_LINK_PROBING] = "probing",
-  [TTTD_LINK_UP] = "up",
-  [TTTD_LINK_DEGRADED] = "degraded",
-  [TTTD_LINK_DOWN] = "down",
-  [TTTD_LINK_STANDBY] = "standby",
+  [TTTD_LINK_PROBING] = "probing", [TTTD_LINK_UP] = "up",           [TTTD_LINK_DEGRADED] = "degraded",
+  [TTTD_LINK_DOWN] = "down",       [TTTD_LINK_STANDBY] = "standby",
 };
 
 const char *
@@ -84,8 +80,7 @@ tttd_scheduler_queue_delay (const TttdScheduler *sched, guint link, gint64 now_u
 static inline gboolean
 link_full (const TttdScheduler *sched, guint i, gint64 now_us)
 {
-  return sched->links[i].rate_Bps != 0 &&
-         tttd_scheduler_queue_delay (sched, i, now_us) > sched->max_queue_us;
+  return sched->links[i].rate_Bps != 0 && tttd_scheduler_queue_delay (sched, i, now_us) > sched->max_queue_us;
 }
 
 /* degraded links go last: keep only the up ones when there are any */
@@ -166,7 +161,7 @@ pick_active_backup (TttdScheduler *sched, guint32 eligible, const TttdPacketInfo
   if (best < 0)
     return 0;
   if (sched->active < 0 || !(candidates & (1u << sched->active)))
-    sched->active = best;   /* fail over at once */
+    sched->active = best; /* fail over at once */
   else if (best != sched->active)
     {
       /* fail back only once the preferred link has been stable a while */
@@ -203,8 +198,7 @@ pick_lowest_rtt (TttdScheduler *sched, guint32 eligible, const TttdPacketInfo *p
       guint64 rtt = effective_rtt (&sched->links[i]);
       if (best < 0 || rtt < effective_rtt (&sched->links[best]))
         best = (gint) i;
-      if (!link_full (sched, i, now_us) &&
-          (best_free < 0 || rtt < effective_rtt (&sched->links[best_free])))
+      if (!link_full (sched, i, now_us) && (best_free < 0 || rtt < effective_rtt (&sched->links[best_free])))
         best_free = (gint) i;
     }
   if (best_free >= 0)
@@ -281,8 +275,7 @@ pick_adaptive (TttdScheduler *sched, guint32 eligible, const TttdPacketInfo *pac
     return first;
   /* the second copy of an interactive packet may take a lossy link: it
    * only adds to the chance that one arrives */
-  return first | pick_earliest (sched, adaptive_candidates (sched, eligible, TRUE) & ~first,
-                                packet->wire_len, now_us);
+  return first | pick_earliest (sched, adaptive_candidates (sched, eligible, TRUE) & ~first, packet->wire_len, now_us);
 }
 
 static guint32
@@ -295,8 +288,7 @@ pick_metered_overflow (TttdScheduler *sched, guint32 eligible, const TttdPacketI
     {
       guint i = lowest_bit (m);
       if (!sched->links[i].metered &&
-          (sched->links[i].rate_Bps == 0 ||
-           tttd_scheduler_queue_delay (sched, i, now_us) <= sched->metered_queue_us))
+          (sched->links[i].rate_Bps == 0 || tttd_scheduler_queue_delay (sched, i, now_us) <= sched->metered_queue_us))
         room |= 1u << i;
     }
   /* unmetered links while they have room; then whatever arrives first */

@@ -100,7 +100,7 @@ tttctl_http_parse_request (const char *head, gsize len, gboolean *is_head)
 {
   const char *end = memchr (head, '\n', len);
   g_autofree char *line = NULL;
-  g_auto(GStrv) parts = NULL;
+  g_auto (GStrv) parts = NULL;
   gsize line_len;
 
   *is_head = FALSE;
@@ -113,7 +113,8 @@ tttctl_http_parse_request (const char *head, gsize len, gboolean *is_head)
     return TTTCTL_HTTP_BAD;
   line = g_strndup (head, line_len);
   parts = g_strsplit (line, " ", 0);
-  if (g_strv_length (parts) != 3 || !g_str_has_prefix (parts[2], "HTTP/1.") || parts[1][0] != '/' || parts[0][0] == '\0')
+  if (g_strv_length (parts) != 3 || !g_str_has_prefix (parts[2], "HTTP/1.") || parts[1][0] != '/' ||
+      parts[0][0] == '\0')
     return TTTCTL_HTTP_BAD;
   *is_head = g_strcmp0 (parts[0], "HEAD") == 0;
   if (!*is_head && g_strcmp0 (parts[0], "GET") != 0)

@@ -16,41 +16,41 @@
 #include "tttctl-monitor.h"
 
 /* the graphs: one column per second, the last minute at most */
-#define HISTORY        60
-#define GRAPH_MIN      8
+#define HISTORY   60
+#define GRAPH_MIN 8
 /* "  down " before a graph, " max 123.4 Mbit/s" after it */
-#define ROW_LABEL      7
-#define ROW_SCALE      17
+#define ROW_LABEL 7
+#define ROW_SCALE 17
 /* tttd publishes counters at most once a second: a link whose counters
  * stayed put for longer than this moved nothing */
-#define IDLE_US        (5 * G_USEC_PER_SEC / 2)
+#define IDLE_US (5 * G_USEC_PER_SEC / 2)
 
 typedef struct {
   TttdDBusLink *link;
-  gulong        changed_id;
-  guint64       rx_bytes;    /* as of the last change */
-  guint64       tx_bytes;
-  gint64        changed_us;
-  gboolean      counted;     /* rx_bytes/tx_bytes hold a first value */
-  double        rx_bps;
-  double        tx_bps;
+  gulong changed_id;
+  guint64 rx_bytes; /* as of the last change */
+  guint64 tx_bytes;
+  gint64 changed_us;
+  gboolean counted; /* rx_bytes/tx_bytes hold a first value */
+  double rx_bps;
+  double tx_bps;
   /* rings of the last HISTORY seconds; NAN: not known then */
-  double        rx_history[HISTORY];
-  double        tx_history[HISTORY];
-  double        rtt_history[HISTORY];
-  guint         filled;
-  guint         next;
+  double rx_history[HISTORY];
+  double tx_history[HISTORY];
+  double rtt_history[HISTORY];
+  guint filled;
+  guint next;
 } Sample;
 
 typedef struct {
-  GMainLoop          *loop;
+  GMainLoop *loop;
   GDBusObjectManager *om;
-  TttdDBusManager    *manager;
-  GHashTable         *samples;   /* object path -> Sample */
-  gboolean            tty;
-  gboolean            json;
-  gboolean            utf8;
-  guint               frames;
+  TttdDBusManager *manager;
+  GHashTable *samples; /* object path -> Sample */
+  gboolean tty;
+  gboolean json;
+  gboolean utf8;
+  guint frames;
 } Monitor;
 
 static void
@@ -114,8 +114,8 @@ sample_link (Monitor *monitor, TttdDBusLink *link, gint64 now)
       sample = g_new0 (Sample, 1);
       sample->link = g_object_ref (link);
       sample->changed_us = now;
-      sample->changed_id = g_signal_connect (link, "g-properties-changed",
-                                             G_CALLBACK (on_link_properties_changed), sample);
+      sample->changed_id =
+        g_signal_connect (link, "g-properties-changed", G_CALLBACK (on_link_properties_changed), sample);
       on_link_properties_changed (G_DBUS_PROXY (link), NULL, NULL, sample);
       g_hash_table_insert (monitor->samples, g_strdup (path), sample);
       /* the first second has no rate yet: the graphs start with the next */
@@ -136,7 +136,7 @@ sample_link (Monitor *monitor, TttdDBusLink *link, gint64 now)
 static double
 history_at (const Sample *sample, const double *ring, guint width, guint column)
 {
-  guint back = width - 1 - column;   /* 0: the newest */
+  guint back = width - 1 - column; /* 0: the newest */
 
   if (back >= sample->filled)
     return NAN;
@@ -217,7 +217,7 @@ links_of (Monitor *monitor)
 
   for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
     {
-      g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (monitor->om, paths[i]);
+      g_autoptr (GDBusObject) object = g_dbus_object_manager_get_object (monitor->om, paths[i]);
       TttdDBusLink *link = object ? tttd_dbus_object_get_link (TTTD_DBUS_OBJECT (object)) : NULL;
       if (link != NULL)
         out = g_list_append (out, link);
@@ -228,9 +228,9 @@ links_of (Monitor *monitor)
 static void
 draw_json (Monitor *monitor, GList *links)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
@@ -272,20 +272,20 @@ static void
 append_graph_row (Monitor *monitor, GString *out, const char *label, const Sample *sample, const double *ring,
                   guint width, double max, const char *scale, guint columns)
 {
-  g_autoptr(GString) row = g_string_new (NULL);
+  g_autoptr (GString) row = g_string_new (NULL);
 
   g_string_append_printf (row, "  %-4s ", label);
   append_graph (row, sample, ring, width, max, monitor->utf8);
   if (scale != NULL)
-    g_string_append_printf (row, " %s %s", _("max"), scale);
+    g_string_append_printf (row, " %s %s", _ ("max"), scale);
   append_line (monitor, out, row->str, columns);
 }
 
 static void
 draw (Monitor *monitor)
 {
-  g_autolist(TttdDBusLink) links = links_of (monitor);
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autolist (TttdDBusLink) links = links_of (monitor);
+  g_autoptr (GString) out = g_string_new (NULL);
   g_autofree char *title = NULL;
   gint64 now = g_get_monotonic_time ();
   double max_rate = 0, max_rtt = 0, total_rx = 0, total_tx = 0;
@@ -297,7 +297,8 @@ draw (Monitor *monitor)
     {
       Sample *sample = sample_link (monitor, l->data, now);
       /* one scale for every throughput graph, so the links compare at a glance */
-      max_rate = MAX (max_rate, MAX (history_max (sample, sample->rx_history), history_max (sample, sample->tx_history)));
+      max_rate =
+        MAX (max_rate, MAX (history_max (sample, sample->rx_history), history_max (sample, sample->tx_history)));
       max_rtt = MAX (max_rtt, history_max (sample, sample->rtt_history));
       total_rx += sample->rx_bps;
       total_tx += sample->tx_bps;
@@ -321,15 +322,14 @@ draw (Monitor *monitor)
     g_string_append (out, "\033[H");
   format_rate (rx, sizeof rx, total_rx);
   format_rate (tx, sizeof tx, total_tx);
-  title = g_strdup_printf (_("tttd %s on %s: %s, strategy %s, down %s, up %s"),
-                           tttd_dbus_manager_get_mode (monitor->manager),
-                           tttd_dbus_manager_get_tun_interface (monitor->manager),
-                           tttd_dbus_manager_get_state (monitor->manager),
-                           tttd_dbus_manager_get_strategy (monitor->manager), g_strstrip (rx), g_strstrip (tx));
+  title = g_strdup_printf (
+    _ ("tttd %s on %s: %s, strategy %s, down %s, up %s"), tttd_dbus_manager_get_mode (monitor->manager),
+    tttd_dbus_manager_get_tun_interface (monitor->manager), tttd_dbus_manager_get_state (monitor->manager),
+    tttd_dbus_manager_get_strategy (monitor->manager), g_strstrip (rx), g_strstrip (tx));
   append_line (monitor, out, title, columns);
   if (links != NULL)
     {
-      g_autofree char *legend = g_strdup_printf (_("graphs: the last %u s, one column a second"), width);
+      g_autofree char *legend = g_strdup_printf (_ ("graphs: the last %u s, one column a second"), width);
       append_line (monitor, out, legend, columns);
     }
   for (GList *l = links; l != NULL; l = l->next)
@@ -341,22 +341,21 @@ draw (Monitor *monitor)
 
       format_rate (rx, sizeof rx, sample->rx_bps);
       format_rate (tx, sizeof tx, sample->tx_bps);
-      head = g_strdup_printf (_("%s %s  rtt %.1f ms  loss %.1f%%  down %s  up %s"),
-                              tttd_dbus_link_get_interface (link), tttd_dbus_link_get_state (link),
-                              (double) rtt / 1000, tttd_dbus_link_get_loss_percent (link),
-                              g_strstrip (rx), g_strstrip (tx));
+      head = g_strdup_printf (_ ("%s %s  rtt %.1f ms  loss %.1f%%  down %s  up %s"),
+                              tttd_dbus_link_get_interface (link), tttd_dbus_link_get_state (link), (double) rtt / 1000,
+                              tttd_dbus_link_get_loss_percent (link), g_strstrip (rx), g_strstrip (tx));
       append_line (monitor, out, head, columns);
       format_rate (top, sizeof top, max_rate);
-      append_graph_row (monitor, out, _("down"), sample, sample->rx_history, width, max_rate,
-                        scales ? top : NULL, columns);
-      append_graph_row (monitor, out, _("up"), sample, sample->tx_history, width, max_rate,
-                        scales ? top : NULL, columns);
+      append_graph_row (monitor, out, _ ("down"), sample, sample->rx_history, width, max_rate, scales ? top : NULL,
+                        columns);
+      append_graph_row (monitor, out, _ ("up"), sample, sample->tx_history, width, max_rate, scales ? top : NULL,
+                        columns);
       g_snprintf (top, sizeof top, "%6.1f ms", max_rtt / 1000);
-      append_graph_row (monitor, out, _("rtt"), sample, sample->rtt_history, width, max_rtt,
-                        scales ? top : NULL, columns);
+      append_graph_row (monitor, out, _ ("rtt"), sample, sample->rtt_history, width, max_rtt, scales ? top : NULL,
+                        columns);
     }
   if (links == NULL)
-    append_line (monitor, out, _("(no links)"), columns);
+    append_line (monitor, out, _ ("(no links)"), columns);
   if (monitor->tty)
     g_string_append (out, "\033[J");
   else
@@ -389,7 +388,7 @@ on_owner (GObject *object, GParamSpec *pspec, gpointer user_data)
 
   if (owner == NULL)
     {
-      g_printerr (_("tttctl: tttd went away\n"));
+      g_printerr (_ ("tttctl: tttd went away\n"));
       g_main_loop_quit (monitor->loop);
     }
 }

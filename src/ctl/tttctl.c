@@ -25,10 +25,10 @@
 /* exit codes, for scripts */
 enum {
   EXIT_OK = 0,
-  EXIT_FAILED = 1,        /* the daemon refused or failed */
+  EXIT_FAILED = 1, /* the daemon refused or failed */
   EXIT_USAGE = 2,
-  EXIT_NOT_RUNNING = 3,   /* no tttd on the bus */
-  EXIT_DENIED = 4,        /* not allowed */
+  EXIT_NOT_RUNNING = 3, /* no tttd on the bus */
+  EXIT_DENIED = 4,      /* not allowed */
 };
 
 static gboolean opt_json = FALSE;
@@ -38,9 +38,9 @@ static gboolean opt_http = FALSE;
 /* what the command reached: nothing for genkey and pubkey */
 typedef struct _Command Command;
 typedef struct {
-  const Command      *command;
+  const Command *command;
   GDBusObjectManager *om;
-  TttdDBusManager    *manager;
+  TttdDBusManager *manager;
 } Ctl;
 
 typedef int (*CommandFunc) (Ctl *ctl, int argc, char **argv);
@@ -48,11 +48,11 @@ typedef int (*CommandFunc) (Ctl *ctl, int argc, char **argv);
 struct _Command {
   const char *name;
   CommandFunc run;
-  const char *synopsis;   /* its arguments, for the usage text */
-  const char *help;       /* one line; the usage text wraps it */
-  gboolean    needs_bus;
-  int         min_args;
-  int         max_args;   /* -1: any number */
+  const char *synopsis; /* its arguments, for the usage text */
+  const char *help;     /* one line; the usage text wraps it */
+  gboolean needs_bus;
+  int min_args;
+  int max_args; /* -1: any number */
 };
 
 /* the errors tttd and the bus send, by domain and code: the bus registers
@@ -87,20 +87,20 @@ fail_with (GError *error)
 static const char *
 synopsis_of (const Command *command)
 {
-  return *command->synopsis ? _(command->synopsis) : "";
+  return *command->synopsis ? _ (command->synopsis) : "";
 }
 
 static int
 usage_of (const Command *command)
 {
-  g_printerr (_("Usage: tttctl %s%s%s\n"), command->name, *command->synopsis ? " " : "", synopsis_of (command));
+  g_printerr (_ ("Usage: tttctl %s%s%s\n"), command->name, *command->synopsis ? " " : "", synopsis_of (command));
   return EXIT_USAGE;
 }
 
 static GDBusObjectManager *
 connect_manager (GError **error)
 {
-  g_autoptr(GDBusObjectManager) om = NULL;
+  g_autoptr (GDBusObjectManager) om = NULL;
   g_autofree char *owner = NULL;
 
   om = tttd_dbus_object_manager_client_new_for_bus_sync (opt_session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
@@ -112,7 +112,7 @@ connect_manager (GError **error)
   if (owner == NULL)
     {
       g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER,
-                   _("tttd is not running (nobody owns %s on the bus)"), TTTD_DBUS_NAME);
+                   _ ("tttd is not running (nobody owns %s on the bus)"), TTTD_DBUS_NAME);
       return NULL;
     }
   return g_steal_pointer (&om);
@@ -123,8 +123,8 @@ get_manager (GDBusObjectManager *om, GError **error)
 {
   GDBusConnection *connection = g_dbus_object_manager_client_get_connection (G_DBUS_OBJECT_MANAGER_CLIENT (om));
 
-  return tttd_dbus_manager_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE, TTTD_DBUS_NAME,
-                                           TTTD_DBUS_PATH, NULL, error);
+  return tttd_dbus_manager_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE, TTTD_DBUS_NAME, TTTD_DBUS_PATH, NULL,
+                                           error);
 }
 
 /* the link objects, in the order the Manager lists them */
@@ -136,7 +136,7 @@ get_links (GDBusObjectManager *om, TttdDBusManager *manager)
 
   for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
     {
-      g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (om, paths[i]);
+      g_autoptr (GDBusObject) object = g_dbus_object_manager_get_object (om, paths[i]);
       TttdDBusLink *link = object ? tttd_dbus_object_get_link (TTTD_DBUS_OBJECT (object)) : NULL;
       if (link != NULL)
         out = g_list_append (out, link);
@@ -147,20 +147,20 @@ get_links (GDBusObjectManager *om, TttdDBusManager *manager)
 static TttdDBusLink *
 find_link (GDBusObjectManager *om, TttdDBusManager *manager, const char *ifname, GError **error)
 {
-  g_autolist(TttdDBusLink) links = get_links (om, manager);
+  g_autolist (TttdDBusLink) links = get_links (om, manager);
 
   for (GList *l = links; l != NULL; l = l->next)
     if (g_strcmp0 (tttd_dbus_link_get_interface (l->data), ifname) == 0)
       return g_object_ref (l->data);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s is not a bonded link (see: tttctl links)"), ifname);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("%s is not a bonded link (see: tttctl links)"), ifname);
   return NULL;
 }
 
 static void
 print_json (JsonBuilder *builder)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
   g_autofree char *text = NULL;
 
   json_generator_set_pretty (generator, TRUE);
@@ -223,11 +223,11 @@ json_strv (JsonBuilder *b, const char *name, const char *const *values)
 static int
 cmd_links (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 {
-  g_autolist(TttdDBusLink) links = get_links (ctl->om, ctl->manager);
+  g_autolist (TttdDBusLink) links = get_links (ctl->om, ctl->manager);
 
   if (opt_json)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonBuilder) b = json_builder_new ();
       json_builder_begin_array (b);
       for (GList *l = links; l != NULL; l = l->next)
         json_link (b, l->data);
@@ -237,21 +237,20 @@ cmd_links (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
     }
   if (links == NULL)
     {
-      g_print (_("No links.\n"));
+      g_print (_ ("No links.\n"));
       return EXIT_OK;
     }
   /* TRANSLATORS: column headings of tttctl links */
-  g_print ("%-12s %-9s %-15s %9s %7s %6s %6s %s\n", _("LINK"), _("STATE"), _("SOURCE"), _("RTT ms"),
-           _("LOSS %"), _("WEIGHT"), _("PRIO"), _("ADDRESS"));
+  g_print ("%-12s %-9s %-15s %9s %7s %6s %6s %s\n", _ ("LINK"), _ ("STATE"), _ ("SOURCE"), _ ("RTT ms"), _ ("LOSS %"),
+           _ ("WEIGHT"), _ ("PRIO"), _ ("ADDRESS"));
   for (GList *l = links; l != NULL; l = l->next)
     {
       TttdDBusLink *link = l->data;
-      g_print ("%-12s %-9s %-15s %9.1f %7.1f %6u %6u %s%s\n",
-               tttd_dbus_link_get_interface (link), tttd_dbus_link_get_state (link),
-               tttd_dbus_link_get_source (link), tttd_dbus_link_get_rtt_usec (link) / 1000.0,
-               tttd_dbus_link_get_loss_percent (link), tttd_dbus_link_get_weight (link),
-               tttd_dbus_link_get_priority (link), tttd_dbus_link_get_local_address (link),
-               tttd_dbus_link_get_metered (link) ? _(" (metered)") : "");
+      g_print ("%-12s %-9s %-15s %9.1f %7.1f %6u %6u %s%s\n", tttd_dbus_link_get_interface (link),
+               tttd_dbus_link_get_state (link), tttd_dbus_link_get_source (link),
+               tttd_dbus_link_get_rtt_usec (link) / 1000.0, tttd_dbus_link_get_loss_percent (link),
+               tttd_dbus_link_get_weight (link), tttd_dbus_link_get_priority (link),
+               tttd_dbus_link_get_local_address (link), tttd_dbus_link_get_metered (link) ? _ (" (metered)") : "");
     }
   return EXIT_OK;
 }
@@ -264,7 +263,7 @@ get_peers (GDBusObjectManager *om, TttdDBusManager *manager)
 
   for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
     {
-      g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (om, paths[i]);
+      g_autoptr (GDBusObject) object = g_dbus_object_manager_get_object (om, paths[i]);
       TttdDBusPeer *peer = object ? tttd_dbus_object_get_peer (TTTD_DBUS_OBJECT (object)) : NULL;
       if (peer != NULL)
         out = g_list_append (out, peer);
@@ -275,11 +274,11 @@ get_peers (GDBusObjectManager *om, TttdDBusManager *manager)
 static int
 cmd_peers (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 {
-  g_autolist(TttdDBusPeer) peers = get_peers (ctl->om, ctl->manager);
+  g_autolist (TttdDBusPeer) peers = get_peers (ctl->om, ctl->manager);
 
   if (opt_json)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonBuilder) b = json_builder_new ();
       json_builder_begin_array (b);
       for (GList *l = peers; l != NULL; l = l->next)
         {
@@ -307,17 +306,17 @@ cmd_peers (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
     }
   if (peers == NULL)
     {
-      g_print (_("No peers.\n"));
+      g_print (_ ("No peers.\n"));
       return EXIT_OK;
     }
-  g_print ("%-16s %-13s %-20s %s\n", _("PEER"), _("STATE"), _("ADDRESS"), _("ENDPOINTS"));
+  g_print ("%-16s %-13s %-20s %s\n", _ ("PEER"), _ ("STATE"), _ ("ADDRESS"), _ ("ENDPOINTS"));
   for (GList *l = peers; l != NULL; l = l->next)
     {
       TttdDBusPeer *peer = l->data;
       g_autofree char *addresses = g_strjoinv (",", (char **) tttd_dbus_peer_get_address (peer));
       g_autofree char *endpoints = g_strjoinv (" ", (char **) tttd_dbus_peer_get_endpoints (peer));
-      g_print ("%-16s %-13s %-20s %s\n", tttd_dbus_peer_get_name (peer), tttd_dbus_peer_get_state (peer),
-               addresses, endpoints);
+      g_print ("%-16s %-13s %-20s %s\n", tttd_dbus_peer_get_name (peer), tttd_dbus_peer_get_state (peer), addresses,
+               endpoints);
     }
   return EXIT_OK;
 }
@@ -326,7 +325,7 @@ static int
 cmd_status (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 {
   TttdDBusManager *manager = ctl->manager;
-  g_autolist(TttdDBusLink) links = get_links (ctl->om, manager);
+  g_autolist (TttdDBusLink) links = get_links (ctl->om, manager);
   const char *const *peers = tttd_dbus_manager_get_peers (manager);
   guint n_peers = peers != NULL ? g_strv_length ((char **) peers) : 0;
   guint up = 0;
@@ -336,7 +335,7 @@ cmd_status (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
           g_strcmp0 (tttd_dbus_link_get_state (l->data), "degraded") == 0;
   if (opt_json)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "version");
       json_builder_add_int_value (b, tttd_dbus_manager_get_version (manager));
@@ -382,17 +381,17 @@ cmd_status (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
     }
   {
     g_autofree char *addresses = g_strjoinv (", ", (char **) tttd_dbus_manager_get_tunnel_addresses (manager));
-    g_print (_("Mode:      %s\n"), tttd_dbus_manager_get_mode (manager));
-    g_print (_("State:     %s\n"), tttd_dbus_manager_get_state (manager));
-    g_print (_("Strategy:  %s\n"), tttd_dbus_manager_get_strategy (manager));
-    g_print (_("Tunnel:    %s, MTU %u%s%s\n"), tttd_dbus_manager_get_tun_interface (manager),
+    g_print (_ ("Mode:      %s\n"), tttd_dbus_manager_get_mode (manager));
+    g_print (_ ("State:     %s\n"), tttd_dbus_manager_get_state (manager));
+    g_print (_ ("Strategy:  %s\n"), tttd_dbus_manager_get_strategy (manager));
+    g_print (_ ("Tunnel:    %s, MTU %u%s%s\n"), tttd_dbus_manager_get_tun_interface (manager),
              tttd_dbus_manager_get_mtu (manager), *addresses ? ", " : "", addresses);
     if (g_strcmp0 (tttd_dbus_manager_get_mode (manager), "client") == 0)
-      g_print (_("Links:     %u up of %u\n"), up, g_list_length (links));
+      g_print (_ ("Links:     %u up of %u\n"), up, g_list_length (links));
     else
-      g_print (_("Peers:     %u\n"), n_peers);
-    g_print (_("Received:  %" PRIu64 " bytes\n"), (uint64_t) tttd_dbus_manager_get_rx_bytes (manager));
-    g_print (_("Sent:      %" PRIu64 " bytes\n"), (uint64_t) tttd_dbus_manager_get_tx_bytes (manager));
+      g_print (_ ("Peers:     %u\n"), n_peers);
+    g_print (_ ("Received:  %" PRIu64 " bytes\n"), (uint64_t) tttd_dbus_manager_get_rx_bytes (manager));
+    g_print (_ ("Sent:      %" PRIu64 " bytes\n"), (uint64_t) tttd_dbus_manager_get_tx_bytes (manager));
   }
   return EXIT_OK;
 }
@@ -424,7 +423,7 @@ parse_bool (const char *text, gboolean *out)
 static gboolean
 add_option (GVariantBuilder *options, const char *arg)
 {
-  g_auto(GStrv) kv = g_strsplit (arg, "=", 2);
+  g_auto (GStrv) kv = g_strsplit (arg, "=", 2);
   guint u;
   gboolean b;
 
@@ -443,7 +442,7 @@ static int
 cmd_add_link (Ctl *ctl, int argc, char **argv)
 {
   GVariantBuilder options;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
 
   g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
@@ -451,10 +450,12 @@ cmd_add_link (Ctl *ctl, int argc, char **argv)
     if (!add_option (&options, argv[i]))
       {
         g_variant_builder_clear (&options);
-        g_printerr (_("tttctl: add-link: '%s' is not weight=N, priority=N, metered=yes|no or enabled=yes|no\n"), argv[i]);
+        g_printerr (_ ("tttctl: add-link: '%s' is not weight=N, priority=N, metered=yes|no or enabled=yes|no\n"),
+                    argv[i]);
         return EXIT_USAGE;
       }
-  if (!tttd_dbus_manager_call_add_link_sync (ctl->manager, argv[0], g_variant_builder_end (&options), &path, NULL, &error))
+  if (!tttd_dbus_manager_call_add_link_sync (ctl->manager, argv[0], g_variant_builder_end (&options), &path, NULL,
+                                             &error))
     return fail_with (error);
   g_print ("%s\n", path);
   return EXIT_OK;
@@ -463,12 +464,12 @@ cmd_add_link (Ctl *ctl, int argc, char **argv)
 static int
 cmd_remove_link (Ctl *ctl, G_GNUC_UNUSED int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TttdDBusLink) link = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TttdDBusLink) link = NULL;
 
   link = find_link (ctl->om, ctl->manager, argv[0], &error);
-  if (link == NULL ||
-      !tttd_dbus_manager_call_remove_link_sync (ctl->manager, g_dbus_proxy_get_object_path (G_DBUS_PROXY (link)), NULL, &error))
+  if (link == NULL || !tttd_dbus_manager_call_remove_link_sync (
+                        ctl->manager, g_dbus_proxy_get_object_path (G_DBUS_PROXY (link)), NULL, &error))
     return fail_with (error);
   return EXIT_OK;
 }
@@ -476,8 +477,8 @@ cmd_remove_link (Ctl *ctl, G_GNUC_UNUSED int argc, char **argv)
 static int
 cmd_link (Ctl *ctl, int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TttdDBusLink) link = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TttdDBusLink) link = NULL;
   const char *verb = argc >= 2 ? argv[1] : "";
   guint value = 0;
   gboolean ok;
@@ -522,13 +523,13 @@ cmd_pubkey (G_GNUC_UNUSED Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char *
   guint8 *key = sodium_malloc (32);
   guint8 pub[32];
   char text[TTTD_KEY_BASE64_LEN + 1];
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean ok;
 
   if (fgets (line, sizeof line, stdin) == NULL)
     {
       sodium_free (key);
-      g_printerr (_("tttctl: pubkey: expected a private key on standard input\n"));
+      g_printerr (_ ("tttctl: pubkey: expected a private key on standard input\n"));
       return EXIT_FAILED;
     }
   ok = tttd_key_from_base64 (line, key, &error) && tttd_key_public (key, pub);
@@ -536,7 +537,7 @@ cmd_pubkey (G_GNUC_UNUSED Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char *
   sodium_free (key);
   if (!ok)
     {
-      g_printerr (_("tttctl: pubkey: %s\n"), error ? error->message : _("not a usable private key"));
+      g_printerr (_ ("tttctl: pubkey: %s\n"), error ? error->message : _ ("not a usable private key"));
       return EXIT_FAILED;
     }
   tttd_key_to_base64 (pub, text);
@@ -553,7 +554,7 @@ cmd_monitor (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 static int
 cmd_set_strategy (Ctl *ctl, G_GNUC_UNUSED int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!tttd_dbus_manager_call_set_strategy_sync (ctl->manager, argv[0], NULL, &error))
     return fail_with (error);
@@ -570,7 +571,7 @@ cmd_metrics (G_GNUC_UNUSED Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char 
 static int
 cmd_reload (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!tttd_dbus_manager_call_reload_sync (ctl->manager, NULL, &error))
     return fail_with (error);
@@ -579,22 +580,22 @@ cmd_reload (Ctl *ctl, G_GNUC_UNUSED int argc, G_GNUC_UNUSED char **argv)
 
 /* every command: its dispatch and its line in --help */
 static const Command commands[] = {
-  { "status", cmd_status, "", N_("the service's state"), TRUE, 0, 0 },
-  { "links", cmd_links, "", N_("the bonded links"), TRUE, 0, 0 },
-  { "peers", cmd_peers, "", N_("a server's clients"), TRUE, 0, 0 },
-  { "monitor", cmd_monitor, "", N_("a live view of the links"), TRUE, 0, 0 },
-  { "metrics", cmd_metrics, "[--http]", N_("Prometheus metrics (--http: answer one request on stdin)"), FALSE, 0, 0 },
-  { "set-strategy", cmd_set_strategy, N_("STRATEGY"),
-    N_("switch the scheduler: balance-rr, weighted, active-backup, redundant, lowest-rtt, "
-       "metered-overflow, flow-hash, adaptive"),
+  { "status", cmd_status, "", N_ ("the service's state"), TRUE, 0, 0 },
+  { "links", cmd_links, "", N_ ("the bonded links"), TRUE, 0, 0 },
+  { "peers", cmd_peers, "", N_ ("a server's clients"), TRUE, 0, 0 },
+  { "monitor", cmd_monitor, "", N_ ("a live view of the links"), TRUE, 0, 0 },
+  { "metrics", cmd_metrics, "[--http]", N_ ("Prometheus metrics (--http: answer one request on stdin)"), FALSE, 0, 0 },
+  { "set-strategy", cmd_set_strategy, N_ ("STRATEGY"),
+    N_ ("switch the scheduler: balance-rr, weighted, active-backup, redundant, lowest-rtt, "
+        "metered-overflow, flow-hash, adaptive"),
     TRUE, 1, 1 },
-  { "add-link", cmd_add_link, N_("IFACE [weight=N] [priority=N] [metered=yes|no] [enabled=yes|no]"),
-    N_("bond an interface"), TRUE, 1, -1 },
-  { "remove-link", cmd_remove_link, N_("IFACE"), N_("stop bonding an interface"), TRUE, 1, 1 },
-  { "link", cmd_link, N_("IFACE weight N | priority N | enable | disable"), N_("change one link"), TRUE, 2, 3 },
-  { "reload", cmd_reload, "", N_("read the configuration again"), TRUE, 0, 0 },
-  { "genkey", cmd_genkey, "", N_("print a new private key"), FALSE, 0, 0 },
-  { "pubkey", cmd_pubkey, "", N_("print the public key of the private key on stdin"), FALSE, 0, 0 },
+  { "add-link", cmd_add_link, N_ ("IFACE [weight=N] [priority=N] [metered=yes|no] [enabled=yes|no]"),
+    N_ ("bond an interface"), TRUE, 1, -1 },
+  { "remove-link", cmd_remove_link, N_ ("IFACE"), N_ ("stop bonding an interface"), TRUE, 1, 1 },
+  { "link", cmd_link, N_ ("IFACE weight N | priority N | enable | disable"), N_ ("change one link"), TRUE, 2, 3 },
+  { "reload", cmd_reload, "", N_ ("read the configuration again"), TRUE, 0, 0 },
+  { "genkey", cmd_genkey, "", N_ ("print a new private key"), FALSE, 0, 0 },
+  { "pubkey", cmd_pubkey, "", N_ ("print the public key of the private key on stdin"), FALSE, 0, 0 },
 };
 
 #define USAGE_COLUMN 25
@@ -604,9 +605,9 @@ static const Command commands[] = {
 static void
 append_command_usage (GString *out, const Command *command)
 {
-  g_autofree char *head = g_strdup_printf ("  %s%s%s", command->name, *command->synopsis ? " " : "",
-                                           synopsis_of (command));
-  g_auto(GStrv) words = g_strsplit (_(command->help), " ", -1);
+  g_autofree char *head =
+    g_strdup_printf ("  %s%s%s", command->name, *command->synopsis ? " " : "", synopsis_of (command));
+  g_auto (GStrv) words = g_strsplit (_ (command->help), " ", -1);
   glong column = g_utf8_strlen (head, -1);
 
   g_string_append (out, head);
@@ -643,13 +644,13 @@ append_command_usage (GString *out, const Command *command)
 static char *
 commands_usage (void)
 {
-  GString *out = g_string_new (_("Commands:\n"));
+  GString *out = g_string_new (_ ("Commands:\n"));
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     append_command_usage (out, &commands[i]);
   g_string_append_c (out, '\n');
-  g_string_append (out, _("Exit status: 0 done, 1 refused or failed, 2 usage (also an unknown strategy),\n"
-                          "3 tttd not running, 4 not allowed."));
+  g_string_append (out, _ ("Exit status: 0 done, 1 refused or failed, 2 usage (also an unknown strategy),\n"
+                           "3 tttd not running, 4 not allowed."));
   return g_string_free (out, FALSE);
 }
 
@@ -667,16 +668,16 @@ main (int argc, char **argv)
 {
   gboolean version = FALSE;
   GOptionEntry entries[] = {
-    { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, N_("Print JSON (status, links, peers)"), NULL },
-    { "http", 0, 0, G_OPTION_ARG_NONE, &opt_http, N_("metrics: answer one HTTP request read from stdin"), NULL },
-    { "session-bus", 0, 0, G_OPTION_ARG_NONE, &opt_session, N_("Talk to tttd on the session bus"), NULL },
-    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, N_ ("Print JSON (status, links, peers)"), NULL },
+    { "http", 0, 0, G_OPTION_ARG_NONE, &opt_http, N_ ("metrics: answer one HTTP request read from stdin"), NULL },
+    { "session-bus", 0, 0, G_OPTION_ARG_NONE, &opt_session, N_ ("Talk to tttd on the session bus"), NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version and exit"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusObjectManager) om = NULL;
-  g_autoptr(TttdDBusManager) manager = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusObjectManager) om = NULL;
+  g_autoptr (TttdDBusManager) manager = NULL;
   g_autofree char *usage = NULL;
   const Command *command;
   Ctl ctl = { 0 };
@@ -690,9 +691,9 @@ main (int argc, char **argv)
   (void) TTTD_ERROR;
 
   usage = commands_usage ();
-  context = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
+  context = g_option_context_new (_ ("COMMAND [ARGUMENTS…]"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, _("Controls tttd, the link-bonding tunnel."));
+  g_option_context_set_summary (context, _ ("Controls tttd, the link-bonding tunnel."));
   g_option_context_set_description (context, usage);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_strict_posix (context, FALSE);
@@ -717,7 +718,7 @@ main (int argc, char **argv)
   command = find_command (argv[1]);
   if (command == NULL)
     {
-      g_printerr (_("tttctl: unknown command '%s' (see tttctl --help)\n"), argv[1]);
+      g_printerr (_ ("tttctl: unknown command '%s' (see tttctl --help)\n"), argv[1]);
       return EXIT_USAGE;
     }
   n_args = argc - 2;

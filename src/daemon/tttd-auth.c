@@ -8,18 +8,18 @@
 
 struct _TttdAuth {
   GCancellable *cancellable;
-  gboolean      has_trusted_uid;
-  guint32       trusted_uid;
+  gboolean has_trusted_uid;
+  guint32 trusted_uid;
 };
 
 typedef struct {
-  TttdAuth              *auth;
-  gpointer               owner;
+  TttdAuth *auth;
+  gpointer owner;
   GDBusMethodInvocation *invocation;
-  const char            *action;
-  TttdAuthorizedFunc     func;
-  gpointer               data;
-  GDestroyNotify         destroy;
+  const char *action;
+  TttdAuthorizedFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
 } AuthCall;
 
 static void
@@ -45,8 +45,8 @@ static void
 on_polkit_checked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   AuthCall *call = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean authorized = FALSE, challenge = FALSE;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
@@ -75,8 +75,8 @@ static void
 on_caller_uid (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   AuthCall *call = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
   GVariantBuilder subject;
   guint32 uid = G_MAXUINT32;
 
@@ -98,12 +98,12 @@ on_caller_uid (GObject *source, GAsyncResult *result, gpointer user_data)
   g_variant_builder_add (&subject, "{sv}", "name",
                          g_variant_new_string (g_dbus_method_invocation_get_sender (call->invocation)));
   g_dbus_connection_call (G_DBUS_CONNECTION (source), "org.freedesktop.PolicyKit1",
-                          "/org/freedesktop/PolicyKit1/Authority",
-                          "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
-                          g_variant_new ("((sa{sv})sa{ss}us)", "system-bus-name", &subject,
-                                         call->action, NULL, 1u /* allow interaction */, ""),
-                          G_VARIANT_TYPE ("((bba{ss}))"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
-                          G_MAXINT, call->auth->cancellable, on_polkit_checked, call);
+                          "/org/freedesktop/PolicyKit1/Authority", "org.freedesktop.PolicyKit1.Authority",
+                          "CheckAuthorization",
+                          g_variant_new ("((sa{sv})sa{ss}us)", "system-bus-name", &subject, call->action, NULL,
+                                         1u /* allow interaction */, ""),
+                          G_VARIANT_TYPE ("((bba{ss}))"), G_DBUS_CALL_FLAGS_NO_AUTO_START, G_MAXINT,
+                          call->auth->cancellable, on_polkit_checked, call);
 }
 
 void
@@ -127,10 +127,9 @@ tttd_auth_check (TttdAuth *auth, gpointer owner, GDBusMethodInvocation *invocati
       auth_call_free (call);
       return;
     }
-  g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
-                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                          "GetConnectionUnixUser", g_variant_new ("(s)", sender),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
+  g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation), "org.freedesktop.DBus",
+                          "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
+                          g_variant_new ("(s)", sender), G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
                           auth->cancellable, on_caller_uid, call);
 }
 

@@ -18,13 +18,12 @@ typedef void (*TttdAuthorizedFunc) (gpointer owner, GDBusMethodInvocation *invoc
 
 TttdAuth *tttd_auth_new (void);
 /* pending checks are cancelled: their calls are neither run nor answered */
-void      tttd_auth_free (TttdAuth *auth);
-void      tttd_auth_set_trusted_uid (TttdAuth *auth, guint32 uid);
+void tttd_auth_free (TttdAuth *auth);
+void tttd_auth_set_trusted_uid (TttdAuth *auth, guint32 uid);
 /* runs func once the caller may do action, else answers the call with
  * TTTD_ERROR_NOT_PERMITTED; destroy (data) in either case */
-void      tttd_auth_check (TttdAuth *auth, gpointer owner, GDBusMethodInvocation *invocation,
-                           const char *action, TttdAuthorizedFunc func, gpointer data,
-                           GDestroyNotify destroy);
+void tttd_auth_check (TttdAuth *auth, gpointer owner, GDBusMethodInvocation *invocation, const char *action,
+                      TttdAuthorizedFunc func, gpointer data, GDestroyNotify destroy);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdAuth, tttd_auth_free)
 

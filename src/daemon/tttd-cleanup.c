@@ -12,10 +12,10 @@
 gboolean
 tttd_cleanup (const char *tun_name, char **summary, GError **error)
 {
-  g_autoptr(TttdNetlink) netlink = tttd_netlink_new (error);
-  g_autoptr(GError) local = NULL;
+  g_autoptr (TttdNetlink) netlink = tttd_netlink_new (error);
+  g_autoptr (GError) local = NULL;
   g_autofree char *table = NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr (GString) text = g_string_new (NULL);
   TttdLinkInfo info;
   guint routes;
 

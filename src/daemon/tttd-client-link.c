@@ -44,7 +44,7 @@ unroute_link (TttdClient *client, TttdClientLink *link)
 static void
 route_link (TttdClient *client, TttdClientLink *link, int family)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   guint8 gateway[16] = { 0 };
   gboolean has_gateway;
 
@@ -59,7 +59,7 @@ route_link (TttdClient *client, TttdClientLink *link, int family)
   else
     has_gateway = tttd_netlink_default_gateway (client->netlink, (guint8) family, link->ifindex, gateway);
   if (!has_gateway)
-    return;   /* on-link only, or point-to-point: the device route does */
+    return; /* on-link only, or point-to-point: the device route does */
   memset (&link->route, 0, sizeof link->route);
   link->route.family = (guint8) family;
   link->route.table = TTTD_TABLE_LINK + link->id;
@@ -77,8 +77,8 @@ route_link (TttdClient *client, TttdClientLink *link, int family)
   if (!tttd_netlink_route_add (client->netlink, &link->route, &error) ||
       !tttd_netlink_rule_add (client->netlink, &link->rule, &error))
     {
-      tttd_log_warning (link->name, "route", "cannot route link %s through its gateway: %s",
-                        link->name, error->message);
+      tttd_log_warning (link->name, "route", "cannot route link %s through its gateway: %s", link->name,
+                        error->message);
       (void) tttd_netlink_route_del (client->netlink, &link->route, NULL);
       return;
     }
@@ -113,11 +113,10 @@ set_unusable (TttdClientLink *link, const char *why)
  * first endpoint of a family the link has, in configuration order from
  * the one in use (after a failover, the next) on */
 static gboolean
-choose_endpoint (TttdClient *client, TttdClientLink *link, TttdSockaddr *server,
-                 TttdSockaddr *local, GError **error)
+choose_endpoint (TttdClient *client, TttdClientLink *link, TttdSockaddr *server, TttdSockaddr *local, GError **error)
 {
   TttdLinkInfo info;
-  g_autoptr(GArray) addresses = NULL;
+  g_autoptr (GArray) addresses = NULL;
 
   if (!tttd_netlink_link_get (client->netlink, link->name, &info, error))
     return FALSE;
@@ -150,8 +149,7 @@ choose_endpoint (TttdClient *client, TttdClientLink *link, TttdSockaddr *server,
           return TRUE;
         }
     }
-  g_set_error (error, TTTD_ERROR, TTTD_ERROR_FAILED,
-               "no address of the server's address family");
+  g_set_error (error, TTTD_ERROR, TTTD_ERROR_FAILED, "no address of the server's address family");
   return FALSE;
 }
 
@@ -188,7 +186,7 @@ same_binding (TttdClient *client, TttdClientLink *link)
 
   if (link->fd < 0 || !choose_endpoint (client, link, &server, &local, NULL))
     return FALSE;
-  local.in4.sin_port = link->local.in4.sin_port;   /* same offset for both families */
+  local.in4.sin_port = link->local.in4.sin_port; /* same offset for both families */
   tttd_peer_path_info (client->peer, link->id, &path);
   return tttd_sockaddr_equal (&local, &link->local) && tttd_sockaddr_equal (&server, &path.remote);
 }
@@ -196,7 +194,7 @@ same_binding (TttdClient *client, TttdClientLink *link)
 void
 tttd_client_rebind_link (TttdClient *client, TttdClientLink *link)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean was_usable = link->fd >= 0;
   g_autofree char *old = was_usable ? tttd_sockaddr_to_string (&link->local) : NULL;
 
@@ -229,8 +227,7 @@ tttd_client_move_endpoint (TttdClient *client, guint from)
 {
   const GArray *servers = client->config->servers;
   g_autofree char *old = tttd_sockaddr_to_string (&g_array_index (servers, TttdSockaddr, from));
-  g_autofree char *now = tttd_sockaddr_to_string (&g_array_index (servers, TttdSockaddr,
-                                                                  client->failover.current));
+  g_autofree char *now = tttd_sockaddr_to_string (&g_array_index (servers, TttdSockaddr, client->failover.current));
 
   tttd_log_message (NULL, "failover", "server %s does not answer; trying %s", old, now);
   /* the sockets stay: they are bound to the links, not to the server */
@@ -240,24 +237,23 @@ tttd_client_move_endpoint (TttdClient *client, guint from)
       gint e;
       if (link == NULL || link->fd < 0)
         continue;
-      e = tttd_failover_pick ((const TttdSockaddr *) (gpointer) servers->data, servers->len,
-                              client->failover.current, link->local.sa.sa_family);
+      e = tttd_failover_pick ((const TttdSockaddr *) (gpointer) servers->data, servers->len, client->failover.current,
+                              link->local.sa.sa_family);
       if (e >= 0)
-        tttd_peer_path_set (client->peer, link->id, &link->queue,
-                            &g_array_index (servers, TttdSockaddr, e), link->metered);
+        tttd_peer_path_set (client->peer, link->id, &link->queue, &g_array_index (servers, TttdSockaddr, e),
+                            link->metered);
     }
 }
 
 void
 tttd_client_link_update (TttdClient *client, TttdClientLink *link)
 {
-  tttd_peer_path_configure (client->peer, link->id, link->weight, link->priority, link->metered,
-                            link->enabled);
+  tttd_peer_path_configure (client->peer, link->id, link->weight, link->priority, link->metered, link->enabled);
 }
 
 void
-tttd_client_link_set_gateway (TttdClient *client, TttdClientLink *link,
-                              gboolean has_gateway, guint8 family, const guint8 gateway[16])
+tttd_client_link_set_gateway (TttdClient *client, TttdClientLink *link, gboolean has_gateway, guint8 family,
+                              const guint8 gateway[16])
 {
   if (link->has_gateway == has_gateway &&
       (!has_gateway || (link->gateway_family == family && memcmp (link->gateway, gateway, 16) == 0)))
@@ -270,8 +266,8 @@ tttd_client_link_set_gateway (TttdClient *client, TttdClientLink *link,
 }
 
 TttdClientLink *
-tttd_client_add_link (TttdClient *client, const char *ifname, TttdLinkSource source,
-                      const TttdLinkConfig *settings, GError **error)
+tttd_client_add_link (TttdClient *client, const char *ifname, TttdLinkSource source, const TttdLinkConfig *settings,
+                      GError **error)
 {
   TttdClientLink *link;
   guint id;
@@ -283,16 +279,14 @@ tttd_client_add_link (TttdClient *client, const char *ifname, TttdLinkSource sou
     }
   if (g_strcmp0 (ifname, client->tun_name) == 0)
     {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                   "%s is tttd's own tunnel device", ifname);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "%s is tttd's own tunnel device", ifname);
       return NULL;
     }
   for (id = 0; id < TTTD_SCHED_MAX_LINKS && client->links[id] != NULL; id++)
     ;
   if (id == TTTD_SCHED_MAX_LINKS)
     {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_FAILED, "already %u links, the most tttd bonds",
-                   TTTD_SCHED_MAX_LINKS);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_FAILED, "already %u links, the most tttd bonds", TTTD_SCHED_MAX_LINKS);
       return NULL;
     }
   link = g_new0 (TttdClientLink, 1);
@@ -339,8 +333,8 @@ link_by_ifindex (TttdClient *client, int ifindex, const char *ifname)
   for (guint i = 0; i < TTTD_SCHED_MAX_LINKS; i++)
     {
       TttdClientLink *link = client->links[i];
-      if (link != NULL && ((ifindex > 0 && link->ifindex == ifindex) ||
-                           (ifname != NULL && g_strcmp0 (link->name, ifname) == 0)))
+      if (link != NULL &&
+          ((ifindex > 0 && link->ifindex == ifindex) || (ifname != NULL && g_strcmp0 (link->name, ifname) == 0)))
         return link;
     }
   return NULL;
@@ -414,7 +408,7 @@ auto_mtu (TttdClient *client)
 void
 tttd_client_update_mtu (TttdClient *client)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   guint mtu;
 
   if (client->engine == NULL)
@@ -462,9 +456,8 @@ tttd_client_link_state (TttdClient *client, TttdClientLink *link)
   state = tttd_peer_path_state (client->peer, link->id);
   /* healthy but not used: disabled, or a backup the strategy holds back */
   if ((state == TTTD_LINK_UP || state == TTTD_LINK_DEGRADED) &&
-      (!link->enabled ||
-       (client->peer->sched->strategy == TTTD_STRATEGY_ACTIVE_BACKUP &&
-        client->peer->sched->active >= 0 && client->peer->sched->active != (gint) link->id)))
+      (!link->enabled || (client->peer->sched->strategy == TTTD_STRATEGY_ACTIVE_BACKUP &&
+                          client->peer->sched->active >= 0 && client->peer->sched->active != (gint) link->id)))
     return TTTD_LINK_STANDBY;
   return state;
 }

@@ -12,39 +12,39 @@
 G_BEGIN_DECLS
 
 struct _TttdClient {
-  const TttdConfig       *config;
-  TttdIdentity           *identity;
-  TttdNetlink            *netlink;
-  TttdNetlinkMonitor     *monitor;
-  int                     tun_fd;
-  gboolean                system;       /* FALSE: a test's TUN, touch nothing else */
-  gboolean                tun_offloads; /* the kernel hands us TSO packets */
-  char                   *tun_name;
-  int                     tun_ifindex;
-  GSource                *tun_watch;
-  TttdEngine             *engine;
-  TttdPeer               *peer;
-  TttdRouting            *routing;
-  guint                   mtu;
-  GSource                *timer;
-  guint                   rebind_id;
-  TttdClientLink         *links[TTTD_SCHED_MAX_LINKS];
-  TttdListeners          *listeners;   /* the daemon's: what changed */
+  const TttdConfig *config;
+  TttdIdentity *identity;
+  TttdNetlink *netlink;
+  TttdNetlinkMonitor *monitor;
+  int tun_fd;
+  gboolean system;       /* FALSE: a test's TUN, touch nothing else */
+  gboolean tun_offloads; /* the kernel hands us TSO packets */
+  char *tun_name;
+  int tun_ifindex;
+  GSource *tun_watch;
+  TttdEngine *engine;
+  TttdPeer *peer;
+  TttdRouting *routing;
+  guint mtu;
+  GSource *timer;
+  guint rebind_id;
+  TttdClientLink *links[TTTD_SCHED_MAX_LINKS];
+  TttdListeners *listeners; /* the daemon's: what changed */
 
   /* the handshake in progress */
-  gint64                  handshake_sent_us;
-  guint                   handshake_attempts;
-  guint                   handshake_link;
-  guint64                 last_timestamp;
-  guint64                 bad_responses;
-  gboolean                dead;             /* the server stopped answering */
-  gint64                  no_link_since_us; /* no link at all since (0: there is one) */
-  TttdCookieJar           cookies;      /* the server's latest cookie (mac2) */
-  TttdFailover            failover;     /* which of the server= endpoints we use */
+  gint64 handshake_sent_us;
+  guint handshake_attempts;
+  guint handshake_link;
+  guint64 last_timestamp;
+  guint64 bad_responses;
+  gboolean dead;           /* the server stopped answering */
+  gint64 no_link_since_us; /* no link at all since (0: there is one) */
+  TttdCookieJar cookies;   /* the server's latest cookie (mac2) */
+  TttdFailover failover;   /* which of the server= endpoints we use */
 
   /* tunnel addresses the server assigned */
-  TttdPrefix              assigned[TTTD_RESPONSE_ADDRESSES];
-  guint                   n_assigned;
+  TttdPrefix assigned[TTTD_RESPONSE_ADDRESSES];
+  guint n_assigned;
 };
 
 void tttd_client_unbind_link (TttdClient *client, TttdClientLink *link);

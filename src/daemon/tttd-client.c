@@ -21,8 +21,6 @@
 #include "tttd-timer.h"
 #include "tttd-tun.h"
 
-
-
 const char *
 tttd_link_source_to_string (TttdLinkSource source)
 {
@@ -102,7 +100,7 @@ route (gpointer data, const TttdIpInfo *ip)
 static void
 apply_addresses (TttdClient *client, const TttdResponsePayload *response)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean same = response->n_addresses == client->n_assigned;
 
   /* addresses from the configuration win over the server's */
@@ -121,8 +119,8 @@ apply_addresses (TttdClient *client, const TttdResponsePayload *response)
       client->assigned[i] = response->addresses[i];
       if (!tttd_netlink_addr_add_no_route (client->netlink, client->tun_ifindex, &response->addresses[i], &error))
         {
-          tttd_log_warning (NULL, "address", "cannot set the tunnel address %s the server assigned: %s",
-                            text, error->message);
+          tttd_log_warning (NULL, "address", "cannot set the tunnel address %s the server assigned: %s", text,
+                            error->message);
           g_clear_error (&error);
         }
       else
@@ -139,12 +137,12 @@ acceptable_addresses (TttdClient *client, const TttdResponsePayload *response)
   const GArray *routes = client->config->routes;
 
   if (client->config->addresses->len > 0)
-    return TRUE;   /* ignored: ours win */
+    return TRUE; /* ignored: ours win */
   for (guint i = 0; i < response->n_addresses; i++)
     {
-      g_autoptr(GError) error = NULL;
-      if (!tttd_prefix_assignable (&response->addresses[i], (const TttdPrefix *) (gpointer) routes->data,
-                                   routes->len, &error))
+      g_autoptr (GError) error = NULL;
+      if (!tttd_prefix_assignable (&response->addresses[i], (const TttdPrefix *) (gpointer) routes->data, routes->len,
+                                   &error))
         {
           tttd_log_warning (NULL, "address", "refusing the session: %s", error->message);
           return FALSE;
@@ -191,8 +189,8 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
       return;
     }
   first = tttd_keyring_sender (&peer->keyring, now) == NULL;
-  keypair = tttd_keypair_new (&keys, response.cipher, peer->handshake->local_index,
-                              peer->handshake->remote_index, TRUE, now);
+  keypair =
+    tttd_keypair_new (&keys, response.cipher, peer->handshake->local_index, peer->handshake->remote_index, TRUE, now);
   sodium_memzero (&keys, sizeof keys);
   tttd_handshake_clear (peer->handshake);
   peer->csum_partial = (response.flags & TTTD_HANDSHAKE_CSUM_PARTIAL) != 0;
@@ -229,8 +227,8 @@ on_path_state (gpointer data, TttdPeer *peer, guint id, TttdLinkState old_state,
     return;
   if (new_state == TTTD_LINK_DOWN)
     {
-      tttd_log_message (link->name, "down", "link %s is down: no answer for %" G_GINT64_FORMAT " ms",
-                        link->name, (tttd_engine_now (client->engine) - health->last_rx_us) / 1000);
+      tttd_log_message (link->name, "down", "link %s is down: no answer for %" G_GINT64_FORMAT " ms", link->name,
+                        (tttd_engine_now (client->engine) - health->last_rx_us) / 1000);
       /* the last link down makes the session dead: tell at once, not at
        * the next probe of a down link (seconds away), so that a handshake
        * (and a failover to the next server) starts now */
@@ -240,8 +238,8 @@ on_path_state (gpointer data, TttdPeer *peer, guint id, TttdLinkState old_state,
     tttd_log_message (link->name, "degraded", "link %s is degraded: %.0f%% loss", link->name,
                       tttd_health_loss (health) * 100);
   else
-    tttd_log_message (link->name, tttd_link_state_to_string (new_state), "link %s is %s (was %s)",
-                      link->name, tttd_link_state_to_string (new_state), tttd_link_state_to_string (old_state));
+    tttd_log_message (link->name, tttd_link_state_to_string (new_state), "link %s is %s (was %s)", link->name,
+                      tttd_link_state_to_string (new_state), tttd_link_state_to_string (old_state));
   TTTD_EMIT (client->listeners, state_changed);
 }
 
@@ -320,10 +318,9 @@ send_initiation (TttdClient *client, gint64 now)
   payload.link = (guint16) link->id;
   payload.ciphers = tttd_cipher_local_mask () | TTTD_CAP_CSUM_PARTIAL;
   payload.flags = peer->fresh ? TTTD_HANDSHAKE_FRESH : 0;
-  if (tttd_handshake_create_initiation (peer->handshake, client->identity,
-                                        client->config->server_public_key,
-                                        tttd_engine_new_index (client->engine),
-                                        &payload, now, msg) != TTTD_HANDSHAKE_OK)
+  if (tttd_handshake_create_initiation (peer->handshake, client->identity, client->config->server_public_key,
+                                        tttd_engine_new_index (client->engine), &payload, now,
+                                        msg) != TTTD_HANDSHAKE_OK)
     {
       tttd_log_warning (NULL, "handshake", "the server's public key is not usable");
       return;
@@ -379,8 +376,10 @@ session_dead (TttdClient *client, gint64 now_us)
         {
           client->dead = tttd_keyring_sender (&peer->keyring, now_us) != NULL;
           if (client->dead)
-            tttd_log_message (NULL, "handshake", "a link is back after %" G_GINT64_FORMAT " s without any: "
-                              "handshaking again", gone / G_USEC_PER_SEC);
+            tttd_log_message (NULL, "handshake",
+                              "a link is back after %" G_GINT64_FORMAT " s without any: "
+                              "handshaking again",
+                              gone / G_USEC_PER_SEC);
           client->handshake_attempts = 0;
           client->handshake_sent_us = 0;
           return TRUE;
@@ -388,8 +387,8 @@ session_dead (TttdClient *client, gint64 now_us)
     }
   if (tttd_keyring_sender (&peer->keyring, now_us) == NULL)
     return FALSE;
-  liveness = tttd_liveness_check (paths, TTTD_SCHED_MAX_LINKS, peer->last_handshake_us,
-                                  TTTD_LIVENESS_TIMEOUT_US, now_us);
+  liveness =
+    tttd_liveness_check (paths, TTTD_SCHED_MAX_LINKS, peer->last_handshake_us, TTTD_LIVENESS_TIMEOUT_US, now_us);
   if (liveness == TTTD_LIVENESS_ALIVE)
     return FALSE;
   if (!client->dead)
@@ -458,17 +457,17 @@ setup_tun (TttdClient *client, guint mtu, GError **error)
   if (tttd_netlink_flush_ours (client->netlink, NULL) > 0)
     tttd_log_message (NULL, "cleanup", "removed routes and rules an earlier tttd left behind");
   for (guint i = 0; i < config->addresses->len; i++)
-    if (!tttd_netlink_addr_add (client->netlink, client->tun_ifindex,
-                                &g_array_index (config->addresses, TttdPrefix, i), error))
+    if (!tttd_netlink_addr_add (client->netlink, client->tun_ifindex, &g_array_index (config->addresses, TttdPrefix, i),
+                                error))
       return FALSE;
   return tttd_netlink_link_set (client->netlink, client->tun_ifindex, mtu, TRUE, error);
 }
 
 TttdClient *
-tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
-                 TttdListeners *listeners, int tun_fd, GError **error)
+tttd_client_new (const TttdConfig *config, const guint8 private_key[32], TttdListeners *listeners, int tun_fd,
+                 GError **error)
 {
-  g_autoptr(TttdClient) client = g_new0 (TttdClient, 1);
+  g_autoptr (TttdClient) client = g_new0 (TttdClient, 1);
   TttdHealthParams health;
   guint mtu;
 
@@ -511,7 +510,7 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
         return NULL;
     }
   client->peer = tttd_engine_add_peer (client->engine, "server", config->strategy,
-                                (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
+                                       (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
   /* a client's one peer keeps its session state: its links come and go
    * before and between sessions */
   tttd_engine_start_session (client->peer, TTTD_SCHED_MAX_LINKS);
@@ -525,11 +524,10 @@ tttd_client_new (const TttdConfig *config, const guint8 private_key[32],
   for (guint i = 0; config->static_links[i] != NULL; i++)
     {
       TttdLinkConfig settings = tttd_config_link_settings (config, config->static_links[i]);
-      g_autoptr(GError) local = NULL;
-      if (tttd_client_add_link (client, config->static_links[i], TTTD_LINK_SOURCE_CONFIG,
-                                &settings, &local) == NULL)
-        tttd_log_warning (config->static_links[i], "add", "cannot bond %s: %s",
-                          config->static_links[i], local->message);
+      g_autoptr (GError) local = NULL;
+      if (tttd_client_add_link (client, config->static_links[i], TTTD_LINK_SOURCE_CONFIG, &settings, &local) == NULL)
+        tttd_log_warning (config->static_links[i], "add", "cannot bond %s: %s", config->static_links[i],
+                          local->message);
     }
   tttd_timer_schedule (client->timer, g_get_monotonic_time ());
   return g_steal_pointer (&client);

@@ -13,17 +13,17 @@
 
 struct _TttdDaemon {
   TttdDaemonOptions options;
-  char             *config_path;
-  char             *dropin_dir;
-  TttdConfig       *config;
-  TttdClient       *client;
-  TttdServer       *server;
-  TttdListeners    *listeners;
-  guint             stats_id;
-  guint64           last_bytes;
-  gint64            last_bytes_us;
-  guint64           rate_bps;
-  char             *last_summary;
+  char *config_path;
+  char *dropin_dir;
+  TttdConfig *config;
+  TttdClient *client;
+  TttdServer *server;
+  TttdListeners *listeners;
+  guint stats_id;
+  guint64 last_bytes;
+  gint64 last_bytes_us;
+  guint64 rate_bps;
+  char *last_summary;
 };
 
 #define EMIT(daemon, member, ...) TTTD_EMIT ((daemon)->listeners, member, ##__VA_ARGS__)
@@ -75,7 +75,7 @@ start_role (TttdDaemon *daemon, GError **error)
 TttdDaemon *
 tttd_daemon_new (const TttdDaemonOptions *options, GError **error)
 {
-  g_autoptr(TttdDaemon) daemon = g_new0 (TttdDaemon, 1);
+  g_autoptr (TttdDaemon) daemon = g_new0 (TttdDaemon, 1);
 
   daemon->config_path = g_strdup (options->config_path);
   daemon->dropin_dir = g_strdup (options->dropin_dir);
@@ -234,7 +234,7 @@ append_rate (GString *out, guint64 bps)
 char *
 tttd_daemon_summary (TttdDaemon *daemon)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr (GString) out = g_string_new (NULL);
   guint counts[TTTD_LINK_STANDBY + 1] = { 0 };
   static const char *const names[] = { "probing", "up", "degraded", "down", "standby" };
   gboolean any = FALSE;
@@ -286,8 +286,8 @@ need_client (TttdDaemon *daemon, GError **error)
 }
 
 TttdClientLink *
-tttd_daemon_add_link (TttdDaemon *daemon, const char *ifname, TttdLinkSource source,
-                      const TttdLinkOptions *options, GError **error)
+tttd_daemon_add_link (TttdDaemon *daemon, const char *ifname, TttdLinkSource source, const TttdLinkOptions *options,
+                      GError **error)
 {
   TttdLinkConfig settings;
 
@@ -305,14 +305,14 @@ tttd_daemon_add_link (TttdDaemon *daemon, const char *ifname, TttdLinkSource sou
     {
       if (options->has_weight && (options->weight < 1 || options->weight > TTTD_LINK_WEIGHT_MAX))
         {
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                       "weight %u is out of range (1 to %u)", options->weight, TTTD_LINK_WEIGHT_MAX);
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "weight %u is out of range (1 to %u)",
+                       options->weight, TTTD_LINK_WEIGHT_MAX);
           return NULL;
         }
       if (options->has_priority && options->priority > TTTD_LINK_PRIORITY_MAX)
         {
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                       "priority %u is out of range (0 to %u)", options->priority, TTTD_LINK_PRIORITY_MAX);
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "priority %u is out of range (0 to %u)",
+                       options->priority, TTTD_LINK_PRIORITY_MAX);
           return NULL;
         }
       if (options->has_weight)
@@ -344,11 +344,11 @@ tttd_daemon_set_strategy (TttdDaemon *daemon, const char *name, GError **error)
 
   if (!tttd_strategy_from_string (name, &strategy))
     {
-      g_autoptr(GString) names = g_string_new (NULL);
+      g_autoptr (GString) names = g_string_new (NULL);
       for (guint i = 0; i < TTTD_STRATEGY_COUNT; i++)
         g_string_append_printf (names, "%s%s", i ? ", " : "", tttd_strategy_to_string (i));
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_UNKNOWN_STRATEGY,
-                   "unknown strategy '%s' (one of %s)", name, names->str);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_UNKNOWN_STRATEGY, "unknown strategy '%s' (one of %s)", name,
+                   names->str);
       return FALSE;
     }
   daemon->config->strategy = strategy;
@@ -366,8 +366,8 @@ tttd_daemon_set_link_weight (TttdDaemon *daemon, TttdClientLink *link, guint wei
 {
   if (weight < 1 || weight > TTTD_LINK_WEIGHT_MAX)
     {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                   "weight %u is out of range (1 to %u)", weight, TTTD_LINK_WEIGHT_MAX);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "weight %u is out of range (1 to %u)", weight,
+                   TTTD_LINK_WEIGHT_MAX);
       return FALSE;
     }
   link->weight = weight;
@@ -380,8 +380,8 @@ tttd_daemon_set_link_priority (TttdDaemon *daemon, TttdClientLink *link, guint p
 {
   if (priority > TTTD_LINK_PRIORITY_MAX)
     {
-      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                   "priority %u is out of range (0 to %u)", priority, TTTD_LINK_PRIORITY_MAX);
+      g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "priority %u is out of range (0 to %u)", priority,
+                   TTTD_LINK_PRIORITY_MAX);
       return FALSE;
     }
   link->priority = priority;
@@ -456,7 +456,8 @@ reload_links (TttdDaemon *daemon, const TttdConfig *config)
       TttdLinkConfig settings;
       if (link == NULL)
         continue;
-      if (link->source == TTTD_LINK_SOURCE_CONFIG && !g_strv_contains ((const char *const *) config->static_links, link->name))
+      if (link->source == TTTD_LINK_SOURCE_CONFIG &&
+          !g_strv_contains ((const char *const *) config->static_links, link->name))
         {
           tttd_client_remove_link (client, link);
           continue;
@@ -475,18 +476,18 @@ reload_links (TttdDaemon *daemon, const TttdConfig *config)
   for (guint i = 0; config->static_links[i] != NULL; i++)
     if (tttd_client_find_link (client, config->static_links[i]) == NULL)
       {
-        g_autoptr(GError) error = NULL;
+        g_autoptr (GError) error = NULL;
         TttdLinkConfig settings = tttd_config_link_settings (config, config->static_links[i]);
         if (tttd_client_add_link (client, config->static_links[i], TTTD_LINK_SOURCE_CONFIG, &settings, &error) == NULL)
-          tttd_log_warning (config->static_links[i], "add", "cannot bond %s: %s",
-                            config->static_links[i], error->message);
+          tttd_log_warning (config->static_links[i], "add", "cannot bond %s: %s", config->static_links[i],
+                            error->message);
       }
 }
 
 static gboolean
 reload (TttdDaemon *daemon, GError **error)
 {
-  g_autoptr(TttdConfig) config = tttd_config_load (daemon->config_path, daemon->dropin_dir, error);
+  g_autoptr (TttdConfig) config = tttd_config_load (daemon->config_path, daemon->dropin_dir, error);
   const char *what;
   TttdConfig *old;
 
@@ -496,8 +497,8 @@ reload (TttdDaemon *daemon, GError **error)
   if (what != NULL)
     {
       g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                   "%s: changing %s needs a restart (systemctl restart tttd); nothing was changed",
-                   daemon->config_path, what);
+                   "%s: changing %s needs a restart (systemctl restart tttd); nothing was changed", daemon->config_path,
+                   what);
       return FALSE;
     }
   if (daemon->server != NULL && !tttd_server_reconfigure (daemon->server, config, error))

@@ -15,40 +15,40 @@
 #include "tttd-timer.h"
 
 /* states change at once; counters and RTTs at most once a second */
-#define STATE_REFRESH_MS   250
-#define COUNTER_EVERY      4
+#define STATE_REFRESH_MS 250
+#define COUNTER_EVERY    4
 
 #define ACTION_MANAGE_LINKS "org.tuntuntun.tttd.manage-links"
 #define ACTION_STRATEGY     "org.tuntuntun.tttd.set-strategy"
 #define ACTION_RELOAD       "org.tuntuntun.tttd.reload"
 
 typedef struct {
-  char                   *path;
+  char *path;
   TttdDBusObjectSkeleton *object;
-  TttdDBusLink           *iface;
+  TttdDBusLink *iface;
 } LinkEntry;
 
 typedef struct {
-  char                   *path;
+  char *path;
   TttdDBusObjectSkeleton *object;
-  TttdDBusPeer           *iface;
+  TttdDBusPeer *iface;
 } PeerEntry;
 
 struct _TttdDBus {
-  TttdDaemon               *daemon;
-  guint                     owner_id;
-  GDBusConnection          *connection;
+  TttdDaemon *daemon;
+  guint owner_id;
+  GDBusConnection *connection;
   GDBusObjectManagerServer *object_manager;
-  TttdDBusManager          *manager;
-  GHashTable               *links;        /* TttdClientLink* -> LinkEntry */
-  GHashTable               *peers;        /* TttdPeer* -> PeerEntry */
-  guint                     next_link;
-  guint                     refresh_id;
-  guint                     ticks;
-  TttdDBusReadyFunc         ready;
-  gpointer                  ready_data;
-  gboolean                  ready_told;
-  TttdAuth                 *auth;
+  TttdDBusManager *manager;
+  GHashTable *links; /* TttdClientLink* -> LinkEntry */
+  GHashTable *peers; /* TttdPeer* -> PeerEntry */
+  guint next_link;
+  guint refresh_id;
+  guint ticks;
+  TttdDBusReadyFunc ready;
+  gpointer ready_data;
+  gboolean ready_told;
+  TttdAuth *auth;
 };
 
 void
@@ -128,8 +128,8 @@ static void
 update_peer (TttdDBus *dbus, TttdPeer *peer, PeerEntry *entry)
 {
   TttdServer *server = tttd_daemon_server (dbus->daemon);
-  g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) endpoints = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) addresses = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) endpoints = g_ptr_array_new_with_free_func (g_free);
   char key[TTTD_KEY_BASE64_LEN + 1];
   TttdPeerInfo info;
 
@@ -159,7 +159,7 @@ update_peer (TttdDBus *dbus, TttdPeer *peer, PeerEntry *entry)
 static void
 update_object_lists (TttdDBus *dbus)
 {
-  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
   TttdClient *client = tttd_daemon_client (dbus->daemon);
   TttdServer *server = tttd_daemon_server (dbus->daemon);
 
@@ -188,7 +188,7 @@ static void
 update_addresses (TttdDBus *dbus)
 {
   TttdClient *client = tttd_daemon_client (dbus->daemon);
-  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   const TttdPrefix *addresses;
   guint n;
 
@@ -267,9 +267,12 @@ find_link_by_path (TttdDBus *dbus, const char *path, TttdClientLink **link_out)
   return NULL;
 }
 
-static gboolean handle_set_weight (TttdDBusLink *iface, GDBusMethodInvocation *invocation, guint value, gpointer user_data);
-static gboolean handle_set_priority (TttdDBusLink *iface, GDBusMethodInvocation *invocation, guint value, gpointer user_data);
-static gboolean handle_set_enabled (TttdDBusLink *iface, GDBusMethodInvocation *invocation, gboolean value, gpointer user_data);
+static gboolean handle_set_weight (TttdDBusLink *iface, GDBusMethodInvocation *invocation, guint value,
+                                   gpointer user_data);
+static gboolean handle_set_priority (TttdDBusLink *iface, GDBusMethodInvocation *invocation, guint value,
+                                     gpointer user_data);
+static gboolean handle_set_enabled (TttdDBusLink *iface, GDBusMethodInvocation *invocation, gboolean value,
+                                    gpointer user_data);
 
 static void
 on_link_added (gpointer data, TttdClientLink *link)
@@ -367,11 +370,11 @@ static const TttdEvents daemon_events = {
 /* methods: each checks its caller, then calls the daemon's operation */
 
 typedef struct {
-  char     *text;      /* interface name, object path or strategy */
+  char *text; /* interface name, object path or strategy */
   GVariant *options;
-  guint     value;
-  gboolean  flag;
-  guint     which;
+  guint value;
+  gboolean flag;
+  guint which;
 } CallArgs;
 
 static void
@@ -417,8 +420,7 @@ parse_link_options (GVariant *options, TttdLinkOptions *out, GError **error)
         }
       if (!g_variant_is_of_type (value, want))
         {
-          g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT,
-                       "option '%s' must be of type %s, not %s", key,
+          g_set_error (error, TTTD_ERROR, TTTD_ERROR_INVALID_ARGUMENT, "option '%s' must be of type %s, not %s", key,
                        (const char *) want, g_variant_get_type_string (value));
           return FALSE;
         }
@@ -439,7 +441,7 @@ do_add_link (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
 {
   TttdDBus *dbus = owner;
   CallArgs *args = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TttdLinkOptions options;
   TttdClientLink *link;
   LinkEntry *entry;
@@ -455,21 +457,19 @@ do_add_link (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
 }
 
 static gboolean
-handle_add_link (TttdDBusManager *manager, GDBusMethodInvocation *invocation,
-                 const char *interface, GVariant *options, gpointer user_data)
+handle_add_link (TttdDBusManager *manager, GDBusMethodInvocation *invocation, const char *interface, GVariant *options,
+                 gpointer user_data)
 {
   TttdDBus *dbus = user_data;
   CallArgs *args = call_args_new (interface);
 
   args->options = g_variant_ref (options);
-  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_MANAGE_LINKS, do_add_link, args,
-                   call_args_free);
+  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_MANAGE_LINKS, do_add_link, args, call_args_free);
   return TRUE;
 }
 
 static gboolean
-lookup_link (TttdDBus *dbus, GDBusMethodInvocation *invocation, const char *path,
-             TttdClientLink **link)
+lookup_link (TttdDBus *dbus, GDBusMethodInvocation *invocation, const char *path, TttdClientLink **link)
 {
   if (find_link_by_path (dbus, path, link) != NULL)
     return TRUE;
@@ -483,7 +483,7 @@ do_remove_link (gpointer owner, GDBusMethodInvocation *invocation, gpointer data
 {
   TttdDBus *dbus = owner;
   CallArgs *args = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TttdClientLink *link;
 
   if (!lookup_link (dbus, invocation, args->text, &link))
@@ -497,13 +497,12 @@ do_remove_link (gpointer owner, GDBusMethodInvocation *invocation, gpointer data
 }
 
 static gboolean
-handle_remove_link (TttdDBusManager *manager, GDBusMethodInvocation *invocation,
-                    const char *path, gpointer user_data)
+handle_remove_link (TttdDBusManager *manager, GDBusMethodInvocation *invocation, const char *path, gpointer user_data)
 {
   TttdDBus *dbus = user_data;
 
-  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_MANAGE_LINKS, do_remove_link,
-                   call_args_new (path), call_args_free);
+  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_MANAGE_LINKS, do_remove_link, call_args_new (path),
+                   call_args_free);
   return TRUE;
 }
 
@@ -512,7 +511,7 @@ do_set_strategy (gpointer owner, GDBusMethodInvocation *invocation, gpointer dat
 {
   TttdDBus *dbus = owner;
   CallArgs *args = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!tttd_daemon_set_strategy (dbus->daemon, args->text, &error))
     {
@@ -524,13 +523,13 @@ do_set_strategy (gpointer owner, GDBusMethodInvocation *invocation, gpointer dat
 }
 
 static gboolean
-handle_set_strategy (TttdDBusManager *manager, GDBusMethodInvocation *invocation,
-                     const char *strategy, gpointer user_data)
+handle_set_strategy (TttdDBusManager *manager, GDBusMethodInvocation *invocation, const char *strategy,
+                     gpointer user_data)
 {
   TttdDBus *dbus = user_data;
 
-  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_STRATEGY, do_set_strategy,
-                   call_args_new (strategy), call_args_free);
+  tttd_auth_check (dbus->auth, dbus, invocation, ACTION_STRATEGY, do_set_strategy, call_args_new (strategy),
+                   call_args_free);
   return TRUE;
 }
 
@@ -538,7 +537,7 @@ static void
 do_reload (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
 {
   TttdDBus *dbus = owner;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!tttd_daemon_reload (dbus->daemon, &error))
     {
@@ -565,7 +564,7 @@ do_link_set (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
 {
   TttdDBus *dbus = owner;
   CallArgs *args = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TttdClientLink *link;
   LinkEntry *entry;
   gboolean ok = TRUE;
@@ -575,15 +574,9 @@ do_link_set (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
   entry = g_hash_table_lookup (dbus->links, link);
   switch (args->which)
     {
-    case SET_WEIGHT:
-      ok = tttd_daemon_set_link_weight (dbus->daemon, link, args->value, &error);
-      break;
-    case SET_PRIORITY:
-      ok = tttd_daemon_set_link_priority (dbus->daemon, link, args->value, &error);
-      break;
-    default:
-      tttd_daemon_set_link_enabled (dbus->daemon, link, args->flag);
-      break;
+    case SET_WEIGHT: ok = tttd_daemon_set_link_weight (dbus->daemon, link, args->value, &error); break;
+    case SET_PRIORITY: ok = tttd_daemon_set_link_priority (dbus->daemon, link, args->value, &error); break;
+    default: tttd_daemon_set_link_enabled (dbus->daemon, link, args->flag); break;
     }
   if (!ok)
     {
@@ -595,8 +588,8 @@ do_link_set (gpointer owner, GDBusMethodInvocation *invocation, gpointer data)
 }
 
 static gboolean
-link_call (TttdDBusLink *iface, GDBusMethodInvocation *invocation, guint which,
-           guint value, gboolean flag, TttdDBus *dbus)
+link_call (TttdDBusLink *iface, GDBusMethodInvocation *invocation, guint which, guint value, gboolean flag,
+           TttdDBus *dbus)
 {
   CallArgs *args = call_args_new (g_dbus_interface_skeleton_get_object_path (G_DBUS_INTERFACE_SKELETON (iface)));
 
@@ -631,11 +624,10 @@ static void
 on_bus_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   TttdDBus *dbus = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   dbus->connection = g_object_ref (connection);
-  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (dbus->manager), connection,
-                                         TTTD_DBUS_PATH, &error))
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (dbus->manager), connection, TTTD_DBUS_PATH, &error))
     tttd_log_warning (NULL, "dbus", "cannot export %s: %s", TTTD_DBUS_PATH, error->message);
   g_dbus_object_manager_server_set_connection (dbus->object_manager, connection);
 }
@@ -656,8 +648,8 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 
   /* the tunnel works without the bus: say so, once, and carry on */
   if (!dbus->ready_told || connection == NULL)
-    tttd_log_warning (NULL, "dbus", "cannot own %s on the bus%s; the tunnel runs without D-Bus control",
-                      name, connection == NULL ? " (no bus)" : " (taken, or not allowed by the bus policy)");
+    tttd_log_warning (NULL, "dbus", "cannot own %s on the bus%s; the tunnel runs without D-Bus control", name,
+                      connection == NULL ? " (no bus)" : " (taken, or not allowed by the bus policy)");
   else
     tttd_log_warning (NULL, "dbus", "lost %s on the bus", name);
   tell_ready (dbus, FALSE);
@@ -695,8 +687,8 @@ tttd_dbus_new (TttdDaemon *daemon, GBusType bus_type, TttdDBusReadyFunc ready, g
   update_object_lists (dbus);
   refresh (dbus, TRUE);
   dbus->refresh_id = g_timeout_add (STATE_REFRESH_MS, on_refresh, dbus);
-  dbus->owner_id = g_bus_own_name (bus_type, TTTD_DBUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
-                                   on_bus_acquired, on_name_acquired, on_name_lost, dbus, NULL);
+  dbus->owner_id = g_bus_own_name (bus_type, TTTD_DBUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE, on_bus_acquired,
+                                   on_name_acquired, on_name_lost, dbus, NULL);
   return dbus;
 }
 

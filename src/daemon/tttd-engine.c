@@ -13,38 +13,33 @@
 #include "tttd-tx.h"
 
 struct _TttdEngine {
-  int                  tun_fd;
-  guint                mtu;
-  guint                max_mtu;
-  gsize                buf_size;
-  TttdTx               tx;           /* the send side, and the buffers */
-  TttdRxBatch          rx;
+  int tun_fd;
+  guint mtu;
+  guint max_mtu;
+  gsize buf_size;
+  TttdTx tx; /* the send side, and the buffers */
+  TttdRxBatch rx;
   const TttdEngineOps *ops;
-  gpointer             data;
-  GHashTable          *indexes;      /* local index -> TttdPeer */
-  GPtrArray           *holding;      /* peers with packets in their reorder buffer */
-  gboolean             vnet;
-  guint8              *tun_buf;      /* one read: a virtio_net_hdr and up to 64 KiB */
-  TttdEngineStats      stats;
+  gpointer data;
+  GHashTable *indexes; /* local index -> TttdPeer */
+  GPtrArray *holding;  /* peers with packets in their reorder buffer */
+  gboolean vnet;
+  guint8 *tun_buf; /* one read: a virtio_net_hdr and up to 64 KiB */
+  TttdEngineStats stats;
 };
 
 #define ENGINE_COUNTER(name, field) TTTD_COUNTER (name, TttdEngineStats, field)
 
 const TttdCounter tttd_engine_counters[] = {
-  ENGINE_COUNTER ("rx-malformed", rx_malformed),
-  ENGINE_COUNTER ("rx-unknown-session", rx_unknown_index),
-  ENGINE_COUNTER ("rx-auth-failed", rx_auth_failed),
-  ENGINE_COUNTER ("rx-replayed", rx_replayed),
-  ENGINE_COUNTER ("rx-bad-inner", rx_bad_inner),
-  ENGINE_COUNTER ("rx-no-buffer", rx_no_buffer),
-  ENGINE_COUNTER ("tx-dropped", tx_dropped),
-  ENGINE_COUNTER ("tun-write-errors", tun_write_errors),
+  ENGINE_COUNTER ("rx-malformed", rx_malformed),     ENGINE_COUNTER ("rx-unknown-session", rx_unknown_index),
+  ENGINE_COUNTER ("rx-auth-failed", rx_auth_failed), ENGINE_COUNTER ("rx-replayed", rx_replayed),
+  ENGINE_COUNTER ("rx-bad-inner", rx_bad_inner),     ENGINE_COUNTER ("rx-no-buffer", rx_no_buffer),
+  ENGINE_COUNTER ("tx-dropped", tx_dropped),         ENGINE_COUNTER ("tun-write-errors", tun_write_errors),
 };
 const guint tttd_engine_n_counters = G_N_ELEMENTS (tttd_engine_counters);
 
 /* the most a TUN read brings with TSO */
 #define TTTD_TSO_MAX 65536
-
 
 static void on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data);
 
@@ -68,8 +63,7 @@ schedule_op (gpointer data, gint64 at_us)
 }
 
 TttdEngine *
-tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *health,
-                 const TttdEngineOps *ops, gpointer data)
+tttd_engine_new (int tun_fd, guint mtu, const TttdHealthParams *health, const TttdEngineOps *ops, gpointer data)
 {
   TttdEngine *engine = g_new0 (TttdEngine, 1);
 
@@ -139,8 +133,7 @@ tttd_engine_flush (TttdEngine *engine)
 }
 
 void
-tttd_engine_send_raw (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *dest,
-                      const guint8 *data, gsize len)
+tttd_engine_send_raw (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *dest, const guint8 *data, gsize len)
 {
   tttd_tx_send_raw (&engine->tx, queue, dest, data, len);
 }
@@ -154,8 +147,7 @@ tttd_engine_pace (TttdEngine *engine, gint64 now_us)
 /* consumes buf: the packet is at buf + TTTD_HEADROOM; partial: its L4
  * checksum is partial, which the peer takes */
 static void
-send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const TttdIpInfo *ip,
-           gboolean partial)
+send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const TttdIpInfo *ip, gboolean partial)
 {
   gint64 now = engine->tx.now_us;
   TttdKeypair *keypair = tttd_keyring_sender (&peer->keyring, now);
@@ -189,8 +181,8 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
    * balance-rr does, would lose them with the link); and while the far
    * end may ask for it again */
   if (copies == 1 && (__builtin_popcount (peer->sched->eligible) > 1 || tttd_recover_keep (peer)))
-    tttd_resend_note (&engine->tx.resend, peer, (guint) __builtin_ctz (mask), seq, info.flow_hash,
-                      buf + TTTD_HEADROOM, len, now);
+    tttd_resend_note (&engine->tx.resend, peer, (guint) __builtin_ctz (mask), seq, info.flow_hash, buf + TTTD_HEADROOM,
+                      len, now);
   /* FEC and the retransmission budget see the plaintext, before sealing */
   tttd_recover_sent (peer, seq, buf + TTTD_HEADROOM, len, urgent, mask);
   peer->stats.tx_packets++;
@@ -204,8 +196,8 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
       guint8 *out = buf;
       TttdInner inner = {
         .kind = TTTD_KIND_DATA,
-        .flags = (copies > 1 ? TTTD_FLAG_COPY : 0) | (urgent ? TTTD_FLAG_URGENT : 0) |
-                 (partial ? TTTD_FLAG_CSUM_PARTIAL : 0),
+        .flags =
+          (copies > 1 ? TTTD_FLAG_COPY : 0) | (urgent ? TTTD_FLAG_URGENT : 0) | (partial ? TTTD_FLAG_CSUM_PARTIAL : 0),
         .link = (guint16) link,
         .seq = seq,
         /* urgent ones overtake the link's queue: they vouch for nothing */
@@ -224,7 +216,8 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
             }
           memcpy (out + TTTD_HEADROOM, buf + TTTD_HEADROOM, len);
         }
-      if ((urgent ? tttd_tx_seal_and_queue : tttd_tx_seal_and_pace) (&engine->tx, peer, keypair, link, out, &inner, len))
+      if ((urgent ? tttd_tx_seal_and_queue : tttd_tx_seal_and_pace) (&engine->tx, peer, keypair, link, out, &inner,
+                                                                     len))
         {
           /* a copy missing on this link may still come on another: the
            * next packet here must not vouch that it is lost */
@@ -251,8 +244,7 @@ from_tun (TttdEngine *engine, guint8 *buf, gsize len, gboolean partial)
   guint l3;
   guint8 proto;
 
-  if (!tttd_ip_parse (packet, len, 0, &ip) ||
-      (peer = engine->ops->route (engine->data, &ip)) == NULL)
+  if (!tttd_ip_parse (packet, len, 0, &ip) || (peer = engine->ops->route (engine->data, &ip)) == NULL)
     {
       engine->stats.tun_not_ip++;
       tttd_pool_put (&engine->tx.pool, buf);
@@ -430,13 +422,13 @@ forget_peer (TttdEngine *engine, TttdPeer *peer)
   tttd_tx_forget_peer (&engine->tx, peer);
 }
 
-static void on_rebuilt (TttdPeer *peer, guint link, guint32 seq, guint8 *buf, gsize len,
-                        gboolean urgent, gpointer data);
+static void on_rebuilt (TttdPeer *peer, guint link, guint32 seq, guint8 *buf, gsize len, gboolean urgent,
+                        gpointer data);
 
 /* rebuilt: by FEC, with no inner header of its own */
 static void
-receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *inner,
-              guint8 **slot, gsize len, gboolean rebuilt)
+receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *inner, guint8 **slot, gsize len,
+              gboolean rebuilt)
 {
   TttdPath *path = &peer->paths[link];
   guint8 *buf = *slot;
@@ -448,8 +440,7 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
       peer->stats.rx_not_ip++;
       return;
     }
-  if (engine->ops->allowed_source != NULL &&
-      !engine->ops->allowed_source (engine->data, peer, &ip))
+  if (engine->ops->allowed_source != NULL && !engine->ops->allowed_source (engine->data, peer, &ip))
     {
       peer->stats.rx_bad_source++;
       return;
@@ -486,11 +477,10 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
   /* with no spare buffer left, what is held goes out first, in order */
   if (engine->tx.pool.free->len == 0 && engine->tx.pool.allocated >= engine->tx.pool.max)
     tttd_reorder_flush (peer->reorder);
-  if (tttd_reorder_push (peer->reorder, inner->seq, link, inner->link_prev,
-                         (inner->flags & TTTD_FLAG_URGENT) != 0,
-                         buf, (guint) len, engine->tx.now_us) == TTTD_REORDER_HELD)
+  if (tttd_reorder_push (peer->reorder, inner->seq, link, inner->link_prev, (inner->flags & TTTD_FLAG_URGENT) != 0, buf,
+                         (guint) len, engine->tx.now_us) == TTTD_REORDER_HELD)
     {
-      *slot = NULL;   /* the reorder buffer has it now */
+      *slot = NULL; /* the reorder buffer has it now */
       hold (engine, peer);
     }
 }
@@ -518,8 +508,8 @@ on_rebuilt (TttdPeer *peer, guint link, guint32 seq, guint8 *buf, gsize len, gbo
 }
 
 static void
-receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *from,
-                   const TttdHeader *header, guint8 **slot, gsize len)
+receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *from, const TttdHeader *header,
+                   guint8 **slot, gsize len)
 {
   guint8 *buf = *slot;
   TttdPeer *peer = g_hash_table_lookup (engine->indexes, GUINT_TO_POINTER (header->receiver));
@@ -536,19 +526,14 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
     }
   switch (tttd_keyring_open (&peer->keyring, keypair, buf, len, header->counter, engine->tx.now_us))
     {
-    case TTTD_OPEN_OK:
-      break;
+    case TTTD_OPEN_OK: break;
     case TTTD_OPEN_EXPIRED:
       /* past reject-after: as good as gone, whenever the timer retires it */
       engine->stats.rx_unknown_index++;
       return;
-    case TTTD_OPEN_REPLAY:
-      engine->stats.rx_replayed++;
-      return;
+    case TTTD_OPEN_REPLAY: engine->stats.rx_replayed++; return;
     case TTTD_OPEN_AUTH:
-    default:
-      engine->stats.rx_auth_failed++;
-      return;
+    default: engine->stats.rx_auth_failed++; return;
     }
   tttd_keyring_confirm (&peer->keyring, keypair);
   plain_len = len - TTTD_HEADER_LEN - TTTD_TAG_LEN;
@@ -599,8 +584,8 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
       tttd_recover_receive_nack (peer, (guint) link, buf + TTTD_HEADROOM, plain_len - TTTD_INNER_LEN);
       break;
     case TTTD_KIND_REPAIR:
-      tttd_recover_receive_repair (peer, (guint) link, &inner, buf + TTTD_HEADROOM,
-                                   plain_len - TTTD_INNER_LEN, on_rebuilt, engine);
+      tttd_recover_receive_repair (peer, (guint) link, &inner, buf + TTTD_HEADROOM, plain_len - TTTD_INNER_LEN,
+                                   on_rebuilt, engine);
       if (peer->reorder->held > 0)
         hold (engine, peer);
       break;
@@ -608,15 +593,13 @@ receive_transport (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *f
       if (engine->ops->closed != NULL)
         engine->ops->closed (engine->data, peer);
       break;
-    default:
-      break;
+    default: break;
     }
 }
 
 /* one datagram, in a pool buffer; *slot may be taken (held for reordering) */
 static void
-receive_datagram (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *from,
-                  guint8 **slot, gsize len)
+receive_datagram (TttdEngine *engine, TttdTxQueue *queue, const TttdSockaddr *from, guint8 **slot, gsize len)
 {
   TttdHeader header;
 

@@ -19,9 +19,9 @@
 
 struct _TttdFirewall {
   struct nft_ctx *nft;
-  char           *table;
-  char           *tun;
-  gboolean        installed;
+  char *table;
+  char *tun;
+  gboolean installed;
 };
 
 static gboolean
@@ -49,8 +49,8 @@ tttd_firewall_table (TttdFirewall *firewall)
 static TttdFirewall *
 firewall_alloc (const char *tun_name, GError **error)
 {
-  g_autoptr(TttdFirewall) firewall = g_new0 (TttdFirewall, 1);
-  g_autoptr(GString) table = g_string_new ("tttd_");
+  g_autoptr (TttdFirewall) firewall = g_new0 (TttdFirewall, 1);
+  g_autoptr (GString) table = g_string_new ("tttd_");
 
   /* nftables names: letters, digits, '_' and '.' */
   for (const char *p = tun_name; *p != '\0'; p++)
@@ -70,14 +70,13 @@ firewall_alloc (const char *tun_name, GError **error)
 TttdFirewall *
 tttd_firewall_new (const char *tun_name, GError **error)
 {
-  g_autoptr(TttdFirewall) firewall = firewall_alloc (tun_name, error);
+  g_autoptr (TttdFirewall) firewall = firewall_alloc (tun_name, error);
 
   if (firewall == NULL)
     return NULL;
   /* a killed tttd leaves its table: remove it (no error if there is none) */
   {
-    g_autofree char *cmd = g_strdup_printf ("table inet %s\ndelete table inet %s\n",
-                                            firewall->table, firewall->table);
+    g_autofree char *cmd = g_strdup_printf ("table inet %s\ndelete table inet %s\n", firewall->table, firewall->table);
     (void) run (firewall, cmd, NULL);
   }
   return g_steal_pointer (&firewall);
@@ -86,7 +85,7 @@ tttd_firewall_new (const char *tun_name, GError **error)
 gboolean
 tttd_firewall_remove_stale (const char *tun_name, char **table, GError **error)
 {
-  g_autoptr(TttdFirewall) firewall = firewall_alloc (tun_name, error);
+  g_autoptr (TttdFirewall) firewall = firewall_alloc (tun_name, error);
   g_autofree char *list = NULL, *cmd = NULL;
 
   *table = NULL;
@@ -107,8 +106,8 @@ tttd_firewall_remove_stale (const char *tun_name, char **table, GError **error)
 static void
 append_kill_switch (GString *rules, const char *tun, GArray *prefixes)
 {
-  g_autoptr(GString) match4 = g_string_new (NULL);
-  g_autoptr(GString) match6 = g_string_new (NULL);
+  g_autoptr (GString) match4 = g_string_new (NULL);
+  g_autoptr (GString) match6 = g_string_new (NULL);
 
   for (guint i = 0; prefixes != NULL && i < prefixes->len; i++)
     {
@@ -117,13 +116,14 @@ append_kill_switch (GString *rules, const char *tun, GArray *prefixes)
       g_string_append_printf (set, "%s%s", set->len ? ", " : "", text);
     }
   g_string_append_printf (rules,
-    "  chain killswitch {\n"
-    "    type filter hook output priority filter; policy accept;\n"
-    "    oifname { \"lo\", \"%s\" } accept\n"
-    "    meta mark & 0x%08x == 0x%08x accept\n",
-    tun, TTTD_FWMARK_MASK, TTTD_FWMARK);
+                          "  chain killswitch {\n"
+                          "    type filter hook output priority filter; policy accept;\n"
+                          "    oifname { \"lo\", \"%s\" } accept\n"
+                          "    meta mark & 0x%08x == 0x%08x accept\n",
+                          tun, TTTD_FWMARK_MASK, TTTD_FWMARK);
   if (prefixes == NULL)
-    g_string_append (rules,
+    g_string_append (
+      rules,
       /* what keeps the links themselves alive: DHCP, neighbour discovery */
       "    udp sport 68 udp dport 67 accept\n"
       "    udp sport 546 udp dport 547 accept\n"
@@ -138,10 +138,11 @@ append_kill_switch (GString *rules, const char *tun, GArray *prefixes)
     }
   g_string_append (rules, "  }\n");
   g_string_append_printf (rules,
-    "  chain killswitch_forward {\n"
-    "    type filter hook forward priority filter; policy accept;\n"
-    "    oifname \"%s\" accept\n"
-    "    iifname \"%s\" accept\n", tun, tun);
+                          "  chain killswitch_forward {\n"
+                          "    type filter hook forward priority filter; policy accept;\n"
+                          "    oifname \"%s\" accept\n"
+                          "    iifname \"%s\" accept\n",
+                          tun, tun);
   if (prefixes == NULL)
     g_string_append (rules, "    counter reject\n");
   else
@@ -162,8 +163,8 @@ static const char private6[] = "fc00::/7, fe80::/10, ::1/128";
 static void
 append_forward (GString *rules, const char *tun, GArray *forward_to)
 {
-  g_autoptr(GString) allow4 = g_string_new (NULL);
-  g_autoptr(GString) allow6 = g_string_new (NULL);
+  g_autoptr (GString) allow4 = g_string_new (NULL);
+  g_autoptr (GString) allow6 = g_string_new (NULL);
 
   for (guint i = 0; forward_to != NULL && i < forward_to->len; i++)
     {
@@ -173,27 +174,28 @@ append_forward (GString *rules, const char *tun, GArray *forward_to)
       g_string_append_printf (set, "%s%s", set->len ? ", " : "", text);
     }
   g_string_append_printf (rules,
-    "  chain forward {\n"
-    "    type filter hook forward priority filter; policy accept;\n"
-    "    oifname \"%s\" ct state established,related accept\n", tun);
+                          "  chain forward {\n"
+                          "    type filter hook forward priority filter; policy accept;\n"
+                          "    oifname \"%s\" ct state established,related accept\n",
+                          tun);
   if (allow4->len)
     g_string_append_printf (rules, "    iifname \"%s\" ip daddr { %s } accept\n", tun, allow4->str);
   if (allow6->len)
     g_string_append_printf (rules, "    iifname \"%s\" ip6 daddr { %s } accept\n", tun, allow6->str);
   g_string_append_printf (rules,
-    /* from one client to another: both ends are the tunnel */
-    "    iifname \"%s\" oifname \"%s\" counter reject with icmpx type admin-prohibited\n"
-    "    iifname \"%s\" ip daddr { %s } counter reject with icmpx type admin-prohibited\n"
-    "    iifname \"%s\" ip6 daddr { %s } counter reject with icmpx type admin-prohibited\n"
-    "    iifname \"%s\" accept\n"
-    "  }\n",
-    tun, tun, tun, private4, tun, private6, tun);
+                          /* from one client to another: both ends are the tunnel */
+                          "    iifname \"%s\" oifname \"%s\" counter reject with icmpx type admin-prohibited\n"
+                          "    iifname \"%s\" ip daddr { %s } counter reject with icmpx type admin-prohibited\n"
+                          "    iifname \"%s\" ip6 daddr { %s } counter reject with icmpx type admin-prohibited\n"
+                          "    iifname \"%s\" accept\n"
+                          "  }\n",
+                          tun, tun, tun, private4, tun, private6, tun);
 }
 
 gboolean
 tttd_firewall_apply (TttdFirewall *firewall, const TttdFirewallSpec *spec, GError **error)
 {
-  g_autoptr(GString) rules = g_string_new (NULL);
+  g_autoptr (GString) rules = g_string_new (NULL);
   const char *t = firewall->table, *tun = firewall->tun;
 
   /* one transaction: the old table goes and the new one comes at once */
@@ -213,9 +215,11 @@ tttd_firewall_apply (TttdFirewall *firewall, const TttdFirewallSpec *spec, GErro
           for (guint v6 = 0; v6 <= 1; v6++)
             {
               guint mss = spec->mtu - (v6 ? 60 : 40);
-              g_string_append_printf (rules,
+              g_string_append_printf (
+                rules,
                 "    meta nfproto %s %s \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %u "
-                "tcp option maxseg size set %u\n", v6 ? "ipv6" : "ipv4", matches[i], tun, mss, mss);
+                "tcp option maxseg size set %u\n",
+                v6 ? "ipv6" : "ipv4", matches[i], tun, mss, mss);
             }
         }
       g_string_append (rules, "  }\n");
@@ -224,11 +228,11 @@ tttd_firewall_apply (TttdFirewall *firewall, const TttdFirewallSpec *spec, GErro
     {
       append_forward (rules, tun, spec->forward_to);
       g_string_append_printf (rules,
-        "  chain postrouting {\n"
-        "    type nat hook postrouting priority srcnat; policy accept;\n"
-        "    iifname \"%s\" oifname != \"%s\" masquerade\n"
-        "  }\n",
-        tun, tun);
+                              "  chain postrouting {\n"
+                              "    type nat hook postrouting priority srcnat; policy accept;\n"
+                              "    iifname \"%s\" oifname != \"%s\" masquerade\n"
+                              "  }\n",
+                              tun, tun);
     }
   if (spec->kill_switch)
     append_kill_switch (rules, tun, spec->kill_prefixes);

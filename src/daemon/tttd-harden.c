@@ -33,8 +33,8 @@ tttd_harden_process (GError **error)
   if (setrlimit (RLIMIT_CORE, &none) < 0 && errno != EPERM)
     {
       int errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "cannot turn core dumps off (RLIMIT_CORE): %s", g_strerror (errsv));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot turn core dumps off (RLIMIT_CORE): %s",
+                   g_strerror (errsv));
       return FALSE;
     }
   return TRUE;

@@ -18,8 +18,7 @@
 #include "tttd-error.h"
 #include "tttd-keyfile.h"
 
-static gboolean
-key_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static gboolean key_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static gboolean
 key_error (GError **error, const char *format, ...)
@@ -62,12 +61,13 @@ check_directories (const char *path, GError **error)
           return FALSE;
         }
       if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
-        return key_error (error, "the private key %s is in %s, which group or others can write to "
+        return key_error (error,
+                          "the private key %s is in %s, which group or others can write to "
                           "(mode %04o); fix it with: chmod go-w %s",
                           path, at, (guint) (st.st_mode & 07777), at);
       if (st.st_uid != 0 && st.st_uid != geteuid ())
-        return key_error (error, "the private key %s is in %s, owned by uid %u (not root, not uid %u)",
-                          path, at, (guint) st.st_uid, (guint) geteuid ());
+        return key_error (error, "the private key %s is in %s, owned by uid %u (not root, not uid %u)", path, at,
+                          (guint) st.st_uid, (guint) geteuid ());
       if (g_strcmp0 (at, "/") == 0)
         return TRUE;
       up = g_path_get_dirname (at);
@@ -90,8 +90,7 @@ tttd_keyfile_read (const char *path, guint8 key[32], GError **error)
   if (fd < 0)
     {
       int errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "cannot read the private key %s: %s", path,
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot read the private key %s: %s", path,
                    errsv == ELOOP ? "it is a symbolic link" : g_strerror (errsv));
       return FALSE;
     }
@@ -103,16 +102,19 @@ tttd_keyfile_read (const char *path, guint8 key[32], GError **error)
   if (st.st_uid != geteuid () && st.st_uid != 0)
     {
       close (fd);
-      return key_error (error, "the private key %s belongs to uid %u, not to root nor to uid %u; "
-                        "fix it with: chown %u %s", path, (guint) st.st_uid, (guint) geteuid (),
-                        (guint) geteuid (), path);
+      return key_error (error,
+                        "the private key %s belongs to uid %u, not to root nor to uid %u; "
+                        "fix it with: chown %u %s",
+                        path, (guint) st.st_uid, (guint) geteuid (), (guint) geteuid (), path);
     }
   /* like ssh and wg-quick: a secret others can read is no secret */
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     {
       close (fd);
-      return key_error (error, "the private key %s can be read by group or others (mode %04o); "
-                        "fix it with: chmod 600 %s", path, (guint) (st.st_mode & 07777), path);
+      return key_error (error,
+                        "the private key %s can be read by group or others (mode %04o); "
+                        "fix it with: chmod 600 %s",
+                        path, (guint) (st.st_mode & 07777), path);
     }
   if (!check_directories (path, error))
     {

@@ -6,14 +6,14 @@
 #include "tttd-listeners.h"
 
 typedef struct {
-  const TttdEvents *events;   /* NULL: removed during a notification */
-  gpointer          data;
+  const TttdEvents *events; /* NULL: removed during a notification */
+  gpointer data;
 } Listener;
 
 struct _TttdListeners {
   GArray *list;
-  guint   depth;              /* notifications under way */
-  gboolean removed;           /* entries to drop when they end */
+  guint depth;      /* notifications under way */
+  gboolean removed; /* entries to drop when they end */
 };
 
 TttdListeners *

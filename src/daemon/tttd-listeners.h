@@ -11,7 +11,7 @@ G_BEGIN_DECLS
  * every listener hears it, without forwarding in between */
 
 typedef struct _TttdClientLink TttdClientLink;
-typedef struct _TttdPeer       TttdPeer;
+typedef struct _TttdPeer TttdPeer;
 
 typedef struct {
   void (*link_added) (gpointer data, TttdClientLink *link);
@@ -26,29 +26,31 @@ typedef struct {
 
 typedef struct _TttdListeners TttdListeners;
 
-TttdListeners    *tttd_listeners_new (void);
-void              tttd_listeners_free (TttdListeners *listeners);
-void              tttd_listeners_add (TttdListeners *listeners, const TttdEvents *events, gpointer data);
+TttdListeners *tttd_listeners_new (void);
+void tttd_listeners_free (TttdListeners *listeners);
+void tttd_listeners_add (TttdListeners *listeners, const TttdEvents *events, gpointer data);
 /* safe during a notification: a removed listener hears nothing more */
-void              tttd_listeners_remove (TttdListeners *listeners, gpointer data);
+void tttd_listeners_remove (TttdListeners *listeners, gpointer data);
 
 /* for TTTD_EMIT: a listener added during a notification hears the next */
-guint             tttd_listeners_begin (TttdListeners *listeners);
+guint tttd_listeners_begin (TttdListeners *listeners);
 const TttdEvents *tttd_listeners_get (TttdListeners *listeners, guint i, gpointer *data);
-void              tttd_listeners_end (TttdListeners *listeners);
+void tttd_listeners_end (TttdListeners *listeners);
 
-#define TTTD_EMIT(listeners, member, ...)                                              \
-  G_STMT_START {                                                                       \
-    guint n_ = tttd_listeners_begin (listeners);                                       \
-    for (guint i_ = 0; i_ < n_; i_++)                                                  \
-      {                                                                                \
-        gpointer data_;                                                                \
-        const TttdEvents *events_ = tttd_listeners_get ((listeners), i_, &data_);       \
-        if (events_ != NULL && events_->member != NULL)                                \
-          events_->member (data_, ##__VA_ARGS__);                                      \
-      }                                                                                \
-    tttd_listeners_end (listeners);                                                    \
-  } G_STMT_END
+#define TTTD_EMIT(listeners, member, ...) \
+  G_STMT_START \
+  { \
+    guint n_ = tttd_listeners_begin (listeners); \
+    for (guint i_ = 0; i_ < n_; i_++) \
+      { \
+        gpointer data_; \
+        const TttdEvents *events_ = tttd_listeners_get ((listeners), i_, &data_); \
+        if (events_ != NULL && events_->member != NULL) \
+          events_->member (data_, ##__VA_ARGS__); \
+      } \
+    tttd_listeners_end (listeners); \
+  } \
+  G_STMT_END
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdListeners, tttd_listeners_free)
 

@@ -51,8 +51,7 @@ tttd_log_setup (TttdLogVerbosity v)
 }
 
 void
-tttd_log_full (GLogLevelFlags level, const char *link, const char *peer, const char *event,
-               const char *format, ...)
+tttd_log_full (GLogLevelFlags level, const char *link, const char *peer, const char *event, const char *format, ...)
 {
   g_autofree char *message = NULL;
   GLogField fields[6];
@@ -64,16 +63,19 @@ tttd_log_full (GLogLevelFlags level, const char *link, const char *peer, const c
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  fields[n++] = (GLogField) { "MESSAGE", message, -1 };
-  fields[n++] = (GLogField) { "GLIB_DOMAIN", "tttd", -1 };
-  fields[n++] = (GLogField) { "PRIORITY", level & G_LOG_LEVEL_WARNING ? "4" :
-                                          level & G_LOG_LEVEL_MESSAGE ? "5" :
-                                          level & G_LOG_LEVEL_INFO ? "6" : "7", -1 };
+  fields[n++] = (GLogField){ "MESSAGE", message, -1 };
+  fields[n++] = (GLogField){ "GLIB_DOMAIN", "tttd", -1 };
+  fields[n++] = (GLogField){ "PRIORITY",
+                             level & G_LOG_LEVEL_WARNING   ? "4"
+                             : level & G_LOG_LEVEL_MESSAGE ? "5"
+                             : level & G_LOG_LEVEL_INFO    ? "6"
+                                                           : "7",
+                             -1 };
   if (link != NULL)
-    fields[n++] = (GLogField) { TTTD_FIELD_LINK, link, -1 };
+    fields[n++] = (GLogField){ TTTD_FIELD_LINK, link, -1 };
   if (peer != NULL)
-    fields[n++] = (GLogField) { TTTD_FIELD_PEER, peer, -1 };
+    fields[n++] = (GLogField){ TTTD_FIELD_PEER, peer, -1 };
   if (event != NULL)
-    fields[n++] = (GLogField) { TTTD_FIELD_EVENT, event, -1 };
+    fields[n++] = (GLogField){ TTTD_FIELD_EVENT, event, -1 };
   g_log_structured_array (level, fields, n);
 }

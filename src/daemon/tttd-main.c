@@ -21,8 +21,8 @@
 #include "tttd-systemd.h"
 
 typedef struct {
-  GMainLoop   *loop;
-  TttdDaemon  *daemon;
+  GMainLoop *loop;
+  TttdDaemon *daemon;
   TttdSystemd *systemd;
 } Service;
 
@@ -41,7 +41,7 @@ static gboolean
 on_reload (gpointer user_data)
 {
   Service *service = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!tttd_daemon_reload (service->daemon, &error))
     tttd_log_warning (NULL, "reload", "reload refused: %s", error->message);
@@ -61,8 +61,8 @@ on_bus_ready (gboolean owned, gpointer user_data)
 static int
 check_config (const TttdDaemonOptions *options)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TttdConfig) config = tttd_config_load (options->config_path, options->dropin_dir, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TttdConfig) config = tttd_config_load (options->config_path, options->dropin_dir, &error);
   guint8 key[32];
 
   if (config == NULL || !tttd_keyfile_read (config->private_key_file, key, &error))
@@ -72,12 +72,11 @@ check_config (const TttdDaemonOptions *options)
     }
   sodium_memzero (key, sizeof key);
   if (config->mode == TTTD_MODE_CLIENT)
-    g_print (_("%s: the configuration is valid (client, %u static links, %s)\n"), options->config_path,
+    g_print (_ ("%s: the configuration is valid (client, %u static links, %s)\n"), options->config_path,
              config->static_links != NULL ? g_strv_length (config->static_links) : 0,
-             config->networkmanager ? _("follows NetworkManager") : _("without NetworkManager"));
+             config->networkmanager ? _ ("follows NetworkManager") : _ ("without NetworkManager"));
   else
-    g_print (_("%s: the configuration is valid (server, %u peers)\n"), options->config_path,
-             config->peers->len);
+    g_print (_ ("%s: the configuration is valid (server, %u peers)\n"), options->config_path, config->peers->len);
   return EXIT_SUCCESS;
 }
 
@@ -87,8 +86,8 @@ check_config (const TttdDaemonOptions *options)
 static int
 cleanup (const TttdDaemonOptions *options)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TttdConfig) config = tttd_config_load (options->config_path, options->dropin_dir, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TttdConfig) config = tttd_config_load (options->config_path, options->dropin_dir, &error);
   g_autofree char *summary = NULL;
   const char *tun = config != NULL ? config->tun : TTTD_DEFAULT_TUN;
 
@@ -116,24 +115,28 @@ main (int argc, char **argv)
   gboolean verbose = FALSE, debug = FALSE, version = FALSE, session_bus = FALSE, no_bus = FALSE, check = FALSE,
            clean = FALSE;
   GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, NULL, N_("FILE") },
-    { "config-dir", 0, 0, G_OPTION_ARG_FILENAME, &dropin_dir, N_("Drop-in directory (default: conf.d beside the file)"), N_("DIR") },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log informational messages"), NULL },
-    { "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debugging messages"), NULL },
-    { "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, N_("Serve on the session bus instead of the system bus"), NULL },
-    { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus, N_("Do not serve on D-Bus"), NULL },
-    { "check", 0, 0, G_OPTION_ARG_NONE, &check, N_("Check the configuration and the private key, then exit"), NULL },
-    { "cleanup", 0, 0, G_OPTION_ARG_NONE, &clean, N_("Remove what a tttd that did not stop cleanly left (its firewall table, routes and rules), then exit"), NULL },
-    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, NULL, N_ ("FILE") },
+    { "config-dir", 0, 0, G_OPTION_ARG_FILENAME, &dropin_dir,
+      N_ ("Drop-in directory (default: conf.d beside the file)"), N_ ("DIR") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log informational messages"), NULL },
+    { "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_ ("Log debugging messages"), NULL },
+    { "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, N_ ("Serve on the session bus instead of the system bus"),
+      NULL },
+    { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus, N_ ("Do not serve on D-Bus"), NULL },
+    { "check", 0, 0, G_OPTION_ARG_NONE, &check, N_ ("Check the configuration and the private key, then exit"), NULL },
+    { "cleanup", 0, 0, G_OPTION_ARG_NONE, &clean,
+      N_ ("Remove what a tttd that did not stop cleanly left (its firewall table, routes and rules), then exit"),
+      NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version and exit"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(TttdDaemon) daemon = NULL;
-  g_autoptr(TttdSystemd) systemd = NULL;
-  g_autoptr(TttdDBus) dbus = NULL;
-  g_autoptr(TttdNm) nm = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (TttdDaemon) daemon = NULL;
+  g_autoptr (TttdSystemd) systemd = NULL;
+  g_autoptr (TttdDBus) dbus = NULL;
+  g_autoptr (TttdNm) nm = NULL;
   TttdDaemonOptions options = { .tun_fd = -1 };
   Service service = { 0 };
 
@@ -142,11 +145,11 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  config_help = g_strdup_printf (_("Configuration file (default %s)"), TTTD_CONFIG_FILE);
+  config_help = g_strdup_printf (_ ("Configuration file (default %s)"), TTTD_CONFIG_FILE);
   entries[0].description = config_help;
   context = g_option_context_new (NULL);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, _("Bonds several network links into one tunnel."));
+  g_option_context_set_summary (context, _ ("Bonds several network links into one tunnel."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

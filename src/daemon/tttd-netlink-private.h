@@ -13,14 +13,14 @@ G_BEGIN_DECLS
 
 struct _TttdNetlink {
   struct mnl_socket *sock;
-  guint32            portid;
-  guint32            seq;
-  char               buf[NETLINK_BUFFER];
+  guint32 portid;
+  guint32 seq;
+  char buf[NETLINK_BUFFER];
 };
 
-gboolean         tttd_netlink_errno_error (GError **error, int errsv, const char *what);
+gboolean tttd_netlink_errno_error (GError **error, int errsv, const char *what);
 struct nlmsghdr *tttd_netlink_request (TttdNetlink *nl, guint16 type, guint16 flags);
-gboolean         tttd_netlink_transact (TttdNetlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, gpointer data,
-                                        const char *what, GError **error);
+gboolean tttd_netlink_transact (TttdNetlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, gpointer data, const char *what,
+                                GError **error);
 
 G_END_DECLS

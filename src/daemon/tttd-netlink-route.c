@@ -81,9 +81,9 @@ rule_change (TttdNetlink *nl, guint16 type, guint16 flags, const TttdRule *rule,
   if (rule->suppress_prefixlen >= 0)
     mnl_attr_put_u32 (nlh, FRA_SUPPRESS_PREFIXLEN, (guint32) rule->suppress_prefixlen);
   {
-    g_autofree char *what = g_strdup_printf ("cannot %s the %s routing rule of priority %u",
-                                             type == RTM_NEWRULE ? "add" : "remove",
-                                             rule->family == AF_INET ? "IPv4" : "IPv6", rule->priority);
+    g_autofree char *what =
+      g_strdup_printf ("cannot %s the %s routing rule of priority %u", type == RTM_NEWRULE ? "add" : "remove",
+                       rule->family == AF_INET ? "IPv4" : "IPv6", rule->priority);
     return tttd_netlink_transact (nl, nlh, NULL, NULL, what, error);
   }
 }
@@ -132,7 +132,7 @@ collect_rule (const struct nlmsghdr *nlh, void *data)
 static guint
 flush (TttdNetlink *nl, guint16 get, guint16 del, gsize header, mnl_cb_t collect, GError **error)
 {
-  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
   struct nlmsghdr *nlh = tttd_netlink_request (nl, get, NLM_F_DUMP);
   guint removed = 0;
 
@@ -161,11 +161,11 @@ tttd_netlink_flush_ours (TttdNetlink *nl, GError **error)
 }
 
 typedef struct {
-  int      ifindex;
-  guint8   family;
+  int ifindex;
+  guint8 family;
   gboolean found;
-  guint8  *gateway;
-  guint32  metric;
+  guint8 *gateway;
+  guint32 metric;
 } GatewayFind;
 
 static int

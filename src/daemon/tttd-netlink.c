@@ -26,7 +26,7 @@ tttd_netlink_errno_error (GError **error, int errsv, const char *what)
 TttdNetlink *
 tttd_netlink_new (GError **error)
 {
-  g_autoptr(TttdNetlink) nl = g_new0 (TttdNetlink, 1);
+  g_autoptr (TttdNetlink) nl = g_new0 (TttdNetlink, 1);
 
   nl->sock = mnl_socket_open2 (NETLINK_ROUTE, SOCK_CLOEXEC);
   if (nl->sock == NULL)
@@ -57,7 +57,8 @@ tttd_netlink_free (TttdNetlink *nl)
 /* send one request and run cb over every answer until the ack or the end of
  * a dump */
 gboolean
-tttd_netlink_transact (TttdNetlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, gpointer data, const char *what, GError **error)
+tttd_netlink_transact (TttdNetlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, gpointer data, const char *what,
+                       GError **error)
 {
   guint32 seq = nlh->nlmsg_seq = ++nl->seq;
   int ret;
@@ -89,7 +90,7 @@ tttd_netlink_request (TttdNetlink *nl, guint16 type, guint16 flags)
 
 typedef struct {
   TttdLinkInfo *info;
-  gboolean      found;
+  gboolean found;
 } LinkGet;
 
 static int
@@ -114,7 +115,7 @@ tttd_netlink_link_get (TttdNetlink *nl, const char *name, TttdLinkInfo *out, GEr
 {
   struct nlmsghdr *nlh = tttd_netlink_request (nl, RTM_GETLINK, NLM_F_ACK);
   struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header (nlh, sizeof *ifm);
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
   LinkGet get = { out, FALSE };
 
   memset (out, 0, sizeof *out);
@@ -144,8 +145,8 @@ tttd_netlink_link_set (TttdNetlink *nl, int ifindex, guint mtu, gboolean up, GEr
 }
 
 static gboolean
-addr_change (TttdNetlink *nl, guint16 type, guint16 flags, int ifindex, const TttdPrefix *prefix,
-             guint32 ifa_flags, GError **error)
+addr_change (TttdNetlink *nl, guint16 type, guint16 flags, int ifindex, const TttdPrefix *prefix, guint32 ifa_flags,
+             GError **error)
 {
   struct nlmsghdr *nlh = tttd_netlink_request (nl, type, NLM_F_ACK | flags);
   struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header (nlh, sizeof *ifa);
@@ -164,8 +165,7 @@ addr_change (TttdNetlink *nl, guint16 type, guint16 flags, int ifindex, const Tt
     mnl_attr_put_u32 (nlh, IFA_FLAGS, ifa_flags);
   {
     g_autofree char *text = tttd_prefix_to_string (prefix);
-    g_autofree char *what = g_strdup_printf ("cannot %s the address %s",
-                                             type == RTM_NEWADDR ? "add" : "remove", text);
+    g_autofree char *what = g_strdup_printf ("cannot %s the address %s", type == RTM_NEWADDR ? "add" : "remove", text);
     return tttd_netlink_transact (nl, nlh, NULL, NULL, what, error);
   }
 }
@@ -181,8 +181,7 @@ tttd_netlink_addr_add (TttdNetlink *nl, int ifindex, const TttdPrefix *prefix, G
 gboolean
 tttd_netlink_addr_add_no_route (TttdNetlink *nl, int ifindex, const TttdPrefix *prefix, GError **error)
 {
-  return addr_change (nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, prefix,
-                      IFA_F_NOPREFIXROUTE, error);
+  return addr_change (nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, prefix, IFA_F_NOPREFIXROUTE, error);
 }
 
 gboolean
@@ -192,7 +191,7 @@ tttd_netlink_addr_del (TttdNetlink *nl, int ifindex, const TttdPrefix *prefix, G
 }
 
 typedef struct {
-  int     ifindex;
+  int ifindex;
   GArray *out;
 } AddrList;
 
@@ -205,8 +204,7 @@ on_addr (const struct nlmsghdr *nlh, void *data)
   TttdPrefix prefix = { 0 };
   gboolean have = FALSE;
 
-  if ((int) ifa->ifa_index != list->ifindex ||
-      (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+  if ((int) ifa->ifa_index != list->ifindex || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
     return MNL_CB_OK;
   /* link-local addresses cannot reach a server on the Internet */
   if (ifa->ifa_scope != RT_SCOPE_UNIVERSE)
@@ -234,7 +232,7 @@ tttd_netlink_addr_list (TttdNetlink *nl, int ifindex, GError **error)
 {
   struct nlmsghdr *nlh = tttd_netlink_request (nl, RTM_GETADDR, NLM_F_DUMP);
   struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header (nlh, sizeof *ifa);
-  g_autoptr(GArray) out = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
+  g_autoptr (GArray) out = g_array_new (FALSE, TRUE, sizeof (TttdPrefix));
   AddrList list = { ifindex, out };
 
   ifa->ifa_family = AF_UNSPEC;
@@ -244,11 +242,11 @@ tttd_netlink_addr_list (TttdNetlink *nl, int ifindex, GError **error)
 }
 
 struct _TttdNetlinkMonitor {
-  struct mnl_socket     *sock;
-  GSource               *source;
+  struct mnl_socket *sock;
+  GSource *source;
   TttdNetlinkMonitorFunc func;
-  gpointer               user_data;
-  char                   buf[NETLINK_BUFFER];
+  gpointer user_data;
+  char buf[NETLINK_BUFFER];
 };
 
 static int
@@ -278,8 +276,7 @@ on_notification (const struct nlmsghdr *nlh, void *data)
         monitor->func (TTTD_NETLINK_ADDRESS_CHANGED, (int) ifa->ifa_index, NULL, monitor->user_data);
         break;
       }
-    default:
-      break;
+    default: break;
     }
   return MNL_CB_OK;
 }
@@ -303,7 +300,7 @@ on_monitor_readable (gint fd, GIOCondition condition, gpointer user_data)
 TttdNetlinkMonitor *
 tttd_netlink_monitor_new (TttdNetlinkMonitorFunc func, gpointer user_data, GError **error)
 {
-  g_autoptr(TttdNetlinkMonitor) monitor = g_new0 (TttdNetlinkMonitor, 1);
+  g_autoptr (TttdNetlinkMonitor) monitor = g_new0 (TttdNetlinkMonitor, 1);
   unsigned groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
 
   monitor->func = func;

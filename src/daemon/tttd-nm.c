@@ -20,21 +20,21 @@
 #define REMOVE_SETTLE_MS 500
 
 typedef struct {
-  TttdNm     *nm;
-  NMDevice   *device;
+  TttdNm *nm;
+  NMDevice *device;
   NMIPConfig *ip4;
   NMIPConfig *ip6;
-  char       *bonded;     /* the interface we bond for it, or NULL */
+  char *bonded; /* the interface we bond for it, or NULL */
 } DeviceWatch;
 
 struct _TttdNm {
-  TttdDaemon   *daemon;
-  NMClient     *client;
+  TttdDaemon *daemon;
+  NMClient *client;
   GCancellable *cancellable;
-  GHashTable   *devices;  /* NMDevice* -> DeviceWatch */
-  gboolean      running;
-  guint         resync_id;
-  GPtrArray    *pending;  /* GSource: drops waiting to see if NetworkManager stops */
+  GHashTable *devices; /* NMDevice* -> DeviceWatch */
+  gboolean running;
+  guint resync_id;
+  GPtrArray *pending; /* GSource: drops waiting to see if NetworkManager stops */
 };
 
 static void evaluate (DeviceWatch *watch);
@@ -55,18 +55,15 @@ kind_of (NMDevice *device)
     case NM_DEVICE_TYPE_MACSEC:
     case NM_DEVICE_TYPE_DUMMY:
     case NM_DEVICE_TYPE_WIFI_P2P:
-    case NM_DEVICE_TYPE_VRF:
-      return TTTD_NET_KIND_TUNNEL;
+    case NM_DEVICE_TYPE_VRF: return TTTD_NET_KIND_TUNNEL;
     case NM_DEVICE_TYPE_LOOPBACK: return TTTD_NET_KIND_LOOPBACK;
     case NM_DEVICE_TYPE_VETH:
     case NM_DEVICE_TYPE_BRIDGE:
     case NM_DEVICE_TYPE_BOND:
     case NM_DEVICE_TYPE_TEAM:
     case NM_DEVICE_TYPE_VLAN:
-    case NM_DEVICE_TYPE_MACVLAN:
-      return TTTD_NET_KIND_VIRTUAL;
-    default:
-      return TTTD_NET_KIND_OTHER;
+    case NM_DEVICE_TYPE_MACVLAN: return TTTD_NET_KIND_VIRTUAL;
+    default: return TTTD_NET_KIND_OTHER;
     }
 }
 
@@ -200,7 +197,7 @@ evaluate (DeviceWatch *watch)
   link = tttd_client_find_link (client, action.ifname);
   if (link == NULL)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       TttdLinkOptions options = { .has_metered = TRUE, .metered = action.metered };
       link = tttd_daemon_add_link (nm->daemon, action.ifname, TTTD_LINK_SOURCE_NETWORKMANAGER, &options, &error);
       if (link == NULL)
@@ -208,11 +205,11 @@ evaluate (DeviceWatch *watch)
           tttd_log_warning (action.ifname, "add", "cannot bond %s: %s", action.ifname, error->message);
           return;
         }
-      tttd_log_message (link->name, "joined", "link %s joins the bond (NetworkManager activated it%s)",
-                        link->name, action.metered ? ", metered" : "");
+      tttd_log_message (link->name, "joined", "link %s joins the bond (NetworkManager activated it%s)", link->name,
+                        action.metered ? ", metered" : "");
     }
   else if (link->source != TTTD_LINK_SOURCE_NETWORKMANAGER)
-    return;   /* the configuration's or a D-Bus caller's: not ours to change */
+    return; /* the configuration's or a D-Bus caller's: not ours to change */
   g_free (watch->bonded);
   watch->bonded = g_strdup (link->name);
   if (link->metered != action.metered)
@@ -292,8 +289,8 @@ on_device_added (NMClient *client, NMDevice *device, gpointer user_data)
 }
 
 typedef struct {
-  TttdNm  *nm;
-  char    *ifname;
+  TttdNm *nm;
+  char *ifname;
   GSource *source;
 } PendingDrop;
 
@@ -424,7 +421,7 @@ on_running (GObject *object, GParamSpec *pspec, gpointer user_data)
 static void
 on_client_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   NMClient *client = nm_client_new_finish (result, &error);
   TttdNm *nm;
   const GPtrArray *devices;
@@ -439,7 +436,8 @@ on_client_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   nm->client = client;
   nm->running = nm_client_get_nm_running (client);
   if (!nm->running)
-    tttd_log_message (NULL, "networkmanager", "NetworkManager is not running; bonding the configured links until it is");
+    tttd_log_message (NULL, "networkmanager",
+                      "NetworkManager is not running; bonding the configured links until it is");
   g_signal_connect (client, "notify::" NM_CLIENT_NM_RUNNING, G_CALLBACK (on_running), nm);
   g_signal_connect (client, NM_CLIENT_DEVICE_ADDED, G_CALLBACK (on_device_added), nm);
   g_signal_connect (client, NM_CLIENT_DEVICE_REMOVED, G_CALLBACK (on_device_removed), nm);

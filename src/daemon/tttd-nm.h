@@ -15,8 +15,8 @@ typedef struct _TttdNm TttdNm;
 
 TttdNm *tttd_nm_new (TttdDaemon *daemon);
 /* the configuration changed (reload): decide again for every device */
-void    tttd_nm_reevaluate (TttdNm *nm);
-void    tttd_nm_free (TttdNm *nm);
+void tttd_nm_reevaluate (TttdNm *nm);
+void tttd_nm_free (TttdNm *nm);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdNm, tttd_nm_free)
 

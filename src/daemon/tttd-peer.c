@@ -18,11 +18,11 @@
 #define FAR_DOWN_WINDOW_US 300000
 /* how long a removed link is still listed as down in our probes: the far
  * end hears it on the first that arrives; the rest cover their loss */
-#define GONE_ANNOUNCE_US   2000000
+#define GONE_ANNOUNCE_US 2000000
 
 static void announce_down (TttdPeer *peer, gint64 now_us);
 
-#define PEER_COUNTER(name, field) TTTD_COUNTER (name, TttdPeerCounters, peer.field)
+#define PEER_COUNTER(name, field)    TTTD_COUNTER (name, TttdPeerCounters, peer.field)
 #define REORDER_COUNTER(name, field) TTTD_COUNTER (name, TttdPeerCounters, reorder.field)
 
 const TttdCounter tttd_peer_counters[] = {
@@ -192,8 +192,7 @@ tttd_peer_close (TttdPeer *peer)
 }
 
 void
-tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
-                    const TttdSockaddr *remote, gboolean metered)
+tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue, const TttdSockaddr *remote, gboolean metered)
 {
   gint64 now = tttd_tx_now (peer->tx);
   TttdSchedLink *sl;
@@ -222,7 +221,7 @@ tttd_peer_path_set (TttdPeer *peer, guint link, TttdTxQueue *queue,
 }
 
 typedef struct {
-  TttdPeer    *peer;
+  TttdPeer *peer;
   TttdKeypair *keypair;
 } Resend;
 
@@ -242,7 +241,7 @@ resend_one (const TttdResendEntry *entry, const guint8 *data, gpointer user_data
     .kind = TTTD_KIND_DATA,
     .flags = TTTD_FLAG_RESENT,
     .seq = entry->seq,
-    .link_prev = entry->seq,   /* out of the new link's order: vouches for nothing */
+    .link_prev = entry->seq, /* out of the new link's order: vouches for nothing */
     .timestamp = (guint32) tx->now_us,
   };
 
@@ -341,8 +340,7 @@ sync_sched (TttdPeer *peer, guint link)
 
   if (state == TTTD_LINK_UP && sl->state != TTTD_LINK_UP)
     sl->up_since_us = path->health.state_since_us;
-  if (state != sl->state && (sl->state != TTTD_LINK_PROBING || state == TTTD_LINK_DOWN) &&
-      peer->path_state != NULL)
+  if (state != sl->state && (sl->state != TTTD_LINK_PROBING || state == TTTD_LINK_DOWN) && peer->path_state != NULL)
     peer->path_state (peer->path_state_data, peer, link, sl->state, state);
   sl->state = state;
   /* paced from now on: what the virtual backlog held is no real queue */
@@ -366,8 +364,7 @@ tttd_peer_check_paths (TttdPeer *peer, gint64 now_us)
   for (guint link = 0; link < peer->n_paths; link++)
     if (peer->paths[link].present)
       {
-        tttd_health_tick (&peer->paths[link].health, &peer->tx->health,
-                          peer->paths[link].metered, now_us);
+        tttd_health_tick (&peer->paths[link].health, &peer->tx->health, peer->paths[link].metered, now_us);
         sync_sched (peer, link);
       }
 }
@@ -419,8 +416,8 @@ send_probe (TttdPeer *peer, guint link, TttdKind kind, const TttdProbe *body, gu
     .kind = kind,
     .flags = flags,
     .link = (guint16) link,
-    .seq = tttd_tx_path_sent_seq (peer, link),  /* every data sequence before it is on the wire */
-    .link_prev = interval_ms,   /* when the next probe comes */
+    .seq = tttd_tx_path_sent_seq (peer, link), /* every data sequence before it is on the wire */
+    .link_prev = interval_ms,                  /* when the next probe comes */
     .timestamp = (guint32) tx->now_us,
   };
 
@@ -437,14 +434,14 @@ log_path (TttdPeer *peer, guint link)
 {
   TttdPath *path = &peer->paths[link];
 
-  tttd_log_debug ("%s path %u: rtt %" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT
-                  " delivery %" G_GUINT64_FORMAT " capacity %" G_GUINT64_FORMAT " pacing %" G_GUINT64_FORMAT
-                  " kbit/s, queue out %u in %u us, queued %u, loss out %.3f in %.3f, %s", peer->name, link,
-                  path->health.last_rtt_us, path->health.min_rtt_us,
+  tttd_log_debug ("%s path %u: rtt %" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT " delivery %" G_GUINT64_FORMAT
+                  " capacity %" G_GUINT64_FORMAT " pacing %" G_GUINT64_FORMAT
+                  " kbit/s, queue out %u in %u us, queued %u, loss out %.3f in %.3f, %s",
+                  peer->name, link, path->health.last_rtt_us, path->health.min_rtt_us,
                   path->health.delivery_Bps * 8 / 1000, path->health.capacity_Bps * 8 / 1000,
                   path->health.pacing_Bps * 8 / 1000, path->health.tx_queue_us, path->health.rx_queue_us,
-                  path->paced_count,
-                  path->health.out.loss, path->health.in.loss, tttd_link_state_to_string (path->health.state));
+                  path->paced_count, path->health.out.loss, path->health.in.loss,
+                  tttd_link_state_to_string (path->health.state));
 }
 
 void
@@ -470,8 +467,8 @@ tttd_peer_receive_probe (TttdPeer *peer, guint link, const TttdInner *inner, con
       return;
     }
   apply_far_down (peer, probe.down_links);
-  tttd_health_probe_received (&path->health, &tx->health, &probe, inner->timestamp,
-                              inner->link_prev, &reply, tx->now_us);
+  tttd_health_probe_received (&path->health, &tx->health, &probe, inner->timestamp, inner->link_prev, &reply,
+                              tx->now_us);
   sync_sched (peer, link);
   log_path (peer, link);
   send_probe (peer, link, TTTD_KIND_PROBE_REPLY, &reply, 0, 0);
@@ -491,8 +488,7 @@ probe_path (TttdPeer *peer, guint link, gint64 now_us)
   interval = MAX (interval, tttd_health_interval_ms (health, &peer->tx->health, peer->paths[link].metered,
                                                      now_us + (gint64) interval * 1000));
   tttd_health_probe_sent (health, &probe, (guint32) now_us, interval, now_us);
-  send_probe (peer, link, TTTD_KIND_PROBE, &probe,
-              health->state == TTTD_LINK_DOWN ? TTTD_FLAG_LINK_DOWN : 0, interval);
+  send_probe (peer, link, TTTD_KIND_PROBE, &probe, health->state == TTTD_LINK_DOWN ? TTTD_FLAG_LINK_DOWN : 0, interval);
 }
 
 /* a probe now on every live link: each carries the links we found dead */
@@ -546,16 +542,15 @@ tttd_peer_tick (TttdPeer *peer, gboolean prober, gint64 now_us)
         probe_path (peer, link, now_us);
       next = MIN (next, tttd_health_next_probe (health, &tx->health, path->metered, now_us));
       if (health->unanswered > 0)
-        next = MIN (next, health->first_unanswered_us +
-                          tttd_health_dead_after (health, &tx->health, path->metered, now_us));
+        next =
+          MIN (next, health->first_unanswered_us + tttd_health_dead_after (health, &tx->health, path->metered, now_us));
     }
   tttd_tx_flush (tx);
   return MAX (next, now_us + 1000);
 }
 
 void
-tttd_peer_path_configure (TttdPeer *peer, guint link, guint weight, guint priority,
-                          gboolean metered, gboolean enabled)
+tttd_peer_path_configure (TttdPeer *peer, guint link, guint weight, guint priority, gboolean metered, gboolean enabled)
 {
   TttdSchedLink *sl;
 

@@ -9,10 +9,10 @@
 #include "tttd-tx.h"
 
 /* NACK datagrams per peer: one per millisecond on average, 16 at once */
-#define NACK_COST_US   1000
-#define NACK_BURST_US  16000
+#define NACK_COST_US  1000
+#define NACK_BURST_US 16000
 /* a link with a longer virtual queue has no room for a retransmission */
-#define ROOM_US        20000
+#define ROOM_US 20000
 /* copies of received packets are kept this long after the last repair */
 #define FEC_RX_ACTIVE_US (2 * G_USEC_PER_SEC)
 
@@ -205,8 +205,7 @@ tttd_recover_lost (guint32 seq, gpointer user_data)
   list (peer);
 }
 
-static void
-close_window (TttdPeer *peer);
+static void close_window (TttdPeer *peer);
 
 void
 tttd_recover_tick (TttdTx *tx, gint64 now_us)
@@ -302,7 +301,7 @@ retransmit_one (TttdPeer *peer, TttdKeypair *keypair, guint32 seq)
     .kind = TTTD_KIND_DATA,
     .flags = TTTD_FLAG_RETRANSMIT,
     .seq = seq,
-    .link_prev = seq,   /* out of the link's order: vouches for nothing */
+    .link_prev = seq, /* out of the link's order: vouches for nothing */
     .timestamp = (guint32) tx->now_us,
   };
 
@@ -420,8 +419,7 @@ close_window (TttdPeer *peer)
 }
 
 void
-tttd_recover_sent (TttdPeer *peer, guint32 seq, const guint8 *data, gsize len,
-                   gboolean urgent, guint32 mask)
+tttd_recover_sent (TttdPeer *peer, guint32 seq, const guint8 *data, gsize len, gboolean urgent, guint32 mask)
 {
   TttdRecover *r = peer->recover;
   gboolean covered;
@@ -429,8 +427,8 @@ tttd_recover_sent (TttdPeer *peer, guint32 seq, const guint8 *data, gsize len,
   tttd_retransmit_budget_sent (&r->budget);
   if (r->fec_window == 0 || len > TTTD_FEC_MAX_LEN)
     return;
-  covered = peer->sched->strategy == TTTD_STRATEGY_REDUNDANT ||
-            (peer->sched->strategy == TTTD_STRATEGY_ADAPTIVE && urgent);
+  covered =
+    peer->sched->strategy == TTTD_STRATEGY_REDUNDANT || (peer->sched->strategy == TTTD_STRATEGY_ADAPTIVE && urgent);
   if (!covered)
     return;
   if (!tttd_fec_encoder_fits (&r->enc, seq))
@@ -450,10 +448,10 @@ tttd_recover_sent (TttdPeer *peer, guint32 seq, const guint8 *data, gsize len,
 /* ---- FEC: the receive side --------------------------------------------- */
 
 typedef struct {
-  TttdPeer          *peer;
-  guint              link;
+  TttdPeer *peer;
+  guint link;
   TttdRecoverDeliver deliver;
-  gpointer           data;
+  gpointer data;
 } Rebuilt;
 
 static void
@@ -483,8 +481,7 @@ tttd_recover_note_rx (TttdPeer *peer, guint link, guint32 seq, const guint8 *dat
 }
 
 void
-tttd_recover_receive_repair (TttdPeer *peer, guint link, const TttdInner *inner,
-                             const guint8 *body, gsize len,
+tttd_recover_receive_repair (TttdPeer *peer, guint link, const TttdInner *inner, const guint8 *body, gsize len,
                              TttdRecoverDeliver deliver, gpointer data)
 {
   TttdRecover *r = peer->recover;

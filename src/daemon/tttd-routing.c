@@ -14,13 +14,13 @@
 #include "tttd-routing.h"
 
 struct _TttdRouting {
-  TttdNetlink      *netlink;
+  TttdNetlink *netlink;
   const TttdConfig *config;
-  int               tun_ifindex;
-  TttdFirewall     *firewall;
-  gboolean          rules;
-  GDBusConnection  *bus;
-  gboolean          dns_set;
+  int tun_ifindex;
+  TttdFirewall *firewall;
+  gboolean rules;
+  GDBusConnection *bus;
+  gboolean dns_set;
 };
 
 static const guint8 families[] = { AF_INET, AF_INET6 };
@@ -46,13 +46,19 @@ install_rules (TttdRouting *routing, GError **error)
       if (!family_enabled (families[i]))
         continue;
       TttdRule suppress = {
-        .family = families[i], .priority = TTTD_RULE_PRIORITY_SUPPRESS,
-        .table = RT_TABLE_MAIN, .suppress_prefixlen = 0,
+        .family = families[i],
+        .priority = TTTD_RULE_PRIORITY_SUPPRESS,
+        .table = RT_TABLE_MAIN,
+        .suppress_prefixlen = 0,
       };
       TttdRule tunnel = {
-        .family = families[i], .priority = TTTD_RULE_PRIORITY_TUNNEL,
-        .table = TTTD_TABLE_TUNNEL, .fwmark = TTTD_FWMARK, .fwmask = TTTD_FWMARK_MASK,
-        .invert = TRUE, .suppress_prefixlen = -1,
+        .family = families[i],
+        .priority = TTTD_RULE_PRIORITY_TUNNEL,
+        .table = TTTD_TABLE_TUNNEL,
+        .fwmark = TTTD_FWMARK,
+        .fwmask = TTTD_FWMARK_MASK,
+        .invert = TRUE,
+        .suppress_prefixlen = -1,
       };
       if (!tttd_netlink_rule_add (routing->netlink, &suppress, error) ||
           !tttd_netlink_rule_add (routing->netlink, &tunnel, error))
@@ -110,8 +116,8 @@ set_dns (TttdRouting *routing)
 {
   const TttdConfig *config = routing->config;
   GVariantBuilder servers, domains;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
 
   if (config->dns->len == 0)
     return;
@@ -130,12 +136,14 @@ set_dns (TttdRouting *routing)
     }
   reply = g_dbus_connection_call_sync (routing->bus, "org.freedesktop.resolve1", "/org/freedesktop/resolve1",
                                        "org.freedesktop.resolve1.Manager", "SetLinkDNS",
-                                       g_variant_new ("(ia(iay))", routing->tun_ifindex, &servers),
-                                       NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, NULL, &error);
+                                       g_variant_new ("(ia(iay))", routing->tun_ifindex, &servers), NULL,
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, NULL, &error);
   if (reply == NULL)
     {
-      tttd_log_warning (NULL, "dns", "dns= is set but systemd-resolved did not take it (%s); "
-                        "DNS is unchanged, see tttd.conf(5)", error->message);
+      tttd_log_warning (NULL, "dns",
+                        "dns= is set but systemd-resolved did not take it (%s); "
+                        "DNS is unchanged, see tttd.conf(5)",
+                        error->message);
       return;
     }
   routing->dns_set = TRUE;
@@ -145,8 +153,8 @@ set_dns (TttdRouting *routing)
     g_variant_builder_add (&domains, "(sb)", ".", TRUE);
   reply = g_dbus_connection_call_sync (routing->bus, "org.freedesktop.resolve1", "/org/freedesktop/resolve1",
                                        "org.freedesktop.resolve1.Manager", "SetLinkDomains",
-                                       g_variant_new ("(ia(sb))", routing->tun_ifindex, &domains),
-                                       NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, NULL, NULL);
+                                       g_variant_new ("(ia(sb))", routing->tun_ifindex, &domains), NULL,
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, NULL, NULL);
   tttd_log_info (NULL, "dns", "DNS servers handed to systemd-resolved for the tunnel");
 }
 
@@ -155,19 +163,16 @@ revert_dns (TttdRouting *routing)
 {
   if (!routing->dns_set)
     return;
-  g_autoptr(GVariant) reply =
-    g_dbus_connection_call_sync (routing->bus, "org.freedesktop.resolve1", "/org/freedesktop/resolve1",
-                                 "org.freedesktop.resolve1.Manager", "RevertLink",
-                                 g_variant_new ("(i)", routing->tun_ifindex),
-                                 NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, NULL, NULL);
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+    routing->bus, "org.freedesktop.resolve1", "/org/freedesktop/resolve1", "org.freedesktop.resolve1.Manager",
+    "RevertLink", g_variant_new ("(i)", routing->tun_ifindex), NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, NULL, NULL);
   routing->dns_set = FALSE;
 }
 
 TttdRouting *
-tttd_routing_new (TttdNetlink *netlink, const TttdConfig *config,
-                  const char *tun_name, int tun_ifindex, GError **error)
+tttd_routing_new (TttdNetlink *netlink, const TttdConfig *config, const char *tun_name, int tun_ifindex, GError **error)
 {
-  g_autoptr(TttdRouting) routing = g_new0 (TttdRouting, 1);
+  g_autoptr (TttdRouting) routing = g_new0 (TttdRouting, 1);
 
   routing->netlink = netlink;
   routing->config = config;

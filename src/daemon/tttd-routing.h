@@ -14,11 +14,11 @@ G_BEGIN_DECLS
  * Everything it installs carries tttd's marks and goes on free. */
 typedef struct _TttdRouting TttdRouting;
 
-TttdRouting *tttd_routing_new (TttdNetlink *netlink, const TttdConfig *config,
-                               const char *tun_name, int tun_ifindex, GError **error);
+TttdRouting *tttd_routing_new (TttdNetlink *netlink, const TttdConfig *config, const char *tun_name, int tun_ifindex,
+                               GError **error);
 /* (re)apply for this tunnel MTU */
-gboolean     tttd_routing_apply (TttdRouting *routing, guint mtu, GError **error);
-void         tttd_routing_free (TttdRouting *routing);
+gboolean tttd_routing_apply (TttdRouting *routing, guint mtu, GError **error);
+void tttd_routing_free (TttdRouting *routing);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdRouting, tttd_routing_free)
 

@@ -27,44 +27,44 @@
  * get a cookie reply instead of an answer. Initiations whose mac2 proves
  * their source address charge the second, which spoofed datagrams cannot
  * touch. IPv6 sources count per /64. */
-#define HANDSHAKES_PER_SOURCE   5.0
-#define HANDSHAKE_SOURCE_BURST  10.0
-#define HANDSHAKES_TOTAL        2000.0
-#define HANDSHAKE_TOTAL_BURST   2000.0
-#define RATE_LIMIT_SOURCES      8192
+#define HANDSHAKES_PER_SOURCE  5.0
+#define HANDSHAKE_SOURCE_BURST 10.0
+#define HANDSHAKES_TOTAL       2000.0
+#define HANDSHAKE_TOTAL_BURST  2000.0
+#define RATE_LIMIT_SOURCES     8192
 
 typedef struct {
-  TttdServer  *server;
-  int          fd;
-  TttdTxQueue  queue;
-  GSource     *watch;
+  TttdServer *server;
+  int fd;
+  TttdTxQueue queue;
+  GSource *watch;
 } ServerSocket;
 
 struct _TttdServer {
-  const TttdConfig       *config;
-  TttdIdentity           *identity;
-  TttdNetlink            *netlink;
-  int                     tun_fd;
-  char                   *tun_name;
-  GSource                *tun_watch;
-  TttdEngine             *engine;
-  GPtrArray              *sockets;      /* ServerSocket */
-  GPtrArray              *peers;        /* TttdPeer */
-  TttdAllowedIps         *allowed;      /* tunnel prefix -> TttdPeer, or the server for its own */
-  GHashTable             *by_key;       /* public key -> TttdPeer */
-  GHashTable             *past_init;    /* public key of a peer gone by reload -> its last guint64 timestamp */
-  TttdRateLimit          *rate_limit;    /* cookie-proven sources */
-  TttdRateLimit          *unproven;      /* the others: when short, the server is under load */
-  TttdCookieChecker      *cookies;
-  GSource                *timer;
-  gint64                  next_slow_us;
-  TttdListeners          *listeners;   /* the daemon's: what changed */
-  TttdServerStats         stats;
-  guint                   next_peer_id;
-  TttdFirewall           *firewall;
-  guint                   mtu;
-  char                   *old_forward4;   /* sysctl values to restore on stop */
-  char                   *old_forward6;
+  const TttdConfig *config;
+  TttdIdentity *identity;
+  TttdNetlink *netlink;
+  int tun_fd;
+  char *tun_name;
+  GSource *tun_watch;
+  TttdEngine *engine;
+  GPtrArray *sockets;        /* ServerSocket */
+  GPtrArray *peers;          /* TttdPeer */
+  TttdAllowedIps *allowed;   /* tunnel prefix -> TttdPeer, or the server for its own */
+  GHashTable *by_key;        /* public key -> TttdPeer */
+  GHashTable *past_init;     /* public key of a peer gone by reload -> its last guint64 timestamp */
+  TttdRateLimit *rate_limit; /* cookie-proven sources */
+  TttdRateLimit *unproven;   /* the others: when short, the server is under load */
+  TttdCookieChecker *cookies;
+  GSource *timer;
+  gint64 next_slow_us;
+  TttdListeners *listeners; /* the daemon's: what changed */
+  TttdServerStats stats;
+  guint next_peer_id;
+  TttdFirewall *firewall;
+  guint mtu;
+  char *old_forward4; /* sysctl values to restore on stop */
+  char *old_forward6;
 };
 
 #define SERVER_COUNTER(name, field) TTTD_COUNTER (name, TttdServerStats, field)
@@ -89,9 +89,8 @@ static const char forward6[] = "/proc/sys/net/ipv6/conf/all/forwarding";
 static gboolean
 setup_firewall (TttdServer *server, guint mtu, GError **error)
 {
-  TttdFirewallSpec spec = { .mtu = mtu, .masquerade = server->config->nat,
-                            .forward_to = server->config->forward_to };
-  g_autoptr(GError) local = NULL;
+  TttdFirewallSpec spec = { .mtu = mtu, .masquerade = server->config->nat, .forward_to = server->config->forward_to };
+  g_autoptr (GError) local = NULL;
 
   server->mtu = mtu;
   server->firewall = tttd_firewall_new (server->tun_name, error);
@@ -106,7 +105,8 @@ setup_firewall (TttdServer *server, guint mtu, GError **error)
       if (g_file_get_contents (forward4, &now, NULL, NULL) && g_str_has_prefix (now, "1"))
         tttd_log_info (NULL, "nat", "forwarding is on already (%s)", local->message);
       else
-        tttd_log_warning (NULL, "nat", "cannot turn IP forwarding on, clients cannot reach beyond the server "
+        tttd_log_warning (NULL, "nat",
+                          "cannot turn IP forwarding on, clients cannot reach beyond the server "
                           "(copy /usr/share/doc/tttd/examples/60-tttd-forwarding.conf to /etc/sysctl.d/): %s",
                           local->message);
     }
@@ -320,8 +320,8 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
    * its own routes= (a server cannot steer its routes) */
   for (guint i = 0; i < response.n_addresses; i++)
     response.addresses[i] = peer->addresses[i];
-  result = tttd_handshake_create_response (&hs, server->identity, tttd_engine_new_index (server->engine),
-                                           &response, out, &keys);
+  result = tttd_handshake_create_response (&hs, server->identity, tttd_engine_new_index (server->engine), &response,
+                                           out, &keys);
   if (result != TTTD_HANDSHAKE_OK)
     {
       server->stats.handshake_failed++;
@@ -350,8 +350,8 @@ on_handshake (gpointer data, TttdTxQueue *queue, const TttdSockaddr *from, guint
   if (!was_connected || (init.flags & TTTD_HANDSHAKE_FRESH))
     {
       g_autofree char *where = tttd_sockaddr_to_string (from);
-      tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "connected", "peer %s connected from %s (%s)",
-                     peer->name, where, tttd_cipher_to_string (response.cipher));
+      tttd_log_peer (G_LOG_LEVEL_MESSAGE, peer->name, "connected", "peer %s connected from %s (%s)", peer->name, where,
+                     tttd_cipher_to_string (response.cipher));
       TTTD_EMIT (server->listeners, peer_changed, peer);
     }
 }
@@ -433,8 +433,7 @@ pool_allocate (TttdServer *server, const TttdPrefix *pool, TttdPrefix *out)
 
   tttd_prefix_pool_range (pool, &first, &count);
   for (guint64 n = first; n - first < count; n++)
-    if (tttd_prefix_nth_host (pool, n, out) &&
-        tttd_allowed_ips_find_overlap (server->allowed, out, NULL) == NULL)
+    if (tttd_prefix_nth_host (pool, n, out) && tttd_allowed_ips_find_overlap (server->allowed, out, NULL) == NULL)
       return TRUE;
   return FALSE;
 }
@@ -455,9 +454,8 @@ index_peer (TttdServer *server, TttdPeer *peer)
         {
           g_autofree char *text = tttd_prefix_to_string (p);
           g_autofree char *found_text = tttd_prefix_to_string (&found);
-          tttd_log_warning (NULL, "address", "peer %s: %s overlaps %s of %s, not routed to it",
-                            peer->name, text, found_text,
-                            (gpointer) other == (gpointer) server ? "the server" : other->name);
+          tttd_log_warning (NULL, "address", "peer %s: %s overlaps %s of %s, not routed to it", peer->name, text,
+                            found_text, (gpointer) other == (gpointer) server ? "the server" : other->name);
           continue;
         }
       (void) tttd_allowed_ips_insert (server->allowed, p, peer);
@@ -489,7 +487,7 @@ static TttdPeer *
 peer_from_config (TttdServer *server, const TttdConfig *config, const TttdPeerConfig *pc)
 {
   TttdPeer *peer = tttd_engine_add_peer (server->engine, pc->name, config->strategy,
-                                  (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
+                                         (gint64) config->rekey_after_seconds * G_USEC_PER_SEC);
 
   peer->object_id = server->next_peer_id++;
   memcpy (peer->public_key, pc->public_key, 32);
@@ -523,8 +521,8 @@ assign_pool (TttdServer *server, const TttdConfig *config, GError **error)
             {
               g_autofree char *text = tttd_prefix_to_string (pool);
               g_set_error (error, TTTD_ERROR, TTTD_ERROR_CONFIG,
-                           "%s: [server] pool: %s has no free address left for [peer %s]",
-                           config->source, text, peer->name);
+                           "%s: [server] pool: %s has no free address left for [peer %s]", config->source, text,
+                           peer->name);
               return FALSE;
             }
           peer->n_addresses++;
@@ -568,10 +566,10 @@ peer_unchanged (const TttdPeer *peer, const TttdPeerConfig *pc)
 gboolean
 tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **error)
 {
-  g_autoptr(GPtrArray) added = g_ptr_array_new ();
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GHashTable) configured = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) kept = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) added = g_ptr_array_new ();
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GHashTable) configured = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) kept = g_hash_table_new (g_str_hash, g_str_equal);
 
   for (guint i = 0; i < config->peers->len; i++)
     {
@@ -614,7 +612,7 @@ tttd_server_reconfigure (TttdServer *server, const TttdConfig *config, GError **
   if (server->firewall != NULL)
     {
       TttdFirewallSpec spec = { .mtu = server->mtu, .masquerade = config->nat, .forward_to = config->forward_to };
-      g_autoptr(GError) fw_error = NULL;
+      g_autoptr (GError) fw_error = NULL;
       if (!tttd_firewall_apply (server->firewall, &spec, &fw_error))
         tttd_log_warning (NULL, "reload", "the firewall rules stay as they were: %s", fw_error->message);
     }
@@ -643,10 +641,10 @@ auto_mtu (const TttdConfig *config)
 }
 
 TttdServer *
-tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
-                 TttdListeners *listeners, int tun_fd, GError **error)
+tttd_server_new (const TttdConfig *config, const guint8 private_key[32], TttdListeners *listeners, int tun_fd,
+                 GError **error)
 {
-  g_autoptr(TttdServer) server = g_new0 (TttdServer, 1);
+  g_autoptr (TttdServer) server = g_new0 (TttdServer, 1);
   TttdHealthParams health;
   TttdLinkInfo info;
   guint mtu = config->mtu != 0 ? config->mtu : auto_mtu (config);
@@ -662,10 +660,10 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
     randombytes_buf (key_hash_secret, sizeof key_hash_secret);
   server->by_key = g_hash_table_new (public_key_hash, public_key_equal);
   server->past_init = g_hash_table_new_full (public_key_hash, public_key_equal, g_free, g_free);
-  server->rate_limit = tttd_rate_limit_new (HANDSHAKES_PER_SOURCE, HANDSHAKE_SOURCE_BURST,
-                                            HANDSHAKES_TOTAL, HANDSHAKE_TOTAL_BURST, RATE_LIMIT_SOURCES);
-  server->unproven = tttd_rate_limit_new (HANDSHAKES_PER_SOURCE, HANDSHAKE_SOURCE_BURST,
-                                          HANDSHAKES_TOTAL, HANDSHAKE_TOTAL_BURST, RATE_LIMIT_SOURCES);
+  server->rate_limit = tttd_rate_limit_new (HANDSHAKES_PER_SOURCE, HANDSHAKE_SOURCE_BURST, HANDSHAKES_TOTAL,
+                                            HANDSHAKE_TOTAL_BURST, RATE_LIMIT_SOURCES);
+  server->unproven = tttd_rate_limit_new (HANDSHAKES_PER_SOURCE, HANDSHAKE_SOURCE_BURST, HANDSHAKES_TOTAL,
+                                          HANDSHAKE_TOTAL_BURST, RATE_LIMIT_SOURCES);
   server->identity = tttd_identity_new (private_key);
   if (server->identity == NULL)
     {
@@ -691,8 +689,8 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
       if (!tttd_netlink_link_get (server->netlink, server->tun_name, &info, error))
         return NULL;
       for (guint i = 0; i < config->addresses->len; i++)
-        if (!tttd_netlink_addr_add (server->netlink, info.ifindex,
-                                    &g_array_index (config->addresses, TttdPrefix, i), error))
+        if (!tttd_netlink_addr_add (server->netlink, info.ifindex, &g_array_index (config->addresses, TttdPrefix, i),
+                                    error))
           return NULL;
       if (!tttd_netlink_link_set (server->netlink, info.ifindex, mtu, TRUE, error))
         return NULL;
@@ -722,8 +720,7 @@ tttd_server_new (const TttdConfig *config, const guint8 private_key[32],
   server->tun_watch = tttd_watch_new (server->tun_fd, "tttd tun", on_tun_readable, server);
   server->timer = tttd_timer_new ("tttd server timer", on_timer, server);
   tttd_timer_schedule (server->timer, g_get_monotonic_time ());
-  tttd_log_message (NULL, "started", "server on %s, MTU %u, %u peers", server->tun_name, mtu,
-                    server->peers->len);
+  tttd_log_message (NULL, "started", "server on %s, MTU %u, %u peers", server->tun_name, mtu, server->peers->len);
   return g_steal_pointer (&server);
 }
 

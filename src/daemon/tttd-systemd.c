@@ -10,9 +10,9 @@
 
 struct _TttdSystemd {
   TttdDaemon *daemon;
-  guint       watchdog_id;
-  char       *status;
-  gboolean    ready;
+  guint watchdog_id;
+  char *status;
+  gboolean ready;
 };
 
 static void

@@ -13,9 +13,9 @@ G_BEGIN_DECLS
 typedef struct _TttdSystemd TttdSystemd;
 
 TttdSystemd *tttd_systemd_new (TttdDaemon *daemon);
-void         tttd_systemd_ready (TttdSystemd *systemd);
-void         tttd_systemd_stopping (TttdSystemd *systemd);
-void         tttd_systemd_free (TttdSystemd *systemd);
+void tttd_systemd_ready (TttdSystemd *systemd);
+void tttd_systemd_stopping (TttdSystemd *systemd);
+void tttd_systemd_free (TttdSystemd *systemd);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TttdSystemd, tttd_systemd_free)
 

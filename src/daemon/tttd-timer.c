@@ -12,10 +12,10 @@
  * loop (an eventfd write and one more poll) every time the packet path
  * moves it */
 typedef struct {
-  GSource       source;
+  GSource source;
   TttdTimerFunc func;
-  gpointer      user_data;
-  gint64        deadline_us;   /* -1: none */
+  gpointer user_data;
+  gint64 deadline_us; /* -1: none */
 } TttdTimer;
 
 static gboolean
@@ -103,7 +103,7 @@ tttd_timer_destroy (GSource *timer)
 
 typedef struct {
   TttdWatchFunc func;
-  gpointer      user_data;
+  gpointer user_data;
 } Watch;
 
 static gboolean

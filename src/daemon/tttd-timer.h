@@ -12,8 +12,8 @@ typedef gint64 (*TttdTimerFunc) (gpointer user_data, gint64 now_us);
 
 GSource *tttd_timer_new (const char *name, TttdTimerFunc func, gpointer user_data);
 /* run no later than at_us (an earlier deadline stays) */
-void     tttd_timer_schedule (GSource *timer, gint64 at_us);
-void     tttd_timer_destroy (GSource *timer);
+void tttd_timer_schedule (GSource *timer, gint64 at_us);
+void tttd_timer_destroy (GSource *timer);
 
 /* a packet-path file descriptor watch, attached to the default context:
  * func runs whenever fd is readable */

@@ -17,8 +17,7 @@
 #include "tttd-tun.h"
 
 int
-tttd_tun_open (const char *name, gboolean want_offloads, gboolean *offloads,
-               char **name_out, GError **error)
+tttd_tun_open (const char *name, gboolean want_offloads, gboolean *offloads, char **name_out, GError **error)
 {
   struct ifreq ifr;
   int fd;
@@ -28,8 +27,8 @@ tttd_tun_open (const char *name, gboolean want_offloads, gboolean *offloads,
   if (fd < 0)
     {
       int errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "cannot open /dev/net/tun: %s", g_strerror (errsv));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot open /dev/net/tun: %s",
+                   g_strerror (errsv));
       return -1;
     }
   memset (&ifr, 0, sizeof ifr);
@@ -39,9 +38,8 @@ tttd_tun_open (const char *name, gboolean want_offloads, gboolean *offloads,
     {
       int errsv = errno;
       close (fd);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "cannot create TUN device %s: %s%s", name, g_strerror (errsv),
-                   errsv == EBUSY ? " (another program holds it; is tttd running already?)" : "");
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot create TUN device %s: %s%s", name,
+                   g_strerror (errsv), errsv == EBUSY ? " (another program holds it; is tttd running already?)" : "");
       return -1;
     }
   if (want_offloads)

@@ -11,7 +11,6 @@ G_BEGIN_DECLS
  * With offloads, every read and write starts with a virtio_net_hdr and a
  * read may bring a TCP packet of up to 64 KiB for tttd to cut (TSO);
  * *offloads says whether the kernel took them. */
-int tttd_tun_open (const char *name, gboolean want_offloads, gboolean *offloads,
-                   char **name_out, GError **error);
+int tttd_tun_open (const char *name, gboolean want_offloads, gboolean *offloads, char **name_out, GError **error);
 
 G_END_DECLS

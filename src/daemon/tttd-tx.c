@@ -13,9 +13,9 @@
 /* the longest wait the pacer allows: beyond it a datagram is dropped (TCP
  * needs about a third of the path's BDP queued to stay at full rate; more
  * only adds latency) */
-#define PACE_MAX_US     50000
+#define PACE_MAX_US 50000
 /* a datagram due within this is sent now: the main loop wakes in ms */
-#define PACE_SLACK_US   500
+#define PACE_SLACK_US 500
 
 void
 tttd_tx_init (TttdTx *tx, gsize buf_size, guint max_mtu, const TttdHealthParams *health,
@@ -74,8 +74,7 @@ tttd_tx_flush (TttdTx *tx)
 }
 
 static void
-enqueue (TttdTx *tx, TttdTxQueue *queue, const TttdSockaddr *dest,
-         gpointer buf, const guint8 *data, gsize len)
+enqueue (TttdTx *tx, TttdTxQueue *queue, const TttdSockaddr *dest, gpointer buf, const guint8 *data, gsize len)
 {
   if (!tttd_tx_queue_add (queue, dest, buf, data, len))
     {
@@ -86,8 +85,7 @@ enqueue (TttdTx *tx, TttdTxQueue *queue, const TttdSockaddr *dest,
 }
 
 void
-tttd_tx_send_raw (TttdTx *tx, TttdTxQueue *queue, const TttdSockaddr *dest,
-                  const guint8 *data, gsize len)
+tttd_tx_send_raw (TttdTx *tx, TttdTxQueue *queue, const TttdSockaddr *dest, const guint8 *data, gsize len)
 {
   gpointer buf = tttd_pool_get (&tx->pool);
 
@@ -143,8 +141,7 @@ grow_ring (TttdPath *path)
 }
 
 static void
-pace_later (TttdTx *tx, TttdPeer *peer, TttdPath *path, guint8 *buf, gsize total,
-            guint32 seq, gint64 depart)
+pace_later (TttdTx *tx, TttdPeer *peer, TttdPath *path, guint8 *buf, gsize total, guint32 seq, gint64 depart)
 {
   TttdPaced *slot;
 
@@ -180,8 +177,8 @@ drop (TttdTx *tx, TttdPeer *peer, guint8 *buf)
  * timestamp is when it leaves, so that the far end sees the link's queue
  * in its one-way delay, not ours. */
 static gboolean
-transmit (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *buf,
-          const TttdInner *inner, gsize payload_len, gboolean paced)
+transmit (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *buf, const TttdInner *inner,
+          gsize payload_len, gboolean paced)
 {
   TttdPath *path = &peer->paths[link];
   TttdSchedLink *sl = &peer->sched->links[link];
@@ -219,15 +216,15 @@ transmit (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *
 }
 
 gboolean
-tttd_tx_seal_and_queue (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair,
-                        guint link, guint8 *buf, const TttdInner *inner, gsize payload_len)
+tttd_tx_seal_and_queue (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *buf,
+                        const TttdInner *inner, gsize payload_len)
 {
   return transmit (tx, peer, keypair, link, buf, inner, payload_len, FALSE);
 }
 
 gboolean
-tttd_tx_seal_and_pace (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair,
-                       guint link, guint8 *buf, const TttdInner *inner, gsize payload_len)
+tttd_tx_seal_and_pace (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *buf,
+                       const TttdInner *inner, gsize payload_len)
 {
   return transmit (tx, peer, keypair, link, buf, inner, payload_len, TRUE);
 }

@@ -37,8 +37,7 @@ set_buffer (int fd, int force, int plain)
 }
 
 int
-tttd_udp_open (int family, const char *device, const TttdSockaddr *local,
-               guint32 fwmark, GError **error)
+tttd_udp_open (int family, const char *device, const TttdSockaddr *local, guint32 fwmark, GError **error)
 {
   int fd = socket (family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
   int one = 1;
@@ -51,8 +50,7 @@ tttd_udp_open (int family, const char *device, const TttdSockaddr *local,
   set_buffer (fd, SO_SNDBUFFORCE, SO_SNDBUF);
   if (fwmark != 0 && setsockopt (fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0)
     return fail (fd, error, "cannot set the socket's firewall mark");
-  if (device != NULL &&
-      setsockopt (fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t) strlen (device) + 1) < 0)
+  if (device != NULL && setsockopt (fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t) strlen (device) + 1) < 0)
     {
       g_autofree char *what = g_strdup_printf ("cannot bind a socket to %s", device);
       return fail (fd, error, what);
@@ -116,7 +114,7 @@ tttd_rx_batch_recv (TttdRxBatch *batch, int fd)
     {
       batch->iov[i].iov_base = batch->bufs[i];
       batch->iov[i].iov_len = TTTD_RX_BUFFER;
-      batch->msgs[i].msg_hdr = (struct msghdr) {
+      batch->msgs[i].msg_hdr = (struct msghdr){
         .msg_name = &batch->from[i],
         .msg_namelen = sizeof batch->from[i],
         .msg_iov = &batch->iov[i],
@@ -156,8 +154,7 @@ tttd_tx_queue_init (TttdTxQueue *queue, int fd, TttdBufferRelease release, gpoin
 }
 
 gboolean
-tttd_tx_queue_add (TttdTxQueue *queue, const TttdSockaddr *dest, gpointer buf,
-                   const guint8 *data, gsize len)
+tttd_tx_queue_add (TttdTxQueue *queue, const TttdSockaddr *dest, gpointer buf, const guint8 *data, gsize len)
 {
   guint i = queue->n;
 
@@ -167,7 +164,7 @@ tttd_tx_queue_add (TttdTxQueue *queue, const TttdSockaddr *dest, gpointer buf,
   queue->iov[i].iov_base = (void *) data;
   queue->iov[i].iov_len = len;
   queue->bufs[i] = buf;
-  queue->msgs[i].msg_hdr = (struct msghdr) {
+  queue->msgs[i].msg_hdr = (struct msghdr){
     .msg_name = &queue->dest[i],
     .msg_namelen = tttd_sockaddr_len (dest),
     .msg_iov = &queue->iov[i],
@@ -195,8 +192,7 @@ build_gso (TttdTxQueue *queue)
       guint j = i + 1;
       struct msghdr *hdr = &queue->gso_msgs[m].msg_hdr;
 
-      while (j < queue->n && j - i < GSO_MAX_SEGMENTS &&
-             total + queue->iov[j].iov_len <= GSO_MAX_BYTES &&
+      while (j < queue->n && j - i < GSO_MAX_SEGMENTS && total + queue->iov[j].iov_len <= GSO_MAX_BYTES &&
              queue->iov[j].iov_len <= size && queue->iov[j - 1].iov_len == size &&
              tttd_sockaddr_equal (&queue->dest[j], &queue->dest[i]))
         total += queue->iov[j++].iov_len;
@@ -249,8 +245,7 @@ flush_gso (TttdTxQueue *queue)
       if (n < 0 && errno == EINTR)
         continue;
       queue->last_errno = n < 0 ? errno : 0;
-      if (n < 0 && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP) &&
-          queue->gso_count[done] > 1 && done == 0)
+      if (n < 0 && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP) && queue->gso_count[done] > 1 && done == 0)
         return FALSE;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
         {

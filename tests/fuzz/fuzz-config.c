@@ -15,9 +15,9 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 int
 LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
-  g_autoptr(TttdConfigParser) parser = tttd_config_parser_new ();
-  g_autoptr(TttdConfig) config = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (TttdConfigParser) parser = tttd_config_parser_new ();
+  g_autoptr (TttdConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
   const guint8 *nul = memchr (data, '\0', size);
   gsize main_len = nul != NULL ? (gsize) (nul - data) : size;
 
@@ -28,8 +28,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
       return 0;
     }
   if (nul != NULL &&
-      !tttd_config_parser_feed_data (parser, "fuzz.d/10.conf", (const char *) nul + 1,
-                                     size - main_len - 1, &error))
+      !tttd_config_parser_feed_data (parser, "fuzz.d/10.conf", (const char *) nul + 1, size - main_len - 1, &error))
     {
       if (error == NULL || !g_str_has_prefix (error->message, "fuzz.d/10.conf"))
         abort ();

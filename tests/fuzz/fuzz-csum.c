@@ -37,8 +37,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
       tttd_vnet_hdr_parse (vnet, &hdr);
       if (hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE)
         abort ();
-      if ((hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-          (gsize) hdr.csum_start + hdr.csum_offset + 2 > len)
+      if ((hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && (gsize) hdr.csum_start + hdr.csum_offset + 2 > len)
         abort ();
       if (csum == TTTD_RX_CSUM_COMPLETE && hdr.flags != 0)
         abort ();

@@ -15,8 +15,8 @@
 #define FUZZ_SERVER_INDEX 0x0a0b0c0du
 
 /* the first byte of a fuzz input: what to do with the rest */
-#define FUZZ_FIX_MAC1  (1u << 0)   /* make mac1 right, to get past it */
-#define FUZZ_FIX_INDEX (1u << 1)   /* make the response's receiver index ours */
+#define FUZZ_FIX_MAC1  (1u << 0) /* make mac1 right, to get past it */
+#define FUZZ_FIX_INDEX (1u << 1) /* make the response's receiver index ours */
 
 static guint64 fuzz_rng_state;
 
@@ -58,10 +58,10 @@ static randombytes_implementation fuzz_rng = {
 };
 
 typedef struct {
-  TttdIdentity  *client;
-  TttdIdentity  *server;
-  TttdHandshake *pending;      /* the client's, after its initiation */
-  guint8         initiation[TTTD_INITIATION_LEN];
+  TttdIdentity *client;
+  TttdIdentity *server;
+  TttdHandshake *pending; /* the client's, after its initiation */
+  guint8 initiation[TTTD_INITIATION_LEN];
 } FuzzWorld;
 
 static inline TttdIdentity *
@@ -96,9 +96,8 @@ fuzz_world_init (FuzzWorld *world)
   if (world->client == NULL || world->server == NULL || world->pending == NULL)
     abort ();
   fuzz_rng_reset ();
-  if (tttd_handshake_create_initiation (world->pending, world->client, world->server->public_key,
-                                        FUZZ_CLIENT_INDEX, &payload, 0, world->initiation)
-      != TTTD_HANDSHAKE_OK)
+  if (tttd_handshake_create_initiation (world->pending, world->client, world->server->public_key, FUZZ_CLIENT_INDEX,
+                                        &payload, 0, world->initiation) != TTTD_HANDSHAKE_OK)
     abort ();
 }
 

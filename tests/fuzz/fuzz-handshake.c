@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 static FuzzWorld world;
 static gboolean initialized;
-static TttdHandshake hs_buf;   /* plain memory: no mlock per input */
+static TttdHandshake hs_buf; /* plain memory: no mlock per input */
 
 /* the input: one byte of FUZZ_* flags, then a message of any length, fed
  * both to the server as an initiation and to the client as a response; with
@@ -50,8 +50,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
       TttdResponsePayload answer = { .cipher = TTTD_CIPHER_CHACHA20_POLY1305 };
       if (!hs->pending || (init.flags & ~TTTD_HANDSHAKE_FRESH) != 0)
         abort ();
-      if (tttd_handshake_create_response (hs, world.server, FUZZ_SERVER_INDEX, &answer, out, &keys)
-          != TTTD_HANDSHAKE_OK)
+      if (tttd_handshake_create_response (hs, world.server, FUZZ_SERVER_INDEX, &answer, out, &keys) !=
+          TTTD_HANDSHAKE_OK)
         abort ();
     }
 
@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     }
   else if (memcmp (hs->chaining_key, world.pending->chaining_key, 32) != 0 ||
            memcmp (hs->hash, world.pending->hash, 32) != 0 || !hs->pending)
-    abort ();   /* a rejected response must leave the pending state alone */
+    abort (); /* a rejected response must leave the pending state alone */
 
   return 0;
 }

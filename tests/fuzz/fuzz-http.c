@@ -26,7 +26,7 @@ count_char (const GString *s, char c)
 int
 LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr (GString) out = g_string_new (NULL);
   g_autofree char *text = NULL;
   char *head;
   gboolean is_head;

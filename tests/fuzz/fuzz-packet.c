@@ -50,7 +50,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
           abort ();
         if (inner.kind == TTTD_KIND_PROBE || inner.kind == TTTD_KIND_PROBE_REPLY)
           {
-            if (tttd_probe_parse (data + offset + TTTD_INNER_LEN, size - offset - TTTD_INNER_LEN, &probe) != TTTD_PARSE_OK)
+            if (tttd_probe_parse (data + offset + TTTD_INNER_LEN, size - offset - TTTD_INNER_LEN, &probe) !=
+                TTTD_PARSE_OK)
               abort ();
           }
       }

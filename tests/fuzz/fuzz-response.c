@@ -33,8 +33,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     {
       TttdInitPayload init;
       fuzz_world_init (&world);
-      if (tttd_handshake_consume_initiation (&server_start, world.server, world.initiation,
-                                             sizeof world.initiation, &init) != TTTD_HANDSHAKE_OK ||
+      if (tttd_handshake_consume_initiation (&server_start, world.server, world.initiation, sizeof world.initiation,
+                                             &init) != TTTD_HANDSHAKE_OK ||
           !tttd_prefix_parse ("198.18.200.0/24", TRUE, &ranges[0], NULL) ||
           !tttd_prefix_parse ("fd00::/64", TRUE, &ranges[1], NULL))
         abort ();
@@ -49,13 +49,12 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   for (guint i = 0; i < payload.n_addresses; i++)
     {
       const TttdPrefix *p = &payload.addresses[i];
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *text = tttd_prefix_to_string (p);
       gboolean host = p->prefix == tttd_prefix_addr_len (p) * 8;
       gboolean ok = tttd_prefix_assignable (p, ranges, G_N_ELEMENTS (ranges), &error);
 
-      if ((p->family != AF_INET && p->family != AF_INET6) || text == NULL ||
-          (host && !ok) || ok != (error == NULL))
+      if ((p->family != AF_INET && p->family != AF_INET6) || text == NULL || (host && !ok) || ok != (error == NULL))
         abort ();
       if (!tttd_prefix_assignable (p, NULL, 0, NULL) && host)
         abort ();
@@ -63,8 +62,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   /* sealed by the server, opened by the client: the same payload, or
    * refused for a cipher the client did not offer */
   memcpy (hs, &server_start, sizeof *hs);
-  if (tttd_handshake_create_response (hs, world.server, FUZZ_SERVER_INDEX, &payload, out, &server_keys)
-      != TTTD_HANDSHAKE_OK)
+  if (tttd_handshake_create_response (hs, world.server, FUZZ_SERVER_INDEX, &payload, out, &server_keys) !=
+      TTTD_HANDSHAKE_OK)
     abort ();
   memcpy (hs, world.pending, sizeof *hs);
   result = tttd_handshake_consume_response (hs, world.client, out, sizeof out, &got, &client_keys);
@@ -75,8 +74,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
       return 0;
     }
   if (result != TTTD_HANDSHAKE_OK || got.cipher != payload.cipher || got.flags != payload.flags ||
-      got.n_addresses != payload.n_addresses ||
-      memcmp (client_keys.send, server_keys.recv, 32) != 0)
+      got.n_addresses != payload.n_addresses || memcmp (client_keys.send, server_keys.recv, 32) != 0)
     abort ();
   for (guint i = 0; i < got.n_addresses; i++)
     if (!tttd_prefix_equal (&got.addresses[i], &payload.addresses[i]))

@@ -17,13 +17,12 @@
 static const char *corpus;
 
 static void
-write_seed (const char *target, const char *name, guint8 flags_byte, gboolean with_flags,
-            const guint8 *data, gsize len)
+write_seed (const char *target, const char *name, guint8 flags_byte, gboolean with_flags, const guint8 *data, gsize len)
 {
   g_autofree char *dir = g_build_filename (corpus, target, NULL);
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GByteArray) bytes = g_byte_array_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
 
   if (g_mkdir_with_parents (dir, 0755) != 0)
     g_error ("%s: %s", dir, g_strerror (errno));
@@ -100,7 +99,9 @@ handshake_seeds (void)
   FuzzWorld world;
   TttdHandshake *hs;
   TttdInitPayload init;
-  TttdResponsePayload answer = { .cipher = TTTD_CIPHER_CHACHA20_POLY1305, .flags = TTTD_HANDSHAKE_FRESH, .n_addresses = 2 };
+  TttdResponsePayload answer = { .cipher = TTTD_CIPHER_CHACHA20_POLY1305,
+                                 .flags = TTTD_HANDSHAKE_FRESH,
+                                 .n_addresses = 2 };
   TttdSessionKeys server_keys, client_keys;
   TttdResponsePayload got;
   guint8 response[TTTD_RESPONSE_LEN], bad[TTTD_INITIATION_LEN];
@@ -110,15 +111,15 @@ handshake_seeds (void)
   if (!tttd_prefix_parse ("198.18.200.2/24", TRUE, &answer.addresses[0], NULL) ||
       !tttd_prefix_parse ("fd00::2/64", TRUE, &answer.addresses[1], NULL))
     g_error ("prefix");
-  if (tttd_handshake_consume_initiation (hs, world.server, world.initiation, sizeof world.initiation, &init)
-      != TTTD_HANDSHAKE_OK ||
-      tttd_handshake_create_response (hs, world.server, FUZZ_SERVER_INDEX, &answer, response, &server_keys)
-      != TTTD_HANDSHAKE_OK)
+  if (tttd_handshake_consume_initiation (hs, world.server, world.initiation, sizeof world.initiation, &init) !=
+        TTTD_HANDSHAKE_OK ||
+      tttd_handshake_create_response (hs, world.server, FUZZ_SERVER_INDEX, &answer, response, &server_keys) !=
+        TTTD_HANDSHAKE_OK)
     g_error ("the server refused the initiation");
   /* check that the response fits the pending state the fuzzer will have */
   memcpy (hs, world.pending, sizeof *hs);
-  if (tttd_handshake_consume_response (hs, world.client, response, sizeof response, &got, &client_keys)
-      != TTTD_HANDSHAKE_OK)
+  if (tttd_handshake_consume_response (hs, world.client, response, sizeof response, &got, &client_keys) !=
+      TTTD_HANDSHAKE_OK)
     g_error ("the client refused the response");
 
   write_seed ("handshake", "initiation", 0, TRUE, world.initiation, sizeof world.initiation);

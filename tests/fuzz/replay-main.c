@@ -24,8 +24,8 @@ compare_names (gconstpointer a, gconstpointer b)
 static gboolean
 replay_dir (const char *dir_path, guint *count, GError **error)
 {
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, error);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, error);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   const char *name;
 
   if (dir == NULL)
@@ -74,7 +74,7 @@ main (int argc, char **argv)
     }
   for (int i = 1; i < argc; i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       if (!replay_dir (argv[i], &count, &error))
         {

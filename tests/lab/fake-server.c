@@ -21,7 +21,7 @@
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
   TttdResponsePayload response = { 0 };
   TttdSockaddr local;
@@ -74,8 +74,8 @@ main (int argc, char **argv)
       n = recvfrom (fd, msg, sizeof msg, 0, &from.sa, &from_len);
       if (n <= 0 || tttd_handshake_consume_initiation (&hs, identity, msg, (gsize) n, &init) != TTTD_HANDSHAKE_OK)
         continue;
-      if (tttd_handshake_create_response (&hs, identity, 0x5eed0000u + answered, &response, out, &keys)
-          != TTTD_HANDSHAKE_OK)
+      if (tttd_handshake_create_response (&hs, identity, 0x5eed0000u + answered, &response, out, &keys) !=
+          TTTD_HANDSHAKE_OK)
         continue;
       if (sendto (fd, out, sizeof out, 0, &from.sa, from_len) == (ssize_t) sizeof out)
         answered++;

@@ -10,21 +10,20 @@
 #define LINK_MAX_QUEUED_BYTES (64 * 1024 * 1024)
 
 /* one direction's settings, as the control commands set them */
-typedef struct
-{
+typedef struct {
   double delay_us;
   double jitter_us;
   double loss_percent;
-  double rate_bps;              /* 0: unlimited */
-  double queue_bytes;           /* queue limit in bytes when not 0 ... */
-  double queue_us;              /* ... else in time at the current rate */
+  double rate_bps;    /* 0: unlimited */
+  double queue_bytes; /* queue limit in bytes when not 0 ... */
+  double queue_us;    /* ... else in time at the current rate */
   double reorder_percent;
   double reorder_delay_us;
   gboolean blackhole;
-  LinkTrace *trace;             /* borrowed; the direction's bottleneck owns it */
+  LinkTrace *trace; /* borrowed; the direction's bottleneck owns it */
   double trace_offset_us;
   double trace_scale;
-  double gilbert_p;             /* per packet, 0..1; 0: no bursty loss */
+  double gilbert_p; /* per packet, 0..1; 0: no bursty loss */
   double gilbert_r;
   LinkOutage outage;
 } Params;

@@ -19,8 +19,8 @@ LinkTrace *
 link_trace_load (const char *path, GError **error)
 {
   g_autofree char *contents = NULL;
-  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (guint32));
-  g_auto(GStrv) lines = NULL;
+  g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_auto (GStrv) lines = NULL;
   LinkTrace *trace;
   guint32 last = 0;
 
@@ -39,14 +39,14 @@ link_trace_load (const char *path, GError **error)
       value = g_ascii_strtoull (line, &end, 10);
       if (errno != 0 || end == line || *end != '\0' || value > G_MAXUINT32 || value < last)
         {
-          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                       "%s:%u: '%s' is not a time in ms at or after %u", path, i + 1, line, last);
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s:%u: '%s' is not a time in ms at or after %u", path,
+                       i + 1, line, last);
           return NULL;
         }
       if (times->len >= MAX_TRACE_LINES)
         {
-          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                       "%s:%u: more than %u lines", path, i + 1, MAX_TRACE_LINES);
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s:%u: more than %u lines", path, i + 1,
+                       MAX_TRACE_LINES);
           return NULL;
         }
       last = (guint32) value;
@@ -138,8 +138,7 @@ link_bottleneck_restart (LinkBottleneck *self, gint64 now_us)
 }
 
 void
-link_bottleneck_set (LinkBottleneck *self, LinkTrace *trace, guint32 offset_ms, double scale,
-                     gint64 now_us)
+link_bottleneck_set (LinkBottleneck *self, LinkTrace *trace, guint32 offset_ms, double scale, gint64 now_us)
 {
   if (trace != self->trace)
     {
@@ -171,8 +170,8 @@ advance (LinkBottleneck *self)
  * with the opportunity that carries its last byte, and what an opportunity
  * cannot use is lost */
 void
-link_bottleneck_serve (LinkBottleneck *self, const LinkOutage *outage, gint64 now_us,
-                       LinkReleaseFunc release, gpointer user_data)
+link_bottleneck_serve (LinkBottleneck *self, const LinkOutage *outage, gint64 now_us, LinkReleaseFunc release,
+                       gpointer user_data)
 {
   gint64 period_us;
 
@@ -210,8 +209,8 @@ link_bottleneck_serve (LinkBottleneck *self, const LinkOutage *outage, gint64 no
       while (budget > 0 && !g_queue_is_empty (&self->queue))
         {
           LinkFrame *head = g_queue_peek_head (&self->queue);
-          gsize size = head->length > LINK_TRACE_FRAME_OVERHEAD
-            ? head->length - LINK_TRACE_FRAME_OVERHEAD : head->length;
+          gsize size =
+            head->length > LINK_TRACE_FRAME_OVERHEAD ? head->length - LINK_TRACE_FRAME_OVERHEAD : head->length;
           gsize left = size - self->head_sent;
 
           if (left > budget)

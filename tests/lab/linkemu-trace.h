@@ -6,8 +6,7 @@
 #include <glib.h>
 
 /* a frame on its way through the emulator */
-typedef struct
-{
+typedef struct {
   gint64 departure_us;
   guint64 seq;
   gsize length;
@@ -20,12 +19,11 @@ typedef struct
 #define LINK_TRACE_FRAME_OVERHEAD 14
 
 /* a capacity trace: one delivery opportunity per line, times in ms */
-typedef struct
-{
+typedef struct {
   char *path;
-  guint32 *times_ms;            /* non-decreasing */
+  guint32 *times_ms; /* non-decreasing */
   guint n_times;
-  guint32 period_ms;            /* the last line's time: the trace repeats */
+  guint32 period_ms; /* the last line's time: the trace repeats */
 } LinkTrace;
 
 LinkTrace *link_trace_load (const char *path, GError **error);
@@ -36,11 +34,10 @@ double link_trace_mean_bps (const LinkTrace *trace);
 
 /* outages: no capacity for for_us every every_us, the first at first_us
  * after the trace clock started (0 every_us: none) */
-typedef struct
-{
+typedef struct {
   double every_us;
   double for_us;
-  double first_us;              /* < 0: one period in */
+  double first_us; /* < 0: one period in */
 } LinkOutage;
 
 gboolean link_outage_at (const LinkOutage *outage, gint64 since_start_us);
@@ -49,27 +46,25 @@ gboolean link_outage_at (const LinkOutage *outage, gint64 since_start_us);
  * drained by the trace's opportunities */
 typedef void (*LinkReleaseFunc) (LinkFrame *frame, gint64 at_us, gpointer user_data);
 
-typedef struct
-{
-  LinkTrace *trace;             /* owned; NULL: no trace */
-  guint32 offset_ms;            /* where in the trace the clock starts */
-  double scale;                 /* bytes per opportunity times this */
-  gint64 start_us;              /* monotonic time of trace time offset_ms */
+typedef struct {
+  LinkTrace *trace;  /* owned; NULL: no trace */
+  guint32 offset_ms; /* where in the trace the clock starts */
+  double scale;      /* bytes per opportunity times this */
+  gint64 start_us;   /* monotonic time of trace time offset_ms */
   guint64 cycle;
   guint index;
-  gint64 next_us;               /* the next opportunity */
-  GQueue queue;                 /* LinkFrame *, oldest first */
+  gint64 next_us; /* the next opportunity */
+  GQueue queue;   /* LinkFrame *, oldest first */
   gsize queued_bytes;
-  gsize head_sent;              /* bytes of the head frame already sent */
+  gsize head_sent; /* bytes of the head frame already sent */
   guint64 opportunities_used;
-  guint64 opportunities_lost;   /* nothing to send, or an outage */
+  guint64 opportunities_lost; /* nothing to send, or an outage */
 } LinkBottleneck;
 
-void link_bottleneck_set (LinkBottleneck *self, LinkTrace *trace, guint32 offset_ms, double scale,
-                          gint64 now_us);
+void link_bottleneck_set (LinkBottleneck *self, LinkTrace *trace, guint32 offset_ms, double scale, gint64 now_us);
 void link_bottleneck_restart (LinkBottleneck *self, gint64 now_us);
-void link_bottleneck_serve (LinkBottleneck *self, const LinkOutage *outage, gint64 now_us,
-                            LinkReleaseFunc release, gpointer user_data);
+void link_bottleneck_serve (LinkBottleneck *self, const LinkOutage *outage, gint64 now_us, LinkReleaseFunc release,
+                            gpointer user_data);
 void link_bottleneck_clear (LinkBottleneck *self);
 
 /* Gilbert-Elliott loss: good and bad states, every packet in the bad state

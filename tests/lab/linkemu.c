@@ -44,46 +44,52 @@
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-#define FRAME_BUFFER_SIZE 65536
-#define RECEIVE_BATCH 64
-#define CONTROL_BATCH 16
+#define FRAME_BUFFER_SIZE     65536
+#define RECEIVE_BATCH         64
+#define CONTROL_BATCH         16
 #define DEFAULT_SOCKET_BUFFER (4 * 1024 * 1024)
 
-
-enum
-{
-  RX_FRAMES, TX_FRAMES, RX_BYTES, TX_BYTES, DROP_LOSS, DROP_BLACKHOLE, DROP_QUEUE, DROP_ERROR,
-  REORDERED, DROP_BURST, BURSTS, N_COUNTERS
+enum {
+  RX_FRAMES,
+  TX_FRAMES,
+  RX_BYTES,
+  TX_BYTES,
+  DROP_LOSS,
+  DROP_BLACKHOLE,
+  DROP_QUEUE,
+  DROP_ERROR,
+  REORDERED,
+  DROP_BURST,
+  BURSTS,
+  N_COUNTERS
 };
-static const char *const counter_names[N_COUNTERS] = {
-  "rx", "tx", "rx-bytes", "tx-bytes", "drop-loss", "drop-blackhole", "drop-queue", "drop-error",
-  "reordered", "drop-burst", "bursts"
-};
+static const char *const counter_names[N_COUNTERS] = { "rx",         "tx",         "rx-bytes",
+                                                       "tx-bytes",   "drop-loss",  "drop-blackhole",
+                                                       "drop-queue", "drop-error", "reordered",
+                                                       "drop-burst", "bursts" };
 
 typedef LinkFrame Frame;
 
-typedef struct
-{
+typedef struct {
   const char *name;
   int in_fd;
   int out_fd;
   Params params;
   guint64 counters[N_COUNTERS];
   GRand *rand;
-  gint64 link_free_ns;          /* when the emulated transmitter is idle again */
-  gint64 last_departure_us;     /* keeps jitter from reordering */
+  gint64 link_free_ns;      /* when the emulated transmitter is idle again */
+  gint64 last_departure_us; /* keeps jitter from reordering */
   guint64 next_seq;
-  Frame **heap;                 /* min-heap on (departure_us, seq) */
+  Frame **heap; /* min-heap on (departure_us, seq) */
   guint heap_len;
   guint heap_alloc;
   gsize heap_bytes;
   guint send_errors_logged;
-  LinkBottleneck bottleneck;    /* with a trace */
+  LinkBottleneck bottleneck; /* with a trace */
   gboolean gilbert_bad;
 } Direction;
 
-typedef struct
-{
+typedef struct {
   Direction up;
   Direction down;
   int fd_a;
@@ -96,7 +102,6 @@ typedef struct
 static volatile sig_atomic_t quit_requested;
 static volatile sig_atomic_t stats_requested;
 
-
 static void
 counters_append (const Direction *dir, GString *out)
 {
@@ -105,8 +110,9 @@ counters_append (const Direction *dir, GString *out)
     g_string_append_printf (out, " %s=%" G_GUINT64_FORMAT, counter_names[i], dir->counters[i]);
   g_string_append_printf (out, " queued=%u", dir->heap_len);
   if (dir->bottleneck.trace != NULL)
-    g_string_append_printf (out, " bottleneck-bytes=%" G_GSIZE_FORMAT " opportunities-used=%"
-                            G_GUINT64_FORMAT " opportunities-lost=%" G_GUINT64_FORMAT,
+    g_string_append_printf (out,
+                            " bottleneck-bytes=%" G_GSIZE_FORMAT " opportunities-used=%" G_GUINT64_FORMAT
+                            " opportunities-lost=%" G_GUINT64_FORMAT,
                             dir->bottleneck.queued_bytes, dir->bottleneck.opportunities_used,
                             dir->bottleneck.opportunities_lost);
   g_string_append_c (out, '\n');
@@ -117,8 +123,7 @@ counters_append (const Direction *dir, GString *out)
 static gboolean
 frame_before (const Frame *x, const Frame *y)
 {
-  return x->departure_us < y->departure_us
-    || (x->departure_us == y->departure_us && x->seq < y->seq);
+  return x->departure_us < y->departure_us || (x->departure_us == y->departure_us && x->seq < y->seq);
 }
 
 static void
@@ -234,8 +239,9 @@ direction_enqueue_trace (Direction *dir, const guint8 *data, gsize length, gint6
 {
   const Params *p = &dir->params;
   LinkBottleneck *bottleneck = &dir->bottleneck;
-  double limit = p->queue_bytes != 0.0 ? p->queue_bytes
-    : p->queue_us / 1e6 * link_trace_mean_bps (bottleneck->trace) * bottleneck->scale / 8.0;
+  double limit = p->queue_bytes != 0.0
+                   ? p->queue_bytes
+                   : p->queue_us / 1e6 * link_trace_mean_bps (bottleneck->trace) * bottleneck->scale / 8.0;
   Frame *frame;
 
   /* the opportunities before this frame came are gone or taken */
@@ -339,8 +345,8 @@ direction_receive (Direction *dir, guint8 *buffer, GError **error)
     {
       struct sockaddr_ll from = { 0 };
       socklen_t from_len = sizeof from;
-      ssize_t n = recvfrom (dir->in_fd, buffer, FRAME_BUFFER_SIZE, MSG_DONTWAIT | MSG_TRUNC,
-                            (struct sockaddr *) &from, &from_len);
+      ssize_t n = recvfrom (dir->in_fd, buffer, FRAME_BUFFER_SIZE, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *) &from,
+                            &from_len);
 
       if (n < 0)
         {
@@ -348,8 +354,8 @@ direction_receive (Direction *dir, guint8 *buffer, GError **error)
 
           if (saved == EAGAIN || saved == EWOULDBLOCK || saved == EINTR || saved == ENETDOWN)
             return TRUE;
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "%s: receive failed: %s", dir->name, g_strerror (saved));
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: receive failed: %s", dir->name,
+                       g_strerror (saved));
           return FALSE;
         }
       if (from.sll_pkttype == PACKET_OUTGOING)
@@ -384,8 +390,8 @@ direction_commit (Direction *dir, const Params *params, gboolean restart, gint64
       }
   if (params->gilbert_p <= 0.0)
     dir->gilbert_bad = FALSE;
-  if (params->trace != bottleneck->trace || restart
-      || (params->trace != NULL && offset_ms % params->trace->period_ms != bottleneck->offset_ms))
+  if (params->trace != bottleneck->trace || restart ||
+      (params->trace != NULL && offset_ms % params->trace->period_ms != bottleneck->offset_ms))
     link_bottleneck_set (bottleneck, params->trace, offset_ms, params->trace_scale, now_us);
   else
     bottleneck->scale = params->trace_scale;
@@ -407,12 +413,12 @@ direction_clear (Direction *dir)
 static gboolean
 emulator_command (Emulator *self, const char *line, GString *reply, GError **error)
 {
-  g_auto(GStrv) tokens = g_strsplit_set (line, " \t\r\n", -1);
+  g_auto (GStrv) tokens = g_strsplit_set (line, " \t\r\n", -1);
   gboolean set_up = TRUE;
   gboolean set_down = TRUE;
   Params up = self->up.params;
   Params down = self->down.params;
-  g_autoptr(LinkTrace) loaded = NULL;
+  g_autoptr (LinkTrace) loaded = NULL;
   gboolean restart = FALSE;
   gint64 now_us;
   guint first = 0;
@@ -423,7 +429,7 @@ emulator_command (Emulator *self, const char *line, GString *reply, GError **err
   if (tokens[first] == NULL || g_str_equal (tokens[first], "help"))
     {
       g_string_append (reply, "commands: [up|down|both] [clear] [restart] [KEY=VALUE...]; show; "
-                       "stats; reset-stats (see linkemu --help)\n");
+                              "stats; reset-stats (see linkemu --help)\n");
       return TRUE;
     }
   if (g_str_equal (tokens[first], "stats"))
@@ -450,7 +456,7 @@ emulator_command (Emulator *self, const char *line, GString *reply, GError **err
   else if (g_str_equal (tokens[first], "down"))
     set_up = FALSE;
   if (set_up != set_down || g_str_equal (tokens[first], "both"))
-    first++;                    /* else no direction given: both */
+    first++; /* else no direction given: both */
   for (guint i = first; tokens[i] != NULL; i++)
     {
       if (tokens[i][0] == '\0')
@@ -462,21 +468,21 @@ emulator_command (Emulator *self, const char *line, GString *reply, GError **err
           continue;
         }
       /* one file for both directions */
-      if (g_str_has_prefix (tokens[i], "trace=") && loaded == NULL
-          && !g_strv_contains ((const char *const[]) { "trace=off", "trace=none", NULL }, tokens[i]))
+      if (g_str_has_prefix (tokens[i], "trace=") && loaded == NULL &&
+          !g_strv_contains ((const char *const[]){ "trace=off", "trace=none", NULL }, tokens[i]))
         {
           loaded = link_trace_load (tokens[i] + strlen ("trace="), error);
           if (loaded == NULL)
             return FALSE;
         }
       /* parse into copies so a bad command changes nothing */
-      if ((set_up && !link_params_set (&up, tokens[i], loaded, error))
-          || (set_down && !link_params_set (&down, tokens[i], loaded, error)))
+      if ((set_up && !link_params_set (&up, tokens[i], loaded, error)) ||
+          (set_down && !link_params_set (&down, tokens[i], loaded, error)))
         return FALSE;
       settings++;
     }
-  if ((set_up && up.outage.every_us > 0.0 && up.trace == NULL)
-      || (set_down && down.outage.every_us > 0.0 && down.trace == NULL))
+  if ((set_up && up.outage.every_us > 0.0 && up.trace == NULL) ||
+      (set_down && down.outage.every_us > 0.0 && down.trace == NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "outages stop a trace's opportunities: set trace=FILE too");
@@ -484,8 +490,7 @@ emulator_command (Emulator *self, const char *line, GString *reply, GError **err
     }
   if (settings == 0)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "nothing to set in '%s'", line);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "nothing to set in '%s'", line);
       return FALSE;
     }
   now_us = g_get_monotonic_time ();
@@ -506,10 +511,10 @@ emulator_handle_control (Emulator *self)
     {
       struct sockaddr_un peer;
       socklen_t peer_len = sizeof peer;
-      g_autoptr(GString) reply = g_string_new (NULL);
-      g_autoptr(GError) error = NULL;
-      ssize_t n = recvfrom (self->control_fd, line, sizeof line - 1, MSG_DONTWAIT,
-                            (struct sockaddr *) &peer, &peer_len);
+      g_autoptr (GString) reply = g_string_new (NULL);
+      g_autoptr (GError) error = NULL;
+      ssize_t n =
+        recvfrom (self->control_fd, line, sizeof line - 1, MSG_DONTWAIT, (struct sockaddr *) &peer, &peer_len);
 
       if (n < 0)
         return;
@@ -520,8 +525,7 @@ emulator_handle_control (Emulator *self)
       else if (g_str_has_prefix (reply->str, "ok"))
         g_message ("control: %s", line);
       if (peer_len > sizeof (sa_family_t))
-        (void) sendto (self->control_fd, reply->str, reply->len, MSG_DONTWAIT,
-                       (struct sockaddr *) &peer, peer_len);
+        (void) sendto (self->control_fd, reply->str, reply->len, MSG_DONTWAIT, (struct sockaddr *) &peer, peer_len);
     }
 }
 
@@ -532,8 +536,7 @@ control_address (const char *path, struct sockaddr_un *addr, GError **error)
   addr->sun_family = AF_UNIX;
   if (strlen (path) >= sizeof addr->sun_path)
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG,
-                   "control socket path '%s' is too long", path);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG, "control socket path '%s' is too long", path);
       return FALSE;
     }
   strcpy (addr->sun_path, path);
@@ -551,8 +554,8 @@ open_control (Emulator *self, const char *path, GError **error)
   (void) unlink (path);
   if (self->control_fd < 0 || bind (self->control_fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     {
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                   "cannot bind control socket '%s': %s", path, g_strerror (errno));
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "cannot bind control socket '%s': %s", path,
+                   g_strerror (errno));
       return FALSE;
     }
   self->control_path = g_strdup (path);
@@ -570,8 +573,7 @@ open_packet_socket (const char *ifname, int buffer_size, GError **error)
 
   if (ifindex == 0)
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NODEV,
-                   "no interface '%s': %s", ifname, g_strerror (errno));
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NODEV, "no interface '%s': %s", ifname, g_strerror (errno));
       return -1;
     }
   addr.sll_family = AF_PACKET;
@@ -581,16 +583,16 @@ open_packet_socket (const char *ifname, int buffer_size, GError **error)
   mreq.mr_type = PACKET_MR_PROMISC;
   /* protocol 0 until bound, so no frame of another interface is queued */
   fd = socket (AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0 || setsockopt (fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0
-      || setsockopt (fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0
-      || (setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_size, sizeof buffer_size) < 0
-          && setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &buffer_size, sizeof buffer_size) < 0)
-      || (setsockopt (fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer_size, sizeof buffer_size) < 0
-          && setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &buffer_size, sizeof buffer_size) < 0)
-      || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (fd < 0 || setsockopt (fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0 ||
+      setsockopt (fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0 ||
+      (setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_size, sizeof buffer_size) < 0 &&
+       setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &buffer_size, sizeof buffer_size) < 0) ||
+      (setsockopt (fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer_size, sizeof buffer_size) < 0 &&
+       setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &buffer_size, sizeof buffer_size) < 0) ||
+      bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     {
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                   "packet socket on '%s': %s", ifname, g_strerror (errno));
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "packet socket on '%s': %s", ifname,
+                   g_strerror (errno));
       if (fd >= 0)
         close (fd);
       return -1;
@@ -610,7 +612,7 @@ on_signal (int signum)
 static void
 print_stats (Emulator *self)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr (GString) out = g_string_new (NULL);
 
   counters_append (&self->up, out);
   counters_append (&self->down, out);
@@ -633,7 +635,7 @@ next_timeout (Emulator *self, struct timespec *ts)
   if (!g_queue_is_empty (&self->down.bottleneck.queue))
     next = MIN (next, self->down.bottleneck.next_us);
   if (next == G_MAXINT64)
-    return NULL;                /* idle: sleep until a frame or command comes */
+    return NULL; /* idle: sleep until a frame or command comes */
   wait_us = next - g_get_monotonic_time ();
   if (wait_us < 0)
     wait_us = 0;
@@ -663,9 +665,9 @@ emulator_run (Emulator *self, GError **error)
   for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
     sigdelset (&unblocked, signals[i]);
 
-  fds[0] = (struct pollfd) { .fd = self->fd_a, .events = POLLIN };
-  fds[1] = (struct pollfd) { .fd = self->fd_b, .events = POLLIN };
-  fds[2] = (struct pollfd) { .fd = self->control_fd, .events = POLLIN };
+  fds[0] = (struct pollfd){ .fd = self->fd_a, .events = POLLIN };
+  fds[1] = (struct pollfd){ .fd = self->fd_b, .events = POLLIN };
+  fds[2] = (struct pollfd){ .fd = self->control_fd, .events = POLLIN };
 
   while (!quit_requested)
     {
@@ -680,8 +682,7 @@ emulator_run (Emulator *self, GError **error)
       ready = ppoll (fds, nfds, next_timeout (self, &ts), &unblocked);
       if (ready < 0 && errno != EINTR)
         {
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                       "ppoll: %s", g_strerror (errno));
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "ppoll: %s", g_strerror (errno));
           return FALSE;
         }
       if (stats_requested)
@@ -725,7 +726,7 @@ run_client (const char *path, const char *command, int timeout_ms)
   g_autofree char *own_path = g_strdup_printf ("%s.%d", path, (int) getpid ());
   struct sockaddr_un addr;
   struct sockaddr_un own_addr;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   struct pollfd pfd;
   char reply[8192];
   ssize_t n = -1;
@@ -740,12 +741,12 @@ run_client (const char *path, const char *command, int timeout_ms)
     }
   fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   (void) unlink (own_path);
-  if (fd < 0 || bind (fd, (struct sockaddr *) &own_addr, sizeof own_addr) < 0
-      || sendto (fd, command, strlen (command), 0, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (fd < 0 || bind (fd, (struct sockaddr *) &own_addr, sizeof own_addr) < 0 ||
+      sendto (fd, command, strlen (command), 0, (struct sockaddr *) &addr, sizeof addr) < 0)
     g_printerr ("linkemu: cannot send to '%s': %s\n", path, g_strerror (errno));
   else
     {
-      pfd = (struct pollfd) { .fd = fd, .events = POLLIN };
+      pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
       if (poll (&pfd, 1, timeout_ms) > 0)
         n = recv (fd, reply, sizeof reply - 1, 0);
       if (n < 0)
@@ -762,8 +763,8 @@ run_client (const char *path, const char *command, int timeout_ms)
 }
 
 static gboolean
-emulator_open (Emulator *self, const char *iface_a, const char *iface_b, const char *control,
-               int buffer_size, GError **error)
+emulator_open (Emulator *self, const char *iface_a, const char *iface_b, const char *control, int buffer_size,
+               GError **error)
 {
   self->fd_a = open_packet_socket (iface_a, buffer_size, error);
   if (self->fd_a < 0)
@@ -790,33 +791,32 @@ main (int argc, char **argv)
     { "iface-a", 'a', 0, G_OPTION_ARG_STRING, &iface_a, "Interface toward the client", "IFACE" },
     { "iface-b", 'b', 0, G_OPTION_ARG_STRING, &iface_b, "Interface toward the router", "IFACE" },
     { "control", 'c', 0, G_OPTION_ARG_FILENAME, &control, "Control socket path", "PATH" },
-    { "send", 's', 0, G_OPTION_ARG_STRING, &send_command,
-      "Send one command to --control, print the answer", "CMD" },
+    { "send", 's', 0, G_OPTION_ARG_STRING, &send_command, "Send one command to --control, print the answer", "CMD" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (default: random)", "N" },
     { "buffer", 0, 0, G_OPTION_ARG_INT, &buffer_size, "Socket buffer size in bytes", "BYTES" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout_ms, "How long --send waits", "MS" },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("[COMMAND...] - emulate a network path");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GOptionContext) context = g_option_context_new ("[COMMAND...] - emulate a network path");
+  g_autoptr (GError) error = NULL;
   Emulator self = { .fd_a = -1, .fd_b = -1, .control_fd = -1 };
   gboolean ok = TRUE;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_set_description (context,
-    "Commands (arguments, or over the control socket):\n"
-    "  [up|down|both] [clear] [delay=MS] [jitter=MS] [loss=PCT] [rate=RATE] [queue=BYTES|MSms]\n"
-    "  [reorder=PCT] [reorder-delay=MS] [blackhole=on|off]\n"
-    "  [trace=FILE|off] [trace-offset=MS] [trace-scale=K] [gilbert=LOSS%,BURST|off] [ge-p=PCT]\n"
-    "  [ge-r=PCT] [outage-every=S] [outage-for=S] [outage-first=S] [restart]; show; stats; reset-stats\n"
-    "trace: Mahimahi mm-link format, one ms time a line, each line 1504 bytes that may\n"
-    "  leave the drop-tail queue (queue=BYTES, or a time at the trace's mean rate),\n"
-    "  bytes not packets; the trace repeats; trace-scale=2 gives each line 3008 bytes.\n"
-    "  The delay follows the queue. restart (or a new trace or offset) starts the\n"
-    "  trace clock again at trace-offset; outages count from that start.\n"
-    "gilbert: a good and a bad state, all lost in the bad one; r = 1/BURST,\n"
-    "  p = LOSS r / (1 - LOSS) per packet (ge-p, ge-r set them directly).\n"
-    "SIGUSR1 prints the counters to stderr.");
+  g_option_context_set_description (
+    context, "Commands (arguments, or over the control socket):\n"
+             "  [up|down|both] [clear] [delay=MS] [jitter=MS] [loss=PCT] [rate=RATE] [queue=BYTES|MSms]\n"
+             "  [reorder=PCT] [reorder-delay=MS] [blackhole=on|off]\n"
+             "  [trace=FILE|off] [trace-offset=MS] [trace-scale=K] [gilbert=LOSS%,BURST|off] [ge-p=PCT]\n"
+             "  [ge-r=PCT] [outage-every=S] [outage-for=S] [outage-first=S] [restart]; show; stats; reset-stats\n"
+             "trace: Mahimahi mm-link format, one ms time a line, each line 1504 bytes that may\n"
+             "  leave the drop-tail queue (queue=BYTES, or a time at the trace's mean rate),\n"
+             "  bytes not packets; the trace repeats; trace-scale=2 gives each line 3008 bytes.\n"
+             "  The delay follows the queue. restart (or a new trace or offset) starts the\n"
+             "  trace clock again at trace-offset; outages count from that start.\n"
+             "gilbert: a good and a bad state, all lost in the bad one; r = 1/BURST,\n"
+             "  p = LOSS r / (1 - LOSS) per packet (ge-p, ge-r set them directly).\n"
+             "SIGUSR1 prints the counters to stderr.");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("linkemu: %s\n", error->message);
@@ -842,7 +842,7 @@ main (int argc, char **argv)
 
   for (int i = 1; ok && i < argc; i++)
     {
-      g_autoptr(GString) reply = g_string_new (NULL);
+      g_autoptr (GString) reply = g_string_new (NULL);
 
       ok = emulator_command (&self, argv[i], reply, &error);
     }
