@@ -177,23 +177,26 @@ test_times (void)
   /* the bench's links: the NACK round trip on the fast one plus margin;
    * the hold time the RTT difference, that and a margin */
   tttd_recovery_times (bench, 2, TRUE, &t);
-  g_assert_cmpint (t.nack_wait_us, ==, 10 * MS + 5 * MS);
-  g_assert_cmpint (t.hold_us, ==, 30 * MS + 15 * MS + 10 * MS);
+  g_assert_cmpint (t.nack_wait_us, ==, 10 * MS + 10 * MS);
+  g_assert_cmpint (t.hold_us, ==, 30 * MS + TTTD_PACE_MAX_US + 20 * MS + 10 * MS);
   g_assert_cmpint (t.nack_wait_us, <=, t.hold_us);
   g_assert_cmpint (t.max_age_us, ==, 40 * MS + t.hold_us);
+  /* a link after a pause may deliver up to the RTT difference late */
+  g_assert_cmpint (t.lag_us, ==, 30 * MS + 10 * MS);
   /* without retransmission: nothing is waited for, the old hold time */
   tttd_recovery_times (bench, 2, FALSE, &t);
   g_assert_cmpint (t.nack_wait_us, ==, 0);
   g_assert_cmpint (t.hold_us, ==, TTTD_HOLD_DEFAULT_US);
   /* the bounds */
   tttd_recovery_times (one_fast, 1, TRUE, &t);
-  g_assert_cmpint (t.hold_us, ==, TTTD_HOLD_MIN_US);
-  g_assert_cmpint (t.nack_wait_us, ==, 10 * MS);
+  g_assert_cmpint (t.hold_us, ==, TTTD_PACE_MAX_US + 11 * MS + 10 * MS);
+  g_assert_cmpint (t.nack_wait_us, ==, 11 * MS);
   tttd_recovery_times (far_apart, 2, TRUE, &t);
   g_assert_cmpint (t.hold_us, ==, TTTD_HOLD_MAX_US);
-  g_assert_cmpint (t.nack_wait_us, ==, 10 * MS);
+  g_assert_cmpint (t.nack_wait_us, ==, 11 * MS);
   g_assert_cmpint (t.nack_wait_us, <=, t.hold_us);
   g_assert_cmpint (t.max_age_us, <=, 2 * TTTD_HOLD_MAX_US);
+  g_assert_cmpint (t.lag_us, ==, t.hold_us);
   /* no RTT known: nothing asked for */
   tttd_recovery_times (unknown, 2, TRUE, &t);
   g_assert_cmpint (t.nack_wait_us, ==, 0);

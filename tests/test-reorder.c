@@ -408,11 +408,20 @@ test_links_passed (Fixture *f, gconstpointer data)
   EXPECT (f, 11);
   expect_lost (f, 1, 0);
 
-  /* a link without data for a while is not waited for */
+  /* a link without data for a while is waited for only as long as it
+   * may lag behind the others */
   f->now += f->reorder.active_us + 1;
   g_assert_cmpint (push (f, 13, A, 11), ==, TTTD_REORDER_HELD);
+  EXPECT_NONE (f);
+  g_assert_cmpint (tttd_reorder_deadline (&f->reorder), ==, f->now + f->reorder.lag_us);
+  f->now += f->reorder.lag_us - 1;
+  expire (f);
+  EXPECT_NONE (f);
+  f->now += 1;
+  expire (f);
   EXPECT (f, 13);
   g_assert_cmpuint (f->reorder.stats.lost, ==, 2);
+  g_assert_cmpuint (f->reorder.stats.timeouts, ==, 0);
 
   /* nor is a link that was forgotten */
   g_assert_cmpint (push (f, 14, B, 14), ==, TTTD_REORDER_DELIVERED);
@@ -422,6 +431,38 @@ test_links_passed (Fixture *f, gconstpointer data)
   g_assert_cmpint (push (f, 17, A, 16), ==, TTTD_REORDER_HELD);
   EXPECT (f, 16, 17);
   expect_lost (f, 3, 0);
+}
+
+/* a link that paused sends again: what it sent after the pause comes up
+ * to the links' delay difference after what the others sent later, and is
+ * waited for, not given up (which the flow would see as a loss) */
+static void
+test_idle_link_lag (Fixture *f, gconstpointer data)
+{
+  start_two_links (f);
+  /* B carries nothing for a while; A goes on */
+  f->now += f->reorder.active_us + 1;
+  g_assert_cmpint (push (f, 10, A, 9), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 10);
+  /* 11 goes on the slow B after its pause, 12 on A arrives first */
+  g_assert_cmpint (push (f, 12, A, 10), ==, TTTD_REORDER_HELD);
+  EXPECT_NONE (f);
+  f->now += f->reorder.lag_us / 2;
+  expire (f);
+  EXPECT_NONE (f);
+  g_assert_cmpint (push (f, 11, B, 8), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 11, 12);
+  expect_lost (f, 0, 0);
+  g_assert_cmpuint (f->reorder.stats.late, ==, 0);
+
+  /* a probe on the idle link that shows it past the gap ends the wait */
+  f->now += f->reorder.active_us + 1;
+  g_assert_cmpint (push (f, 13, A, 12), ==, TTTD_REORDER_DELIVERED);
+  g_assert_cmpint (push (f, 15, A, 13), ==, TTTD_REORDER_HELD);
+  EXPECT (f, 13);
+  tttd_reorder_link_mark (&f->reorder, B, 16, f->now);
+  EXPECT (f, 15);
+  expect_lost (f, 1, 0);
 }
 
 /* interactive traffic does not wait for bulk sent before it, and the
@@ -642,7 +683,7 @@ test_nack_wait (Fixture *f, gconstpointer data)
 {
   asked_seqs = g_array_new (FALSE, FALSE, sizeof (guint32));
   tttd_reorder_set_lost_func (&f->reorder, on_lost);
-  tttd_reorder_set_times (&f->reorder, 100 * MS, 30 * MS);
+  tttd_reorder_set_times (&f->reorder, 100 * MS, 30 * MS, 20 * MS);
   start_two_links (f);
 
   /* 10 lost on A: 12 on A names it; asked for at once, not given up */
@@ -679,17 +720,22 @@ test_nack_wait (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->reorder.stats.late, ==, 1);
   g_assert_cmpuint (f->reorder.stats.recovered, ==, 1);
 
-  /* every link past a gap: given up at once, not asked for (it may have
-   * been dropped by the sender's pacer, on purpose) */
+  /* every link past a gap that no link named (several lost in a row on
+   * one, or one the sender's pacer dropped): asked for as well, then
+   * given up when its time is up */
   g_assert_cmpint (push (f, 17, A, 17), ==, TTTD_REORDER_HELD);
+  EXPECT_NONE (f);
   tttd_reorder_link_mark (&f->reorder, B, 18, f->now);
+  EXPECT_ASKED (16);
+  EXPECT_NONE (f);
+  f->now += 30 * MS;
+  expire (f);
   EXPECT (f, 17);
   expect_lost (f, 2, 0);
-  g_assert_cmpuint (asked_seqs->len, ==, 0);
 
   /* the hold time bounds the wait as well: a later packet held for the
    * hold time releases what is before it */
-  tttd_reorder_set_times (&f->reorder, 10 * MS, 30 * MS);
+  tttd_reorder_set_times (&f->reorder, 10 * MS, 30 * MS, 20 * MS);
   g_assert_cmpint (push (f, 20, A, 18), ==, TTTD_REORDER_HELD);
   EXPECT_ASKED (18);
   g_assert_cmpint (push (f, 19, B, 19), ==, TTTD_REORDER_HELD);
@@ -698,7 +744,7 @@ test_nack_wait (Fixture *f, gconstpointer data)
   EXPECT (f, 19, 20);
   expect_lost (f, 3, 0);
   /* asked only once per gap */
-  g_assert_cmpuint (f->reorder.stats.asked, ==, 3);
+  g_assert_cmpuint (f->reorder.stats.asked, ==, 4);
   g_array_unref (asked_seqs);
 }
 
@@ -708,7 +754,7 @@ test_nack_off (Fixture *f, gconstpointer data)
 {
   asked_seqs = g_array_new (FALSE, FALSE, sizeof (guint32));
   tttd_reorder_set_lost_func (&f->reorder, on_lost);
-  tttd_reorder_set_times (&f->reorder, 50 * MS, 0);
+  tttd_reorder_set_times (&f->reorder, 50 * MS, 0, 20 * MS);
   start_two_links (f);
   g_assert_cmpint (push (f, 12, A, 10), ==, TTTD_REORDER_HELD);
   g_assert_cmpint (push (f, 11, B, 8), ==, TTTD_REORDER_DELIVERED);
@@ -731,6 +777,7 @@ main (int argc, char **argv)
   ADD ("timeout", test_timeout);
   ADD ("link-prev-lost", test_link_prev_lost);
   ADD ("links-passed", test_links_passed);
+  ADD ("idle-link-lag", test_idle_link_lag);
   ADD ("urgent", test_urgent);
   ADD ("bounded", test_bounded);
   ADD ("random", test_random);

@@ -122,21 +122,27 @@ tttd_recovery_times (const guint64 *srtt_us, guint n, gboolean retransmit, TttdR
       out->nack_wait_us = 0;
       out->hold_us = TTTD_HOLD_DEFAULT_US;
       out->max_age_us = 2 * TTTD_HOLD_DEFAULT_US;
+      out->lag_us = TTTD_HOLD_DEFAULT_US / 2;
       return;
     }
   /* the NACK goes on the fastest link and the packet comes back on it
    * (or on one nearly as fast): one RTT of it, with a margin for jitter
    * and the far end's batching */
-  wait = (gint64) lo + MAX ((gint64) lo / 2, 5000);
+  wait = (gint64) lo + MAX ((gint64) lo / 2, 10000);
   wait = CLAMP (wait, 10000, TTTD_HOLD_MAX_US - 10000);
   /* a gap waits for the slowest link's packets (they lag by the RTT
-   * difference) and, when asked for, for the retransmission */
-  hold = (gint64) (hi - lo) + (retransmit ? wait : 0) + 10000;
+   * difference, and by what they waited in the sender's pacer) and, when
+   * asked for, for the retransmission.  It is the fallback only: a gap is
+   * known lost when a later packet on its link names it, or when every
+   * link has shown something sent after it */
+  hold = (gint64) (hi - lo) + TTTD_PACE_MAX_US + (retransmit ? wait : 0) + 10000;
   out->hold_us = retransmit ? CLAMP (hold, TTTD_HOLD_MIN_US, TTTD_HOLD_MAX_US) : TTTD_HOLD_DEFAULT_US;
   out->nack_wait_us = retransmit ? MIN (wait, out->hold_us) : 0;
   /* a request comes at most a one-way trip of the slowest link and the
    * hold time after the packet went: older copies are not sent again */
   out->max_age_us = MIN ((gint64) hi + out->hold_us, 2 * TTTD_HOLD_MAX_US);
+  /* the one-way delays differ by less than the RTTs do */
+  out->lag_us = MIN ((gint64) (hi - lo) + 10000, out->hold_us);
 }
 
 gboolean

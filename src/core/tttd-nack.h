@@ -65,11 +65,16 @@ typedef struct {
   gint64 nack_wait_us; /* a gap asked for is waited for this long (0: not asked) */
   gint64 hold_us;      /* the reorder buffer's hold time */
   gint64 max_age_us;   /* the sender retransmits nothing older */
+  gint64 lag_us;       /* how much later than the fastest the slowest link may deliver */
 } TttdRecoveryTimes;
 
 #define TTTD_HOLD_MIN_US     20000
 #define TTTD_HOLD_MAX_US     300000
 #define TTTD_HOLD_DEFAULT_US 50000 /* without retransmission, or with no RTT known */
+/* a sender's pacer lets a datagram wait up to this long before it leaves
+ * (longer, it drops it): a wait no RTT shows, as a datagram's timestamp is
+ * when it leaves */
+#define TTTD_PACE_MAX_US 50000
 
 /* srtt_us: the smoothed RTTs of the usable links (0: unknown, skipped) */
 void tttd_recovery_times (const guint64 *srtt_us, guint n, gboolean retransmit, TttdRecoveryTimes *out);

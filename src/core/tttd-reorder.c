@@ -39,6 +39,7 @@ tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer us
   reorder->user_data = user_data;
   reorder->hold_us = 50000;
   reorder->active_us = 200000;
+  reorder->lag_us = 25000;
 }
 
 void
@@ -48,10 +49,11 @@ tttd_reorder_set_lost_func (TttdReorder *reorder, TttdReorderLost lost)
 }
 
 void
-tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us)
+tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us, gint64 lag_us)
 {
   reorder->hold_us = MAX (hold_us, 1);
   reorder->nack_wait_us = reorder->lost != NULL ? MAX (nack_wait_us, 0) : 0;
+  reorder->lag_us = CLAMP (lag_us, 0, reorder->hold_us);
 }
 
 /* seq will not come on its link: ask for it, or give it up */
@@ -97,6 +99,8 @@ advance (TttdReorder *r)
 {
   TttdReorderSlot *slot = r->slots != NULL ? slot_write (r, r->next) : NULL;
 
+  r->blocked_us = 0;
+  r->idle_until_us = 0;
   if (slot == NULL)
     {
       /* no slots: nothing was held or known here */
@@ -129,19 +133,33 @@ advance (TttdReorder *r)
   r->next++;
 }
 
-/* every link that carries data has shown something sent after seq */
+/* every link that carries data has shown something sent after seq.  A
+ * link that carried none for a while may have sent seq after its pause:
+ * that comes up to the links' delay difference after what the others sent
+ * later, so the gap waits lag_us for it (unless a probe on it showed it
+ * past seq) */
 static gboolean
-known_lost (const TttdReorder *r, guint32 seq, gint64 now_us)
+known_lost (TttdReorder *r, guint32 seq, gint64 now_us)
 {
   gboolean any = FALSE;
 
+  r->idle_until_us = 0;
   for (guint32 m = r->link_mask; m != 0; m &= m - 1)
     {
       guint i = (guint) __builtin_ctz (m);
+      gboolean passed = !(tttd_seq_before (r->clear[i], seq) || r->clear[i] == seq);
+
       if (now_us - r->data_us[i] > r->active_us)
-        continue;
+        {
+          if (!passed && now_us - r->blocked_us < r->lag_us)
+            {
+              r->idle_until_us = r->blocked_us + r->lag_us;
+              return FALSE;
+            }
+          continue;
+        }
       any = TRUE;
-      if (tttd_seq_before (r->clear[i], seq) || r->clear[i] == seq)
+      if (!passed)
         return FALSE;
     }
   return any;
@@ -164,10 +182,26 @@ release (TttdReorder *r, gint64 now_us)
             return;
           break;
         default:
-          /* every link moved past it: given up, not asked for, as it may
-           * never have been sent (a pacer that drops to slow TCP down) */
-          if (r->held == 0 || !known_lost (r, r->next, now_us))
+          if (r->held == 0)
             return;
+          if (r->blocked_us == 0)
+            r->blocked_us = now_us;
+          if (!known_lost (r, r->next, now_us))
+            return;
+          /* every link moved past it and no link named it: several lost
+           * in a row on one link (the next packet names only the last), or
+           * one the sender's pacer dropped on purpose to slow TCP down
+           * (the sender refuses to send that one again). Asked for when
+           * asking is on, else given up */
+          if (r->nack_wait_us > 0)
+            {
+              /* and every gap after it that the links have passed, now,
+               * not a round trip each as each comes to the front (a burst) */
+              for (guint32 s = r->next; s - r->next < TTTD_REORDER_SLOTS && known_lost (r, s, now_us); s++)
+                if (SLOT (r, s)->state == SLOT_EMPTY)
+                  known_lost_at (r, s, now_us);
+              continue;
+            }
           break;
         }
       advance (r);
@@ -337,6 +371,9 @@ tttd_reorder_deadline (const TttdReorder *r)
    * given up; with nothing held after it, nothing waits for it */
   if (r->held > 0 && front->state == SLOT_WAIT)
     deadline = MIN (deadline, front->arrival_us);
+  /* a gap waiting for a link that had paused */
+  if (r->held > 0 && front->state == SLOT_EMPTY && r->idle_until_us != 0)
+    deadline = MIN (deadline, r->idle_until_us);
   return deadline;
 }
 
@@ -367,6 +404,7 @@ tttd_reorder_reset (TttdReorder *reorder)
   gpointer user_data = reorder->user_data;
   TttdReorderLost lost = reorder->lost;
   gint64 hold_us = reorder->hold_us, active_us = reorder->active_us, nack_wait_us = reorder->nack_wait_us;
+  gint64 lag_us = reorder->lag_us;
   TttdReorderStats stats;
 
   tttd_reorder_clear (reorder);
@@ -376,6 +414,7 @@ tttd_reorder_reset (TttdReorder *reorder)
   reorder->hold_us = hold_us;
   reorder->nack_wait_us = nack_wait_us;
   reorder->active_us = active_us;
+  reorder->lag_us = lag_us;
   reorder->stats = stats;
 }
 

@@ -48,8 +48,11 @@ typedef struct {
   guint32 next;
   guint held;
   gint64 hold_us;
-  gint64 nack_wait_us; /* 0: a gap known lost is given up at once */
-  gint64 active_us;
+  gint64 nack_wait_us;  /* 0: a gap known lost is given up at once */
+  gint64 active_us;     /* a link without data for longer may be waited for, but only lag_us */
+  gint64 lag_us;        /* how much later than the others a link may deliver (delay difference) */
+  gint64 blocked_us;    /* when the gap at next began to hold packets back (0: it does not) */
+  gint64 idle_until_us; /* the gap waits for an idle link until then (0: it does not) */
   guint32 link_mask;
   guint32 clear[TTTD_REORDER_LINKS];
   gint64 data_us[TTTD_REORDER_LINKS];
@@ -73,11 +76,14 @@ typedef enum {
 void tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer user_data);
 /* ask for what is known lost (lost gets the same user_data) */
 void tttd_reorder_set_lost_func (TttdReorder *reorder, TttdReorderLost lost);
-/* the hold time, and how long a gap asked for is waited for (0: no
- * asking); they follow the links' RTTs (tttd_recovery_times) */
-void tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us);
+/* the hold time, how long a gap asked for is waited for (0: no asking),
+ * and how long a gap waits for a link that had carried no data for a while
+ * (what it sent after the pause lags the other links' by up to their delay
+ * difference); they follow the links' RTTs (tttd_recovery_times) */
+void tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us, gint64 lag_us);
 /* urgent: deliver at once even ahead of its turn (interactive traffic);
- * its copies are still dropped */
+ * its copies are still dropped.  link >= TTTD_REORDER_LINKS: it came out
+ * of any link's order (sent again, rebuilt) and shows nothing of a link */
 TttdReorderResult tttd_reorder_push (TttdReorder *reorder, guint32 seq, guint link, guint32 link_prev, gboolean urgent,
                                      gpointer buf, guint len, gint64 now_us);
 /* a probe on link said: every data sequence before next_seq has been sent */

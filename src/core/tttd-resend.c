@@ -98,6 +98,16 @@ tttd_resend_lookup (TttdResend *resend, gconstpointer owner, guint32 seq, const 
 }
 
 void
+tttd_resend_refuse (TttdResend *resend, gconstpointer owner, guint32 seq)
+{
+  const guint8 *data;
+  TttdResendEntry *entry = tttd_resend_lookup (resend, owner, seq, &data);
+
+  if (entry != NULL)
+    entry->retransmitted = TRUE;
+}
+
+void
 tttd_resend_forget (TttdResend *resend, gconstpointer owner)
 {
   for (guint i = 0; resend->entries != NULL && i < resend->n_slots; i++)

@@ -57,6 +57,9 @@ guint tttd_resend_take (TttdResend *resend, gconstpointer owner, guint link, gin
 /* the owner's packet seq, if the ring still has it (NULL: not); *data
  * points at its plaintext.  The entry may be changed (retransmitted). */
 TttdResendEntry *tttd_resend_lookup (TttdResend *resend, gconstpointer owner, guint32 seq, const guint8 **data);
+/* the owner's packet seq was not sent after all (dropped on purpose):
+ * a request for it is refused */
+void tttd_resend_refuse (TttdResend *resend, gconstpointer owner, guint32 seq);
 /* the owner's sequence numbers mean nothing any more (new session, freed) */
 void tttd_resend_forget (TttdResend *resend, gconstpointer owner);
 

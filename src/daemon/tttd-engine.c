@@ -216,8 +216,15 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
             }
           memcpy (out + TTTD_HEADROOM, buf + TTTD_HEADROOM, len);
         }
-      if ((urgent ? tttd_tx_seal_and_queue : tttd_tx_seal_and_pace) (&engine->tx, peer, keypair, link, out, &inner,
-                                                                     len))
+      if (!(urgent ? tttd_tx_seal_and_queue : tttd_tx_seal_and_pace) (&engine->tx, peer, keypair, link, out, &inner,
+                                                                      len))
+        {
+          /* dropped (the pacer's queue was full: that tells TCP to slow
+           * down): the far end's NACK for it is refused */
+          if (copies == 1)
+            tttd_resend_refuse (&engine->tx.resend, peer, seq);
+        }
+      else
         {
           /* a copy missing on this link may still come on another: the
            * next packet here must not vouch that it is lost */
@@ -477,6 +484,10 @@ receive_data (TttdEngine *engine, TttdPeer *peer, guint link, const TttdInner *i
   /* with no spare buffer left, what is held goes out first, in order */
   if (engine->tx.pool.free->len == 0 && engine->tx.pool.allocated >= engine->tx.pool.max)
     tttd_reorder_flush (peer->reorder);
+  /* one sent again, or rebuilt, came out of its link's order (ahead of
+   * the pacer's queue): it shows nothing of what the link carried before */
+  if (rebuilt || (inner->flags & (TTTD_FLAG_RESENT | TTTD_FLAG_RETRANSMIT)))
+    link = G_MAXUINT;
   if (tttd_reorder_push (peer->reorder, inner->seq, link, inner->link_prev, (inner->flags & TTTD_FLAG_URGENT) != 0, buf,
                          (guint) len, engine->tx.now_us) == TTTD_REORDER_HELD)
     {

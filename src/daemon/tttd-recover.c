@@ -13,6 +13,10 @@
 #define NACK_BURST_US 16000
 /* a link with a longer virtual queue has no room for a retransmission */
 #define ROOM_US 20000
+/* a link that loses more than this carries NACKs and retransmissions,
+ * but a copy of each goes on another link too: a lost NACK or a lost
+ * retransmission is a loss the flow sees */
+#define LOSSY 0.005
 /* copies of received packets are kept this long after the last repair */
 #define FEC_RX_ACTIVE_US (2 * G_USEC_PER_SEC)
 
@@ -118,7 +122,7 @@ tttd_recover_update (TttdPeer *peer)
       n++;
     }
   tttd_recovery_times (srtt, n, peer->tx->retransmit, &r->times);
-  tttd_reorder_set_times (peer->reorder, r->times.hold_us, r->times.nack_wait_us);
+  tttd_reorder_set_times (peer->reorder, r->times.hold_us, r->times.nack_wait_us, r->times.lag_us);
   if (peer->tx->fec == 0 || n == 0)
     r->fec_window = 0;
   else
@@ -132,9 +136,10 @@ tttd_recover_update (TttdPeer *peer)
 
 /* ---- NACKs: the receive side asks ------------------------------------- */
 
-/* the fastest usable path: the NACK should reach the sender soonest */
+/* the fastest usable path but exclude (-1: none): the NACK should reach
+ * the sender soonest */
 static gint
-fastest_link (const TttdPeer *peer)
+fastest_link (const TttdPeer *peer, gint exclude)
 {
   guint32 mask = tttd_scheduler_usable_mask (peer->sched);
   guint64 best = G_MAXUINT64;
@@ -144,13 +149,20 @@ fastest_link (const TttdPeer *peer)
     {
       guint i = (guint) __builtin_ctz (m);
       guint64 rtt = peer->paths[i].health.srtt_us != 0 ? peer->paths[i].health.srtt_us : G_MAXUINT64 - 1;
-      if (peer->paths[i].present && rtt < best)
+      if (peer->paths[i].present && (gint) i != exclude && rtt < best)
         {
           best = rtt;
           link = (gint) i;
         }
     }
   return link;
+}
+
+/* where a copy goes when link is lossy (-1: nowhere) */
+static gint
+copy_link (const TttdPeer *peer, guint link)
+{
+  return path_loss (&peer->paths[link]) > LOSSY ? fastest_link (peer, (gint) link) : -1;
 }
 
 /* send the pending NACK, if the rate limit lets it; FALSE: it waits */
@@ -161,8 +173,8 @@ send_nack (TttdPeer *peer)
   TttdTx *tx = peer->tx;
   gint64 now = tx->now_us;
   TttdKeypair *keypair;
-  gint link;
-  guint8 *buf;
+  gint link, copy;
+  guint8 *buf, *buf2;
   gsize len;
   TttdInner inner = { .kind = TTTD_KIND_NACK, .timestamp = (guint32) now };
 
@@ -171,7 +183,7 @@ send_nack (TttdPeer *peer)
   if (r->nack_next_us > now + NACK_BURST_US)
     return FALSE;
   keypair = tttd_keyring_sender (&peer->keyring, now);
-  link = fastest_link (peer);
+  link = fastest_link (peer, -1);
   if (keypair == NULL || link < 0 || (buf = tttd_pool_get (&tx->pool)) == NULL)
     {
       tttd_nack_clear (&r->pending);
@@ -181,6 +193,15 @@ send_nack (TttdPeer *peer)
   inner.link = (guint16) link;
   len = tttd_nack_write (buf + TTTD_HEADROOM, &r->pending);
   tttd_nack_clear (&r->pending);
+  copy = copy_link (peer, (guint) link);
+  if (copy >= 0 && (buf2 = tttd_pool_get (&tx->pool)) != NULL)
+    {
+      TttdInner inner2 = inner;
+
+      inner2.link = (guint16) copy;
+      memcpy (buf2 + TTTD_HEADROOM, buf + TTTD_HEADROOM, len);
+      tttd_tx_seal_and_queue (tx, peer, keypair, (guint) copy, buf2, &inner2, len);
+    }
   if (tttd_tx_seal_and_queue (tx, peer, keypair, (guint) link, buf, &inner, len))
     peer->stats.nacks_sent++;
   return TRUE;
@@ -295,8 +316,8 @@ retransmit_one (TttdPeer *peer, TttdKeypair *keypair, guint32 seq)
   TttdTx *tx = peer->tx;
   const guint8 *data;
   TttdResendEntry *entry;
-  gint link;
-  guint8 *buf;
+  gint link, copy;
+  guint8 *buf, *buf2;
   TttdInner inner = {
     .kind = TTTD_KIND_DATA,
     .flags = TTTD_FLAG_RETRANSMIT,
@@ -318,6 +339,16 @@ retransmit_one (TttdPeer *peer, TttdKeypair *keypair, guint32 seq)
   entry->retransmitted = TRUE;
   inner.link = (guint16) link;
   memcpy (buf + TTTD_HEADROOM, data, entry->len);
+  /* a lossy link: a copy on another, within the same budget */
+  copy = copy_link (peer, (guint) link);
+  if (copy >= 0 && tttd_retransmit_budget_take (&peer->recover->budget) && (buf2 = tttd_pool_get (&tx->pool)) != NULL)
+    {
+      TttdInner inner2 = inner;
+
+      inner2.link = (guint16) copy;
+      memcpy (buf2 + TTTD_HEADROOM, data, entry->len);
+      tttd_tx_seal_and_queue (tx, peer, keypair, (guint) copy, buf2, &inner2, entry->len);
+    }
   /* ahead of the pacer's queue: it is late already */
   if (!tttd_tx_seal_and_queue (tx, peer, keypair, (guint) link, buf, &inner, entry->len))
     return FALSE;

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "tttd-nack.h"
 #include "tttd-tx.h"
 
 /* buffers: a full batch in flight, the reorder buffers of a few sessions,
@@ -13,7 +14,6 @@
 /* the longest wait the pacer allows: beyond it a datagram is dropped (TCP
  * needs about a third of the path's BDP queued to stay at full rate; more
  * only adds latency) */
-#define PACE_MAX_US 50000
 /* a datagram due within this is sent now: the main loop wakes in ms */
 #define PACE_SLACK_US 500
 
@@ -25,7 +25,7 @@ tttd_tx_init (TttdTx *tx, gsize buf_size, guint max_mtu, const TttdHealthParams 
   tx->buf_size = buf_size;
   tttd_pool_init (&tx->pool, buf_size, POOL_BUFFERS);
   tx->health = *health;
-  tx->max_pace_us = PACE_MAX_US;
+  tx->max_pace_us = TTTD_PACE_MAX_US;
   tx->pacing = g_ptr_array_new ();
   tx->recovering = g_ptr_array_new ();
   tx->retransmit = TRUE;
