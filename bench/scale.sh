@@ -167,14 +167,14 @@ idle_cpu=$(( $(v idle_cpu_ticks) - $(v up_cpu_ticks) ))
 quiet_s=$(calc "print $(v quiet_t) - $(v quiet_start_t)")
 quiet_cpu=$(( $(v quiet_cpu_ticks) - $(v quiet_start_cpu_ticks) ))
 quiet_dgrams=$(( $(v quiet_up0_rx_packets) + $(v quiet_up0_tx_packets) - $(v quiet_start_up0_rx_packets) - $(v quiet_start_up0_tx_packets) ))
-quiet_pct=$(calc "printf \"%.1f\", $quiet_cpu / $hz / ($quiet_s > 0 ? $quiet_s : 1) * 100")
+quiet_pct=$(calc "printf \"%.1f\", $quiet_cpu / $hz / ($quiet_s ? $quiet_s : 1) * 100")
 dormant_s=$(calc "print $(v dormant_t) - $(v dormant_start_t)")
 dormant_cpu=$(( $(v dormant_cpu_ticks) - $(v dormant_start_cpu_ticks) ))
 dormant_dgrams=$(( $(v dormant_up0_rx_packets) + $(v dormant_up0_tx_packets) - $(v dormant_start_up0_rx_packets) - $(v dormant_start_up0_tx_packets) ))
-dormant_pct=$(calc "printf \"%.1f\", $dormant_cpu / $hz / ($dormant_s > 0 ? $dormant_s : 1) * 100")
+dormant_pct=$(calc "printf \"%.1f\", $dormant_cpu / $hz / ($dormant_s ? $dormant_s : 1) * 100")
 # the goals: what a session adds, the larger of up and rekeyed
 per_traffic=$(kib_per "$(v traffic_VmRSS_kib) - $(v before_VmRSS_kib)")
-session_kib=$(calc "a = $per_session; b = $per_rekeyed; c = $per_traffic; m = (a > b ? a : b); printf \"%.1f\", (m > c ? m : c)")
+session_kib=$(calc "a = $per_session; b = $per_rekeyed; c = $per_traffic; m = (a < b ? b : a); r = (m < c ? c : m); printf \"%.1f\", r")
 meets () { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b ? "met" : "MISSED") }'; }
 traffic_cpu=$(( $(v traffic_end_cpu_ticks) - $(v traffic_start_cpu_ticks) ))
 max_map=$(cat /proc/sys/vm/max_map_count)
@@ -206,16 +206,16 @@ echo "server CPU"
 bench_row "startup (parse $clients peers)" "$(secs "$startup_cpu") s"
 bench_row "$clients handshakes" "$(secs "$hs_cpu") s ($(calc "printf \"%.0f\", $hs_cpu / $hz * 1e6 / $clients") us each)"
 bench_row "$clients rekeys" "$(secs "$rekey_cpu") s"
-(( idle > 0 )) && bench_row "idle, $clients sessions probing (${idle_s} s)" "$(calc "printf \"%.1f\", $idle_cpu / $hz / ($idle_s > 0 ? $idle_s : 1) * 100") % of a core"
-(( quiet > 0 )) && bench_row "quiet, $clients sessions at 1 probe/s (${quiet_s} s)" "$quiet_pct % of a core ($(calc "printf \"%.0f\", $quiet_dgrams / ($quiet_s > 0 ? $quiet_s : 1)") datagrams/s in + out)"
-(( dormant > 0 )) && bench_row "dormant, $clients sessions at 1 probe/5 s (${dormant_s} s)" "$dormant_pct % of a core ($(calc "printf \"%.0f\", $dormant_dgrams / ($dormant_s > 0 ? $dormant_s : 1)") datagrams/s in + out)"
-bench_row "traffic (${traffic_s} s)" "$(calc "printf \"%.1f\", $traffic_cpu / $hz / ($traffic_s > 0 ? $traffic_s : 1) * 100") % of a core"
+(( idle > 0 )) && bench_row "idle, $clients sessions probing (${idle_s} s)" "$(calc "printf \"%.1f\", $idle_cpu / $hz / ($idle_s ? $idle_s : 1) * 100") % of a core"
+(( quiet > 0 )) && bench_row "quiet, $clients sessions at 1 probe/s (${quiet_s} s)" "$quiet_pct % of a core ($(calc "printf \"%.0f\", $quiet_dgrams / ($quiet_s ? $quiet_s : 1)") datagrams/s in + out)"
+(( dormant > 0 )) && bench_row "dormant, $clients sessions at 1 probe/5 s (${dormant_s} s)" "$dormant_pct % of a core ($(calc "printf \"%.0f\", $dormant_dgrams / ($dormant_s ? $dormant_s : 1)") datagrams/s in + out)"
+bench_row "traffic (${traffic_s} s)" "$(calc "printf \"%.1f\", $traffic_cpu / $hz / ($traffic_s ? $traffic_s : 1) * 100") % of a core"
 (( reload > 0 )) && bench_row "reload phase (SIGHUP, then $reload s of traffic)" "$(secs "$(( $(v reload_end_cpu_ticks) - $(v reload_start_cpu_ticks) ))") s"
 echo "throughput ($size-byte ICMP echo, $pps/s per client, $clients clients)"
 bench_row "offered / echoed (simulator)" "$(v data_sent_pps) / $(v data_received_pps) pps (RTT p50/p95: data $(v data_rtt_p50_ms)/$(v data_rtt_p95_ms) ms, probes $(v probe_rtt_p50_ms)/$(v probe_rtt_p95_ms) ms)"
-bench_row "server forwarded (TUN in + out)" "$(calc "printf \"%.0f\", ($fwd_in + $fwd_out) / ($traffic_s > 0 ? $traffic_s : 1)") pps ($fwd_in in, $fwd_out out)"
-bench_row "server UDP datagrams in + out (probes too)" "$(calc "printf \"%.0f\", $udp / ($traffic_s > 0 ? $traffic_s : 1)") pps"
-bench_row "per server CPU second: forwarded / datagrams" "$(calc "printf \"%.0f / %.0f\", ($traffic_cpu > 0 ? ($fwd_in + $fwd_out) / ($traffic_cpu / $hz) : 0), ($traffic_cpu > 0 ? $udp / ($traffic_cpu / $hz) : 0)")"
+bench_row "server forwarded (TUN in + out)" "$(calc "printf \"%.0f\", ($fwd_in + $fwd_out) / ($traffic_s ? $traffic_s : 1)") pps ($fwd_in in, $fwd_out out)"
+bench_row "server UDP datagrams in + out (probes too)" "$(calc "printf \"%.0f\", $udp / ($traffic_s ? $traffic_s : 1)") pps"
+bench_row "per server CPU second: forwarded / datagrams" "$(calc "printf \"%.0f / %.0f\", ($traffic_cpu ? ($fwd_in + $fwd_out) / ($traffic_cpu / $hz) : 0), ($traffic_cpu ? $udp / ($traffic_cpu / $hz) : 0)")"
 if (( reload > 0 )); then
   reloaded=$(grep -c 'configuration reloaded' "$LAB_DIR/tttd-server.log" || true)
   bench_row "reload under that traffic: longest silence" "$(v reload_gap_ms) ms ($(v reload_data_received) of $(v reload_data_sent) echoes came back; $( (( reloaded )) && echo reloaded || echo 'no reload logged'))"
