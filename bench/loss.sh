@@ -5,7 +5,7 @@
 # bench/loss.sh: loss recovery inside the bond on the two links of
 # bench/multipath.sh (40 Mbit/s at 10 ms RTT and 20 Mbit/s at 40 ms):
 #  - one TCP flow (adaptive) on clean links, with 2% and with 5% random loss on the faster
-#    link, with recovery (the defaults: retransmit=true fec=auto) and
+#    link, and with 1% Gilbert-Elliott loss in bursts of 5 on it (both ways), with recovery (the defaults: retransmit=true fec=auto) and
 #    without (retransmit=false fec=off), against the clean raw paths' sum;
 #  - pings every 20 ms through redundant with 10% random loss on each
 #    link: lost pings and the FEC overhead, with and without recovery.
@@ -81,13 +81,21 @@ print('    ' + ', '.join('%s %s' % (k, c.get(k, 0)) for k in ('nacks-sent', 'ret
 
 for mode in $modes; do
   start "$mode" adaptive
-  for loss in 0 2 5; do
-    lab_path_emulate 0 0 --loss "$loss"
+  for loss in 0 2 5 ge; do
+    if [[ $loss == ge ]]; then
+      lab_path_emulate 0 0 --loss 0
+      lab_path_loss 0 0 --gilbert 1 5
+      what="1% bursty loss (Gilbert-Elliott, bursts of 5)"
+    else
+      lab_path_emulate 0 0 --loss "$loss"
+      what="$loss% loss"
+    fi
     sleep 3   # the estimators see the loss
     t=$(lab_iperf "$client" "$TTTD_SERVER_TUN" "$seconds" "${ccarg[@]}" || echo 0)
-    bench_row "recovery $mode, $loss% loss on path 0: one flow" "$t Mbit/s (ratio $(bench_ratio "$t" "$raw_sum"))"
+    bench_row "recovery $mode, $what on path 0: one flow" "$t Mbit/s (ratio $(bench_ratio "$t" "$raw_sum"))"
     [[ -n ${BENCH_VERBOSE:-} ]] && show
   done
+  lab_path_loss 0 0 --gilbert off
   lab_path_emulate 0 0 --loss 0
   stop
 

@@ -721,30 +721,66 @@ test_nack_wait (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->reorder.stats.recovered, ==, 1);
 
   /* every link past a gap that no link named (several lost in a row on
-   * one, or one the sender's pacer dropped): asked for as well, then
-   * given up when its time is up */
+   * one, or one the sender's pacer dropped): on links that lose nothing,
+   * given up at once, not asked for (a pacer's drop, most likely) */
   g_assert_cmpint (push (f, 17, A, 17), ==, TTTD_REORDER_HELD);
-  EXPECT_NONE (f);
   tttd_reorder_link_mark (&f->reorder, B, 18, f->now);
-  EXPECT_ASKED (16);
+  EXPECT (f, 17);
+  expect_lost (f, 2, 0);
+  g_assert_cmpuint (asked_seqs->len, ==, 0);
+  /* on lossy links, asked for as well, then given up when its time is up */
+  tttd_reorder_set_ask_unnamed (&f->reorder, TRUE);
+  g_assert_cmpint (push (f, 19, A, 19), ==, TTTD_REORDER_HELD);
+  EXPECT_NONE (f);
+  tttd_reorder_link_mark (&f->reorder, B, 20, f->now);
+  EXPECT_ASKED (18);
   EXPECT_NONE (f);
   f->now += 30 * MS;
   expire (f);
-  EXPECT (f, 17);
-  expect_lost (f, 2, 0);
+  EXPECT (f, 19);
+  expect_lost (f, 3, 0);
 
   /* the hold time bounds the wait as well: a later packet held for the
    * hold time releases what is before it */
   tttd_reorder_set_times (&f->reorder, 10 * MS, 30 * MS, 20 * MS);
-  g_assert_cmpint (push (f, 20, A, 18), ==, TTTD_REORDER_HELD);
-  EXPECT_ASKED (18);
-  g_assert_cmpint (push (f, 19, B, 19), ==, TTTD_REORDER_HELD);
+  g_assert_cmpint (push (f, 22, A, 20), ==, TTTD_REORDER_HELD);
+  EXPECT_ASKED (20);
+  g_assert_cmpint (push (f, 21, B, 21), ==, TTTD_REORDER_HELD);
   f->now += 10 * MS;
   expire (f);
-  EXPECT (f, 19, 20);
-  expect_lost (f, 3, 0);
+  EXPECT (f, 21, 22);
+  expect_lost (f, 4, 0);
   /* asked only once per gap */
   g_assert_cmpuint (f->reorder.stats.asked, ==, 4);
+  g_array_unref (asked_seqs);
+}
+
+/* a burst on one link: the next packet names only the last of it; the
+ * others are found when every link has passed them, and all asked for in
+ * one go, not one round trip each as each comes to the front */
+static void
+test_nack_burst (Fixture *f, gconstpointer data)
+{
+  asked_seqs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  tttd_reorder_set_lost_func (&f->reorder, on_lost);
+  tttd_reorder_set_times (&f->reorder, 100 * MS, 30 * MS, 20 * MS);
+  tttd_reorder_set_ask_unnamed (&f->reorder, TRUE);
+  start_two_links (f);
+
+  /* 10, 11, 12 lost on A; 13 on A names 12 */
+  g_assert_cmpint (push (f, 13, A, 12), ==, TTTD_REORDER_HELD);
+  EXPECT_ASKED (12);
+  /* 14 on B: every link is past 10 and 11 */
+  g_assert_cmpint (push (f, 14, B, 8), ==, TTTD_REORDER_HELD);
+  EXPECT_ASKED (10, 11);
+  EXPECT_NONE (f);
+  /* the retransmissions fill them in any order */
+  g_assert_cmpint (push (f, 11, A, 11), ==, TTTD_REORDER_HELD);
+  g_assert_cmpint (push (f, 12, A, 12), ==, TTTD_REORDER_HELD);
+  g_assert_cmpint (push (f, 10, A, 10), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 10, 11, 12, 13, 14);
+  expect_lost (f, 0, 0);
+  g_assert_cmpuint (f->reorder.stats.recovered, ==, 3);
   g_array_unref (asked_seqs);
 }
 
@@ -784,6 +820,7 @@ main (int argc, char **argv)
   ADD ("reset", test_reset);
   ADD ("resync-duplicates", test_resync_duplicates);
   ADD ("nack-wait", test_nack_wait);
+  ADD ("nack-burst", test_nack_burst);
   ADD ("nack-off", test_nack_off);
 #undef ADD
 

@@ -49,6 +49,12 @@ tttd_reorder_set_lost_func (TttdReorder *reorder, TttdReorderLost lost)
 }
 
 void
+tttd_reorder_set_ask_unnamed (TttdReorder *reorder, gboolean ask)
+{
+  reorder->ask_unnamed = ask;
+}
+
+void
 tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us, gint64 lag_us)
 {
   reorder->hold_us = MAX (hold_us, 1);
@@ -192,8 +198,8 @@ release (TttdReorder *r, gint64 now_us)
            * in a row on one link (the next packet names only the last), or
            * one the sender's pacer dropped on purpose to slow TCP down
            * (the sender refuses to send that one again). Asked for when
-           * asking is on, else given up */
-          if (r->nack_wait_us > 0)
+           * the links lose packets, else given up */
+          if (r->nack_wait_us > 0 && r->ask_unnamed)
             {
               /* and every gap after it that the links have passed, now,
                * not a round trip each as each comes to the front (a burst) */
@@ -405,6 +411,7 @@ tttd_reorder_reset (TttdReorder *reorder)
   TttdReorderLost lost = reorder->lost;
   gint64 hold_us = reorder->hold_us, active_us = reorder->active_us, nack_wait_us = reorder->nack_wait_us;
   gint64 lag_us = reorder->lag_us;
+  gboolean ask_unnamed = reorder->ask_unnamed;
   TttdReorderStats stats;
 
   tttd_reorder_clear (reorder);
@@ -415,6 +422,7 @@ tttd_reorder_reset (TttdReorder *reorder)
   reorder->nack_wait_us = nack_wait_us;
   reorder->active_us = active_us;
   reorder->lag_us = lag_us;
+  reorder->ask_unnamed = ask_unnamed;
   reorder->stats = stats;
 }
 

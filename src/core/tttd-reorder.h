@@ -53,6 +53,7 @@ typedef struct {
   gint64 lag_us;        /* how much later than the others a link may deliver (delay difference) */
   gint64 blocked_us;    /* when the gap at next began to hold packets back (0: it does not) */
   gint64 idle_until_us; /* the gap waits for an idle link until then (0: it does not) */
+  gboolean ask_unnamed; /* ask for gaps every link passed but none named, too */
   guint32 link_mask;
   guint32 clear[TTTD_REORDER_LINKS];
   gint64 data_us[TTTD_REORDER_LINKS];
@@ -81,6 +82,12 @@ void tttd_reorder_set_lost_func (TttdReorder *reorder, TttdReorderLost lost);
  * (what it sent after the pause lags the other links' by up to their delay
  * difference); they follow the links' RTTs (tttd_recovery_times) */
 void tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us, gint64 lag_us);
+/* a gap that every link has passed but no link named in link_prev is
+ * either one of several lost in a row on a lossy link, or one the sender's
+ * pacer dropped (to slow TCP down; the sender does not send it again).
+ * ask: the links lose packets, ask for such gaps too (else they are given
+ * up at once, as waiting for a pacer's drop only delays the flow) */
+void tttd_reorder_set_ask_unnamed (TttdReorder *reorder, gboolean ask);
 /* urgent: deliver at once even ahead of its turn (interactive traffic);
  * its copies are still dropped.  link >= TTTD_REORDER_LINKS: it came out
  * of any link's order (sent again, rebuilt) and shows nothing of a link */

@@ -98,7 +98,7 @@ tttd_recover_update (TttdPeer *peer)
 {
   TttdRecover *r = peer->recover;
   guint64 srtt[TTTD_SCHED_MAX_LINKS];
-  double loss[TTTD_SCHED_MAX_LINKS], worst = 0, packet = 1, low1 = 1, low2 = 1;
+  double loss[TTTD_SCHED_MAX_LINKS], worst = 0, in_loss = 0, packet = 1, low1 = 1, low2 = 1;
   guint n = 0;
   guint32 mask = tttd_scheduler_usable_mask (peer->sched);
 
@@ -111,6 +111,7 @@ tttd_recover_update (TttdPeer *peer)
       srtt[n] = path->health.srtt_us;
       loss[n] = path_loss (path);
       worst = MAX (worst, loss[n]);
+      in_loss = MAX (in_loss, path->health.in.loss);
       packet *= loss[n];
       if (loss[n] < low1)
         {
@@ -123,6 +124,9 @@ tttd_recover_update (TttdPeer *peer)
     }
   tttd_recovery_times (srtt, n, peer->tx->retransmit, &r->times);
   tttd_reorder_set_times (peer->reorder, r->times.hold_us, r->times.nack_wait_us, r->times.lag_us);
+  /* what comes in is lost on the way (the far end's counts against ours):
+   * gaps no link named are asked for too */
+  tttd_reorder_set_ask_unnamed (peer->reorder, in_loss > LOSSY);
   if (peer->tx->fec == 0 || n == 0)
     r->fec_window = 0;
   else
