@@ -152,8 +152,9 @@ lab_init () {
   declare -ga LAB_NS_CLIENT=()
   export LAB_PREFIX LAB_DIR
   trap 'lab__on_exit' EXIT
-  trap 'lab_cleanup 130; exit 130' INT
-  trap 'lab_cleanup 143; exit 143' TERM
+  # the status says how the run ended, whatever the cleanup met on its way
+  trap 'lab_cleanup 130 || true; exit 130' INT
+  trap 'lab_cleanup 143 || true; exit 143' TERM
 }
 
 lab__on_exit () {

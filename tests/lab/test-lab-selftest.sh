@@ -247,11 +247,13 @@ check "a failing run leaves nothing behind" nothing_left failing
 
 ( terminated ) &
 pid=$!
-lab_wait_for 20 test -e "$WORK/terminated.ready" || true
+# (slow under ASan: the run must be set up, its traps in place, before the signal)
+lab_wait_for 60 test -e "$WORK/terminated.ready" || true
+check "the run to terminate got ready" test -e "$WORK/terminated.ready"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
-check "SIGTERM ends the run with 143" test "$rc" -eq 143
+check "SIGTERM ends the run with 143 (it ended with $rc)" test "$rc" -eq 143
 check "a terminated run leaves nothing behind" nothing_left terminated
 
 # stale namespaces: one of a dead run goes, one of a live bash stays
