@@ -194,8 +194,8 @@ tttd_rx_csum_prepare (guint8 *packet, gsize len, TttdRxCsum csum, guint8 *vnet_h
   return TRUE;
 }
 
-static void
-ipv4_checksum (guint8 *ip, guint ihl)
+void
+tttd_ipv4_checksum (guint8 *ip, guint ihl)
 {
   put16 (ip + 10, 0);
   put16 (ip + 10, (guint16) ~fold (sum16 (ip, ihl, 0)));
@@ -303,7 +303,7 @@ tttd_gso_next (TttdGso *gso, guint8 *out, gsize out_size)
       {
         put16 (out + 2, (guint16) seg_len);
         put16 (out + 4, (guint16) (get16 (p + 4) + gso->index));
-        ipv4_checksum (out, l3);
+        tttd_ipv4_checksum (out, l3);
       }
     else
       put16 (out + 4, (guint16) (seg_len - 40));

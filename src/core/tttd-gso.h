@@ -48,6 +48,9 @@ gboolean tttd_gso_init (TttdGso *gso, const guint8 *packet, gsize len, const Ttt
 /* the next segment into out; its length, 0 at the end, -1 if out is too small */
 gssize tttd_gso_next (TttdGso *gso, guint8 *out, gsize out_size);
 
+/* the IPv4 header checksum of a header of ihl bytes, its field filled in */
+void tttd_ipv4_checksum (guint8 *ip, guint ihl);
+
 /* the Internet checksum of a TCP or UDP segment, its field filled in */
 void tttd_l4_checksum (guint8 *packet, gsize len, guint l3_len, guint8 protocol);
 

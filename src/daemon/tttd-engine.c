@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tttd-engine.h"
+#include "tttd-gro.h"
 #include "tttd-gso.h"
 #include "tttd-recover.h"
 #include "tttd-tx.h"
@@ -25,16 +26,18 @@ struct _TttdEngine {
   GPtrArray *holding;  /* peers with packets in their reorder buffer */
   gboolean vnet;
   guint8 *tun_buf; /* one read: a virtio_net_hdr and up to 64 KiB */
+  TttdGro gro;     /* with vnet: a batch's segments joined for the TUN */
   TttdEngineStats stats;
 };
 
 #define ENGINE_COUNTER(name, field) TTTD_COUNTER (name, TttdEngineStats, field)
 
 const TttdCounter tttd_engine_counters[] = {
-  ENGINE_COUNTER ("rx-malformed", rx_malformed),     ENGINE_COUNTER ("rx-unknown-session", rx_unknown_index),
-  ENGINE_COUNTER ("rx-auth-failed", rx_auth_failed), ENGINE_COUNTER ("rx-replayed", rx_replayed),
-  ENGINE_COUNTER ("rx-bad-inner", rx_bad_inner),     ENGINE_COUNTER ("rx-no-buffer", rx_no_buffer),
-  ENGINE_COUNTER ("tx-dropped", tx_dropped),         ENGINE_COUNTER ("tun-write-errors", tun_write_errors),
+  ENGINE_COUNTER ("rx-malformed", rx_malformed),       ENGINE_COUNTER ("rx-unknown-session", rx_unknown_index),
+  ENGINE_COUNTER ("rx-auth-failed", rx_auth_failed),   ENGINE_COUNTER ("rx-replayed", rx_replayed),
+  ENGINE_COUNTER ("rx-bad-inner", rx_bad_inner),       ENGINE_COUNTER ("rx-no-buffer", rx_no_buffer),
+  ENGINE_COUNTER ("tx-dropped", tx_dropped),           ENGINE_COUNTER ("tun-write-errors", tun_write_errors),
+  ENGINE_COUNTER ("tun-gro-packets", tun_gro_packets), ENGINE_COUNTER ("tun-gro-segments", tun_gro_segments),
 };
 const guint tttd_engine_n_counters = G_N_ELEMENTS (tttd_engine_counters);
 
@@ -42,6 +45,7 @@ const guint tttd_engine_n_counters = G_N_ELEMENTS (tttd_engine_counters);
 #define TTTD_TSO_MAX 65536
 
 static void on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data);
+static void tun_flush (TttdEngine *engine);
 
 /* the engine that owns a peer: the peer's send side is part of it */
 #define ENGINE_OF_PEER(peer) ((TttdEngine *) (gpointer) ((char *) (peer)->tx - G_STRUCT_OFFSET (TttdEngine, tx)))
@@ -87,6 +91,8 @@ tttd_engine_free (TttdEngine *engine)
 {
   if (engine == NULL)
     return;
+  tun_flush (engine);
+  tttd_gro_clear (&engine->gro);
   g_hash_table_unref (engine->indexes);
   g_ptr_array_unref (engine->holding);
   g_free (engine->tun_buf);
@@ -117,6 +123,8 @@ const TttdEngineStats *
 tttd_engine_stats (TttdEngine *engine)
 {
   engine->stats.tx_dropped = engine->tx.dropped;
+  engine->stats.tun_gro_packets = engine->gro.packets;
+  engine->stats.tun_gro_segments = engine->gro.joined;
   return &engine->stats;
 }
 
@@ -348,12 +356,34 @@ tttd_engine_tun_readable (TttdEngine *engine)
   tttd_engine_flush (engine);
 }
 
+static void
+write_frame (const guint8 *frame, gsize len, gpointer data)
+{
+  TttdEngine *engine = data;
+
+  if (write (engine->tun_fd, frame, len) == (gssize) len)
+    engine->stats.tun_written++;
+  else
+    engine->stats.tun_write_errors++;
+}
+
+/* what GRO holds goes to the TUN: at the end of whatever delivered it */
+static void
+tun_flush (TttdEngine *engine)
+{
+  if (engine->gro.memory != NULL)
+    tttd_gro_flush (&engine->gro);
+}
+
 void
 tttd_engine_set_vnet (TttdEngine *engine, gboolean vnet)
 {
+  tun_flush (engine);
   engine->vnet = vnet;
   if (vnet && engine->tun_buf == NULL)
     engine->tun_buf = g_malloc (TTTD_VNET_HDR_LEN + TTTD_TSO_MAX);
+  if (vnet && engine->gro.memory == NULL)
+    tttd_gro_init (&engine->gro, write_frame, engine);
 }
 
 static void
@@ -363,18 +393,12 @@ on_reorder_deliver (gpointer buf, guint len, gboolean held, gpointer user_data)
   TttdEngine *engine = ENGINE_OF_PEER (peer);
 
   guint8 *packet = (guint8 *) buf + TTTD_HEADROOM;
-  gssize want = len;
 
+  /* receive_data wrote the virtio_net_hdr in front of the packet */
   if (engine->vnet)
-    {
-      /* receive_data wrote the virtio_net_hdr in front of the packet */
-      packet -= TTTD_VNET_HDR_LEN;
-      want += TTTD_VNET_HDR_LEN;
-    }
-  if (write (engine->tun_fd, packet, (gsize) want) == want)
-    engine->stats.tun_written++;
+    tttd_gro_push (&engine->gro, packet - TTTD_VNET_HDR_LEN, len + TTTD_VNET_HDR_LEN);
   else
-    engine->stats.tun_write_errors++;
+    write_frame (packet, len, engine);
   if (held)
     tttd_pool_put (&engine->tx.pool, buf);
 }
@@ -415,6 +439,7 @@ tttd_engine_expire_reorder (TttdEngine *engine, gint64 now_us)
     }
   /* the NACKs what expired asked for, and FEC windows whose time is up */
   tttd_recover_tick (&engine->tx, now_us);
+  tun_flush (engine);
 }
 
 /* nothing of the peer stays queued or held */
@@ -671,6 +696,7 @@ tttd_engine_socket_readable (TttdEngine *engine, TttdTxQueue *queue)
   /* the NACKs this batch collected, one per peer */
   tttd_recover_flush (&engine->tx);
   tttd_engine_flush (engine);
+  tun_flush (engine);
   /* the kernel handles what we wrote to TUN before write () returns: an
    * echo reply or a TCP ACK may be waiting already. Taking it now saves a
    * trip through poll (a wakeup, tens of microseconds on an idle machine) */
@@ -745,10 +771,14 @@ tttd_engine_end_session (TttdPeer *peer)
 void
 tttd_engine_free_peer (TttdPeer *peer)
 {
+  TttdEngine *engine;
+
   if (peer == NULL)
     return;
-  forget_peer (ENGINE_OF_PEER (peer), peer);
+  engine = ENGINE_OF_PEER (peer);
+  forget_peer (engine, peer);
   tttd_peer_destroy (peer);
+  tun_flush (engine);
 }
 
 void
@@ -756,6 +786,7 @@ tttd_engine_reset_peer (TttdPeer *peer)
 {
   forget_peer (ENGINE_OF_PEER (peer), peer);
   tttd_peer_clear_session (peer);
+  tun_flush (ENGINE_OF_PEER (peer));
 }
 
 void

@@ -52,8 +52,10 @@ typedef struct {
   guint64 tun_written;
   guint64 tun_write_errors;
   guint64 tun_not_ip;
-  guint64 tun_bad_gso; /* a TSO packet we could not cut */
-  guint64 tx_dropped;  /* datagrams the sockets could not take */
+  guint64 tun_bad_gso;      /* a TSO packet we could not cut */
+  guint64 tun_gro_packets;  /* TSO packets joined from segments for the TUN */
+  guint64 tun_gro_segments; /* the segments they held */
+  guint64 tx_dropped;       /* datagrams the sockets could not take */
 } TttdEngineStats;
 
 /* the engine's counters by their published names (D-Bus Counters, tttctl) */

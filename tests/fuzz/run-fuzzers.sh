@@ -8,7 +8,7 @@
 #   tests/fuzz/run-fuzzers.sh [BUILDDIR [SECONDS [TARGET...]]]
 #
 # BUILDDIR defaults to build-fuzz in the source tree, SECONDS to 20 per
-# target, TARGET to all of packet, handshake, response, cookie, config, gso, csum,
+# target, TARGET to all of packet, handshake, response, cookie, config, gso, gro, csum,
 # recover and http. NINJA_JOBS sets ninja's -j (default 1). New inputs found go to
 # BUILDDIR/fuzz-corpus/, crashes to BUILDDIR/fuzz-artifacts/; the committed
 # seeds are not touched.
@@ -18,7 +18,7 @@ srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 builddir=${1:-$srcdir/build-fuzz}
 seconds=${2:-20}
 [ $# -gt 2 ] && shift 2 || set --
-targets=${*:-packet handshake response cookie config gso csum recover http}
+targets=${*:-packet handshake response cookie config gso gro csum recover http}
 
 if [ ! -f "$builddir/build.ninja" ]; then
   # no -Werror here: the gcc build enforces warnings, this one hunts crashes

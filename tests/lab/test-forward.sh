@@ -7,7 +7,8 @@
 # metadata address 169.254.169.254 on a network of the server's own; the
 # lab's 198.18.0.0/15 is the Internet); [server] forward-to= opens them, on
 # a reload. TCP to the Internet host carries partial checksums through the
-# tunnel: what leaves the server must have whole ones.
+# tunnel, and each end joins a batch's segments for its TUN write (GRO):
+# what leaves the server must have whole ones.
 set -euo pipefail
 source "$(dirname "$0")/lab.sh"
 source "$(dirname "$0")/tttd.sh"
@@ -25,7 +26,9 @@ lab__addr "$lan" up0 "$metadata/24"
 
 TTTD_SERVER_BUS=$(tttd_lab_bus server)
 tttd_lab_server "nat=true"
-for c in 0 1; do tttd_lab_client "$c" "route-all=true"; done
+CLIENT_BUS=$(tttd_lab_bus client0)
+TTTD_CLIENT_BUS=$CLIENT_BUS tttd_lab_client 0 "route-all=true"
+tttd_lab_client 1 "route-all=true"
 for c in 0 1; do tttd_lab_wait_connected "$c"; done
 client=${LAB_NS_CLIENT[0]}
 other=$(tttd_client_tun 1)
@@ -60,7 +63,7 @@ reach "forward-to=198.19.0.0/24;$metadata" 0 0
 # server's kernel finishes them on the way out. With checksum offload off on
 # its uplink it does so in software, before the wire, and the Internet host
 # verifies every segment: none may be bad
-counter () { tttd_ctl "$TTTD_SERVER_BUS" --json status | python3 -c "import json,sys; print(json.load(sys.stdin)['counters'].get('$1', 0))"; }
+counter () { tttd_ctl "${2:-$TTTD_SERVER_BUS}" --json status | python3 -c "import json,sys; print(json.load(sys.stdin)['counters'].get('$1', 0))"; }
 bad_segments () { ip netns exec "$LAB_NS_INET" nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ { print $2 }'; }
 ip netns exec "$LAB_NS_SERVER" ethtool -K up0 tx off >/dev/null
 lab_iperf_server iperf "$LAB_NS_INET"
@@ -76,5 +79,14 @@ for name in rx-csum-partial tx-csum-partial; do
   n=$(counter "$name")
   lab_log "server $name: $n"
   (( n > 0 )) || lab_fail "the server's $name is 0: no partial checksums crossed the tunnel"
+done
+# the upload's segments joined on the server, the download's on the client
+for end in server client; do
+  bus=$TTTD_SERVER_BUS
+  [[ $end == client ]] && bus=$CLIENT_BUS
+  packets=$(counter tun-gro-packets "$bus")
+  segments=$(counter tun-gro-segments "$bus")
+  lab_log "$end: $segments segments written to TUN as $packets TSO packets"
+  (( packets > 0 && segments >= 2 * packets )) || lab_fail "the $end joined no segments for its TUN ($packets packets, $segments segments)"
 done
 tttd_lab_pass
