@@ -380,8 +380,7 @@ test_flows (void)
     for (guint i = 0; i < out.n; i++)
       {
         guint16 sport = (guint16) (out.frames[i][TTTD_VNET_HDR_LEN + 20] << 8 | out.frames[i][TTTD_VNET_HDR_LEN + 21]);
-        Seg first = { .sport = sport,
-                      .seq = get32 (out.frames[i] + TTTD_VNET_HDR_LEN + 24) };
+        Seg first = { .sport = sport, .seq = get32 (out.frames[i] + TTTD_VNET_HDR_LEN + 24) };
 
         segments += assert_segments (out.frames[i], out.lens[i], first, 1000);
       }

@@ -11,8 +11,8 @@
 #include "tttd-gro.h"
 
 #define FLOW_BYTES (TTTD_VNET_HDR_LEN + TTTD_GRO_MAX_PACKET)
-#define TCP_PSH 0x08
-#define TCP_ACK 0x10
+#define TCP_PSH    0x08
+#define TCP_ACK    0x10
 
 /* what one frame is, as far as joining goes */
 typedef struct {

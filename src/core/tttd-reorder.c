@@ -8,6 +8,8 @@
 #include "tttd-reorder.h"
 
 G_STATIC_ASSERT ((TTTD_REORDER_SLOTS & (TTTD_REORDER_SLOTS - 1)) == 0);
+G_STATIC_ASSERT ((TTTD_REORDER_SLOTS_MIN & (TTTD_REORDER_SLOTS_MIN - 1)) == 0);
+G_STATIC_ASSERT (TTTD_REORDER_SLOTS_MIN <= TTTD_REORDER_SLOTS);
 G_STATIC_ASSERT (TTTD_REORDER_HISTORY > TTTD_REORDER_SLOTS);
 
 enum {
@@ -18,17 +20,36 @@ enum {
   SLOT_WAIT,      /* known lost and asked for again: waited for until arrival_us */
 };
 
-/* a slot to read: all are empty while there are none */
+/* a slot to read: the n_slots after next are kept, every other one is
+ * empty (all of them while there are none) */
 static const TttdReorderSlot empty_slot;
-#define SLOT(r, seq) ((r)->slots != NULL ? &(r)->slots[(seq) & (TTTD_REORDER_SLOTS - 1)] : &empty_slot)
+#define SLOT(r, seq) ((seq) - (r)->next < (r)->n_slots ? &(r)->slots[(seq) & ((r)->n_slots - 1)] : &empty_slot)
 
-/* a slot to write: the first out of order allocates them, once per session */
+/* a slot to write, seq less than TTTD_REORDER_SLOTS after next: the first
+ * out of order allocates TTTD_REORDER_SLOTS_MIN of them, and they double
+ * when a packet lands past them (a few times per session at most) */
 static TttdReorderSlot *
 slot_write (TttdReorder *r, guint32 seq)
 {
-  if (r->slots == NULL)
-    r->slots = g_new0 (TttdReorderSlot, TTTD_REORDER_SLOTS);
-  return &r->slots[seq & (TTTD_REORDER_SLOTS - 1)];
+  guint32 offset = seq - r->next;
+
+  if (offset >= r->n_slots)
+    {
+      guint n = MAX (r->n_slots, TTTD_REORDER_SLOTS_MIN);
+      TttdReorderSlot *slots;
+
+      while (n <= offset)
+        n *= 2;
+      g_assert (n <= TTTD_REORDER_SLOTS);
+      slots = g_new0 (TttdReorderSlot, n);
+      /* what the old ones kept moves to its place in the new ones */
+      for (guint32 i = 0; i < r->n_slots; i++)
+        slots[(r->next + i) & (n - 1)] = r->slots[(r->next + i) & (r->n_slots - 1)];
+      g_free (r->slots);
+      r->slots = slots;
+      r->n_slots = n;
+    }
+  return &r->slots[seq & (r->n_slots - 1)];
 }
 
 void
@@ -253,7 +274,7 @@ resync (TttdReorder *r, guint32 seq)
   /* far ahead: the sender restarted or a huge loss; deliver what we have
    * and start over at seq */
   tttd_reorder_flush (r);
-  for (guint i = 0; r->slots != NULL && i < TTTD_REORDER_SLOTS; i++)
+  for (guint i = 0; i < r->n_slots; i++)
     r->slots[i].state = SLOT_EMPTY;
   /* the history keeps what the flush delivered, so that later copies of it
    * are still duplicates; only the skipped sequences are forgotten */
@@ -355,7 +376,7 @@ hold_deadline (const TttdReorder *r)
     return G_MAXINT64;
   /* the held packets lie in the window after next; the first one found is
    * not necessarily the oldest, so look at all of them */
-  for (guint32 s = r->next; found < r->held && s - r->next < TTTD_REORDER_SLOTS; s++)
+  for (guint32 s = r->next; found < r->held && s - r->next < r->n_slots; s++)
     {
       const TttdReorderSlot *slot = SLOT (r, s);
       if (slot->state == SLOT_HELD)
@@ -431,4 +452,5 @@ tttd_reorder_clear (TttdReorder *reorder)
 {
   tttd_reorder_flush (reorder);
   g_clear_pointer (&reorder->slots, g_free);
+  reorder->n_slots = 0;
 }

@@ -14,9 +14,10 @@ G_BEGIN_DECLS
  * probe's next sequence).  The hold time is only the fallback for when
  * traffic stops. */
 
-#define TTTD_REORDER_SLOTS   1024 /* packets held at most, per session */
-#define TTTD_REORDER_HISTORY 4096 /* delivered sequences remembered, for duplicates */
-#define TTTD_REORDER_LINKS   32
+#define TTTD_REORDER_SLOTS     1024 /* packets held at most, per session */
+#define TTTD_REORDER_SLOTS_MIN 64   /* allocated at first; doubled as needed */
+#define TTTD_REORDER_HISTORY   4096 /* delivered sequences remembered, for duplicates */
+#define TTTD_REORDER_LINKS     32
 
 typedef struct {
   gpointer buf;
@@ -58,10 +59,13 @@ typedef struct {
   guint32 clear[TTTD_REORDER_LINKS];
   gint64 data_us[TTTD_REORDER_LINKS];
   guint64 seen[TTTD_REORDER_HISTORY / 64];
-  /* TTTD_REORDER_SLOTS of them, allocated when the first packet must be
-   * remembered out of order (NULL: every slot empty); a session whose
-   * packets all come in order never needs them */
+  /* n_slots of them for the sequences from next on, allocated when the
+   * first packet must be remembered out of order (NULL, 0: every slot
+   * empty; a session whose packets all come in order never needs them),
+   * TTTD_REORDER_SLOTS_MIN first, doubled up to TTTD_REORDER_SLOTS when a
+   * packet comes further ahead */
   TttdReorderSlot *slots;
+  guint n_slots;
   TttdReorderDeliver deliver;
   TttdReorderLost lost;
   gpointer user_data;

@@ -13,9 +13,10 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 /* The input is a TUN read (a virtio_net_hdr, then a packet). tttd-gso cuts
  * it into the segments a sender would send; they go through GRO in order as
  * the frames the receive path writes (NEEDS_CSUM at TCP's field), and what
- * GRO writes, cut again, must be those very segments, byte for byte. Then
- * the input itself, whatever it is, goes through GRO as a frame: nothing
- * written may be larger than GRO's limit, and a joined packet must cut. */
+ * GRO writes, its joined packets cut again, must be those very segments,
+ * byte for byte. Then
+ * the input itself, whatever it is, goes through GRO twice: it comes out
+ * twice, as it went in, and nothing is ever larger than GRO's limit. */
 
 #define MAX_SEGMENTS 256
 #define SEGMENT_MAX  2048
@@ -28,6 +29,10 @@ typedef struct {
 } List;
 
 static List in_list, out_list;
+/* the second part's input: written as it came, or joined */
+static const guint8 *raw;
+static gsize raw_len;
+static guint raw_written;
 static guint8 in_segs[MAX_SEGMENTS][SEGMENT_MAX], out_segs[MAX_SEGMENTS][SEGMENT_MAX];
 
 /* cuts a frame into list; FALSE when tttd-gso refuses it */
@@ -54,23 +59,35 @@ static void
 on_write (const guint8 *frame, gsize len, gpointer data)
 {
   gboolean *check = data;
-  TttdVnetHdr hdr;
 
   if (len > TTTD_VNET_HDR_LEN + TTTD_GRO_MAX_PACKET)
     abort ();
-  tttd_vnet_hdr_parse (frame, &hdr);
   if (*check)
     {
-      if (!cut (frame, len, &out_list))
-        abort ();
-    }
-  else if (hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE)
-    {
-      /* the input itself went in: whatever GRO joined must cut */
-      List scratch = { .segs = out_segs };
+      TttdVnetHdr hdr;
 
-      if (!cut (frame, len, &scratch))
+      /* a joined packet is cut again; one written as it came is itself */
+      tttd_vnet_hdr_parse (frame, &hdr);
+      if (hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+        {
+          if (!cut (frame, len, &out_list))
+            abort ();
+        }
+      else if (out_list.n < MAX_SEGMENTS && len - TTTD_VNET_HDR_LEN <= SEGMENT_MAX)
+        {
+          memcpy (out_list.segs[out_list.n], frame + TTTD_VNET_HDR_LEN, len - TTTD_VNET_HDR_LEN);
+          out_list.lens[out_list.n++] = len - TTTD_VNET_HDR_LEN;
+        }
+      else
+        out_list.overflow = TRUE;
+    }
+  else
+    {
+      /* the input twice: the second one never continues the first (the
+       * same sequence number), so both come out as they went in */
+      if (len != raw_len || memcmp (frame, raw, len) != 0)
         abort ();
+      raw_written++;
     }
 }
 
@@ -117,9 +134,14 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   check = FALSE;
   copy = malloc (size);
   memcpy (copy, data, size);
+  raw = copy;
+  raw_len = size;
+  raw_written = 0;
   tttd_gro_push (&gro, copy, size);
   tttd_gro_push (&gro, copy, size);
   tttd_gro_flush (&gro);
+  if (raw_written != 2)
+    abort ();
   free (copy);
   tttd_gro_clear (&gro);
   return 0;
