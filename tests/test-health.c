@@ -33,6 +33,7 @@ typedef struct {
   guint drop_every;       /* every nth data packet is lost; 0: none */
   guint64 bottleneck_Bps; /* 0: none */
   gint64 queue_until;     /* when the bottleneck has sent what it holds */
+  gint64 queue_limit;     /* a drop-tail buffer: data that would wait longer is lost; 0: none */
   gboolean answering;     /* the far end answers probes */
   gint64 back_queue;      /* a queue on the way back, not ours */
 
@@ -96,6 +97,8 @@ send_data (Fixture *f)
   tttd_health_count_tx (&f->health, DATA_LEN);
   tttd_health_note_data (&f->health, f->now);
   if (f->drop_every != 0 && ++f->data_sent % f->drop_every == 0)
+    return;
+  if (f->queue_limit != 0 && f->bottleneck_Bps != 0 && f->queue_until - f->now > f->queue_limit)
     return;
   /* links keep order: it reaches the far end before any later probe */
   cross (f, DATA_LEN);
@@ -732,6 +735,21 @@ test_capacity (Fixture *f, gconstpointer data)
       /* a queue, not loss */
       g_assert_cmpfloat (tttd_health_loss (&f->health), ==, 0.0);
     }
+
+  /* a drop-tail buffer of 40 ms, pushed 8% over: a tenth of what goes in
+   * is not lost, so the queue does not grow, but it stands at the buffer's
+   * depth (the way an ack-clocked TCP flow keeps a modem's buffer full):
+   * the link is full, and its capacity is what it delivers */
+  fixture_teardown (f, NULL);
+  fixture_setup (f, NULL);
+  f->bottleneck_Bps = 1000000;
+  f->queue_limit = 40 * MS;
+  run (f, 3 * SEC, 1080000);
+  g_test_message ("standing queue: capacity %" G_GUINT64_FORMAT ", delivery %" G_GUINT64_FORMAT ", tx queue %u us",
+                  f->health.capacity_Bps, f->health.delivery_Bps, f->health.tx_queue_us);
+  g_assert_cmpuint (f->health.tx_queue_us, >=, 30 * MS);
+  assert_near ((double) f->health.capacity_Bps, 1000000);
+  g_assert_cmpuint (f->health.pacing_Bps, !=, 0);
 
   /* under what the link can carry, no queue: nothing is known of its limit */
   fixture_teardown (f, NULL);

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "tttd-bytes.h"
 #include "tttd-gro.h"
 
 #define FLOW_BYTES (TTTD_VNET_HDR_LEN + TTTD_GRO_MAX_PACKET)
@@ -24,25 +25,6 @@ typedef struct {
   guint8 flags;
   gboolean joinable;
 } Segment;
-
-static guint16
-get16 (const guint8 *p)
-{
-  return (guint16) ((p[0] << 8) | p[1]);
-}
-
-static void
-put16 (guint8 *p, guint16 v)
-{
-  p[0] = (guint8) (v >> 8);
-  p[1] = (guint8) v;
-}
-
-static guint32
-get32 (const guint8 *p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
-}
 
 /* FALSE: not TCP (or not a packet): nothing to keep in order with */
 static gboolean
@@ -61,14 +43,14 @@ parse (const guint8 *frame, gsize len, Segment *s)
   if ((p[0] >> 4) == 4)
     {
       s->l3 = (p[0] & 0x0f) * 4u;
-      if (s->l3 < 20 || p[9] != IPPROTO_TCP || get16 (p + 2) != n)
+      if (s->l3 < 20 || p[9] != IPPROTO_TCP || tttd_get16 (p + 2) != n)
         return FALSE;
-      whole = (get16 (p + 6) & 0x3fff) == 0;
+      whole = (tttd_get16 (p + 6) & 0x3fff) == 0;
     }
   else if ((p[0] >> 4) == 6)
     {
       s->l3 = 40;
-      if (n < 40 || p[6] != IPPROTO_TCP || get16 (p + 4) + 40u != n)
+      if (n < 40 || p[6] != IPPROTO_TCP || tttd_get16 (p + 4) + 40u != n)
         return FALSE;
     }
   else
@@ -81,7 +63,7 @@ parse (const guint8 *frame, gsize len, Segment *s)
       s->headers = 0;
       return TRUE;
     }
-  s->seq = get32 (p + s->l3 + 4);
+  s->seq = tttd_get32 (p + s->l3 + 4);
   s->flags = p[s->l3 + 13];
   tttd_vnet_hdr_parse (frame, &hdr);
   s->joinable = s->l3 == (p[0] >> 4 == 4 ? 20u : 40u) && s->headers < n && (s->flags & ~TCP_PSH) == TCP_ACK &&
@@ -157,11 +139,11 @@ flow_flush (TttdGro *gro, TttdGroFlow *flow)
 
       if (v4)
         {
-          put16 (p + 2, (guint16) n);
+          tttd_put16 (p + 2, (guint16) n);
           tttd_ipv4_checksum (p, flow->l3);
         }
       else
-        put16 (p + 4, (guint16) (n - 40));
+        tttd_put16 (p + 4, (guint16) (n - 40));
       /* the pseudo-header sum of the whole: the kernel's segmentation
        * turns it into each segment's */
       tttd_l4_pseudo (p, n, flow->l3, IPPROTO_TCP);

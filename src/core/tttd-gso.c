@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "tttd-bytes.h"
 #include "tttd-gso.h"
 
 void
@@ -55,19 +56,6 @@ fold (guint32 sum)
   return (guint16) sum;
 }
 
-static void
-put16 (guint8 *p, guint16 v)
-{
-  p[0] = (guint8) (v >> 8);
-  p[1] = (guint8) v;
-}
-
-static guint16
-get16 (const guint8 *p)
-{
-  return (guint16) ((p[0] << 8) | p[1]);
-}
-
 void
 tttd_l4_checksum (guint8 *packet, gsize len, guint l3_len, guint8 protocol)
 {
@@ -81,7 +69,7 @@ tttd_l4_checksum (guint8 *packet, gsize len, guint l3_len, guint8 protocol)
     return;
   l4 = packet + l3_len;
   l4_len = len - l3_len;
-  put16 (l4 + check_at, 0);
+  tttd_put16 (l4 + check_at, 0);
   /* the pseudo-header */
   if ((packet[0] >> 4) == 4)
     sum = sum16 (packet + 12, 8, 0);
@@ -93,7 +81,7 @@ tttd_l4_checksum (guint8 *packet, gsize len, guint l3_len, guint8 protocol)
   result = (guint16) ~fold (sum);
   if (protocol == IPPROTO_UDP && result == 0)
     result = 0xffff;
-  put16 (l4 + check_at, result);
+  tttd_put16 (l4 + check_at, result);
 }
 
 gboolean
@@ -108,7 +96,7 @@ tttd_l4_partial_target (const guint8 *packet, gsize len, guint *l3_len, guint8 *
     {
       l3 = (packet[0] & 0x0f) * 4u;
       /* a fragment (MF set or an offset) has no L4 header of its own */
-      if (l3 < 20 || (get16 (packet + 6) & 0x3fff) != 0)
+      if (l3 < 20 || (tttd_get16 (packet + 6) & 0x3fff) != 0)
         return FALSE;
       proto = packet[9];
     }
@@ -148,7 +136,7 @@ pseudo_sum (const guint8 *packet, gsize len, guint l3_len, guint8 protocol)
 void
 tttd_l4_pseudo (guint8 *packet, gsize len, guint l3_len, guint8 protocol)
 {
-  put16 (packet + l3_len + tttd_l4_csum_offset (protocol), fold (pseudo_sum (packet, len, l3_len, protocol)));
+  tttd_put16 (packet + l3_len + tttd_l4_csum_offset (protocol), fold (pseudo_sum (packet, len, l3_len, protocol)));
 }
 
 void
@@ -160,7 +148,7 @@ tttd_l4_complete (guint8 *packet, gsize len, guint l3_len, guint8 protocol)
 
   if (protocol == IPPROTO_UDP && result == 0)
     result = 0xffff;
-  put16 (packet + l3_len + tttd_l4_csum_offset (protocol), result);
+  tttd_put16 (packet + l3_len + tttd_l4_csum_offset (protocol), result);
 }
 
 gboolean
@@ -197,8 +185,8 @@ tttd_rx_csum_prepare (guint8 *packet, gsize len, TttdRxCsum csum, guint8 *vnet_h
 void
 tttd_ipv4_checksum (guint8 *ip, guint ihl)
 {
-  put16 (ip + 10, 0);
-  put16 (ip + 10, (guint16) ~fold (sum16 (ip, ihl, 0)));
+  tttd_put16 (ip + 10, 0);
+  tttd_put16 (ip + 10, (guint16) ~fold (sum16 (ip, ihl, 0)));
 }
 
 gboolean
@@ -266,7 +254,7 @@ tttd_gso_next (TttdGso *gso, guint8 *out, gsize out_size)
               /* anything else: the partial sum is in the field already */
               guint8 *field = out + gso->hdr.csum_start + gso->hdr.csum_offset;
               guint32 sum = sum16 (out + gso->hdr.csum_start, gso->len - gso->hdr.csum_start, 0);
-              put16 (field, (guint16) ~fold (sum));
+              tttd_put16 (field, (guint16) ~fold (sum));
             }
         }
       return (gssize) gso->len;
@@ -301,12 +289,12 @@ tttd_gso_next (TttdGso *gso, guint8 *out, gsize out_size)
       tcp[13] &= (guint8) ~0x80;
     if (v4)
       {
-        put16 (out + 2, (guint16) seg_len);
-        put16 (out + 4, (guint16) (get16 (p + 4) + gso->index));
+        tttd_put16 (out + 2, (guint16) seg_len);
+        tttd_put16 (out + 4, (guint16) (tttd_get16 (p + 4) + gso->index));
         tttd_ipv4_checksum (out, l3);
       }
     else
-      put16 (out + 4, (guint16) (seg_len - 40));
+      tttd_put16 (out + 4, (guint16) (seg_len - 40));
     if (gso->hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
       {
         /* 12 or 36 bytes summed instead of the whole segment */

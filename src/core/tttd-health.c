@@ -316,6 +316,11 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
            * delay late, the delivery at once */
           growing = growing || (pushed && backlogged && h->capacity_Bps != 0 && h->delivery_Bps * 2 < sent_Bps);
           h->congested = growing ? h->congested + 1 : 0;
+          /* unpaced, and a long queue while we push it, that does not grow:
+           * an ack-clocked flow (TCP) keeps a drop-tail buffer full and
+           * sends just what the link delivers, so that the queue never
+           * grows by a tenth; the link is full all the same */
+          h->standing = h->capacity_Bps == 0 && saturated && queue >= 4 * high ? h->standing + 1 : 0;
           /* held back by our pacer while the link shows no queue: each
            * such sample in a row pushes further above the estimate, so
            * that a link that got much faster is found within a dozen
@@ -339,6 +344,8 @@ rate_sample (TttdHealth *h, guint32 far_rx_bytes, guint32 far_time_us, gint64 no
               /* unpaced so far (a flow's start): the first sign is enough */
               capacity_cap (h, MAX (h->delivery_Bps, sent_Bps / 2));
             }
+          else if (h->standing >= 2)
+            capacity_cap (h, h->delivery_Bps);
           else if (saturated && h->capacity_Bps != 0 && h->delivery_Bps < h->capacity_Bps && backlogged)
             {
               /* a standing queue we keep full: what the link delivers now

@@ -120,6 +120,7 @@ typedef struct {
   guint probe_step;     /* samples in a row held back with no queue */
   double gain;          /* the pacing rate over the capacity */
   guint congested;      /* samples in a row with a growing queue */
+  guint standing;       /* unpaced samples in a row with a long queue */
   guint64 pacing_Bps;   /* 0: do not pace */
 } TttdHealth;
 
