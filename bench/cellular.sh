@@ -21,7 +21,8 @@
 #
 # BENCH_VERBOSE=1 also prints, per link and direction, what its trace
 # allows in each second of the stretch played, and beside every tttd flow
-# the sending daemon's capacity estimate of each link once a second.
+# the sending daemon's capacity estimate of each link once a second, and
+# both daemons' reorder and recovery counters.
 #
 #   sudo bench/cellular.sh --list
 #   sudo bench/cellular.sh [--scenario NAME[,NAME...]] [--seconds N] [--strategies LIST]
@@ -315,6 +316,13 @@ run_scenario () {
       tttd_ctl "$TTTD_CLIENT_BUS" --json links | python3 -c 'import json, sys
 for l in json.load(sys.stdin):
     print("    client", " ".join("%s=%s" % (k, v) for k, v in l.items() if k in ("interface", "state") or "capacity" in k or "rtt" in k or "loss" in k))'
+      for side in client server; do
+        bus=TTTD_${side^^}_BUS
+        tttd_ctl "${!bus}" --json status | python3 -c 'import json, sys
+c = json.load(sys.stdin).get("counters", {})
+print("    %s counters so far:" % sys.argv[1], " ".join("%s=%s" % (k, v) for k, v in sorted(c.items())
+      if v and (k.startswith(("reorder-", "recovered-", "nacks-", "tx-queue")) or k in ("retransmits", "tx-resent"))))' "$side"
+      done
     fi
   done
   echo "  (ping: ms, every 100 ms beside the flow; retr: the sender's TCP retransmissions; txqf: the sending tttd's tx-queue-full; ratios up/down)"

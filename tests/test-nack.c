@@ -215,6 +215,21 @@ test_times (void)
   g_assert_false (tttd_retransmit_in_time (&t, 1000 * MS, 999 * MS));
 }
 
+/* a fast link's pacer holds its target; a slow one's one TUN read's burst
+ * (64 KiB: 52 ms at 10 Mbit/s, 105 ms at 5), up to the most no RTT shows */
+static void
+test_pace_limit (void)
+{
+  g_assert_cmpint (tttd_pace_limit_us (40000000 / 8, 50 * MS), ==, 50 * MS);
+  g_assert_cmpint (tttd_pace_limit_us (10000000 / 8, 50 * MS), ==, 52428);
+  g_assert_cmpint (tttd_pace_limit_us (5000000 / 8, 50 * MS), ==, 104857);
+  g_assert_cmpint (tttd_pace_limit_us (1000000 / 8, 50 * MS), ==, TTTD_PACE_MAX_US);
+  g_assert_cmpint (tttd_pace_limit_us (1, 50 * MS), ==, TTTD_PACE_MAX_US);
+  g_assert_cmpint (tttd_pace_limit_us (G_MAXUINT64, 50 * MS), ==, 50 * MS);
+  /* a receiver's hold time can cover the longest wait */
+  g_assert_cmpint (TTTD_PACE_MAX_US, <, TTTD_HOLD_MAX_US);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -223,5 +238,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tttd/nack/parse-bad", test_parse_bad);
   g_test_add_func ("/tttd/nack/budget-bound", test_budget_bound);
   g_test_add_func ("/tttd/nack/times", test_times);
+  g_test_add_func ("/tttd/nack/pace-limit", test_pace_limit);
   return g_test_run ();
 }

@@ -6,10 +6,11 @@
 #include <string.h>
 
 #include "tttd-health.h"
+#include "tttd-nack.h"
 
 /* A greedy sender paced by the estimate (as tttd-tx.c paces: a virtual
- * queue of at most 50 ms at the pacing rate, beyond which a datagram is
- * dropped), a link with a capacity that changes, a drop-tail buffer in
+ * queue at the pacing rate of at most tttd_pace_limit_us, beyond which a
+ * datagram is dropped), a link with a capacity that changes, a drop-tail buffer in
  * bytes and a delay each way, and the far end, whose health measures the
  * one-way delays and answers the probes.  Synthetic time in steps of
  * 100 us; every packet is followed. */
@@ -21,7 +22,6 @@
 
 #define DATA_LEN  1250
 #define PROBE_LEN 80
-#define PACE_MAX  (50 * MS)
 #define RING      65536
 
 typedef struct {
@@ -138,7 +138,7 @@ pace (Sim *s)
        * pacer's slack does: no rounding of every gap up to a step */
       gint64 depart = MAX (s->now - STEP, s->backlog_until);
 
-      if (depart - s->now > PACE_MAX)
+      if (depart - s->now > tttd_pace_limit_us (rate, TTTD_PACE_TARGET_US))
         {
           /* a flow backs off on a loss: here it just offers less */
           s->pacer_drops++;
@@ -158,7 +158,7 @@ pace (Sim *s)
     }
   /* what the flow offers beyond what the pacer would hold is lost to it:
    * its window is full */
-  s->want = MIN (s->want, (double) rate * (double) PACE_MAX / (double) SEC);
+  s->want = MIN (s->want, (double) rate * (double) tttd_pace_limit_us (rate, TTTD_PACE_TARGET_US) / (double) SEC);
 }
 
 /* the bottleneck sends what this step's capacity allows; bytes, not

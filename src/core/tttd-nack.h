@@ -71,10 +71,25 @@ typedef struct {
 #define TTTD_HOLD_MIN_US     20000
 #define TTTD_HOLD_MAX_US     300000
 #define TTTD_HOLD_DEFAULT_US 50000 /* without retransmission, or with no RTT known */
-/* a sender's pacer lets a datagram wait up to this long before it leaves
- * (longer, it drops it): a wait no RTT shows, as a datagram's timestamp is
- * when it leaves */
-#define TTTD_PACE_MAX_US 50000
+/* a sender's pacer lets a datagram wait TTTD_PACE_TARGET_US before it
+ * leaves (longer, it drops it), or on a slow link the time one TCP
+ * segmentation burst (TTTD_PACE_BURST_BYTES, what one TUN read hands over)
+ * takes at its rate: at 5 Mbit/s 50 ms is 21 datagrams, and every burst's
+ * tail was dropped.  Never longer than TTTD_PACE_MAX_US: a wait no RTT
+ * shows, as a datagram's timestamp is when it leaves */
+#define TTTD_PACE_TARGET_US   50000
+#define TTTD_PACE_BURST_BYTES 65536
+#define TTTD_PACE_MAX_US      150000
+
+/* how long a datagram may wait in the pacer of a link paced at rate_Bps
+ * (not 0), where target_us is the wait allowed on a fast link */
+static inline gint64
+tttd_pace_limit_us (guint64 rate_Bps, gint64 target_us)
+{
+  gint64 burst = (gint64) ((guint64) TTTD_PACE_BURST_BYTES * G_USEC_PER_SEC / rate_Bps);
+
+  return CLAMP (burst, target_us, TTTD_PACE_MAX_US);
+}
 
 /* srtt_us: the smoothed RTTs of the usable links (0: unknown, skipped) */
 void tttd_recovery_times (const guint64 *srtt_us, guint n, gboolean retransmit, TttdRecoveryTimes *out);
