@@ -275,7 +275,6 @@ carry (Fixture *f, guint32 cut)
     ;
 }
 
-
 /* the server side of path link: how many authentic datagrams came in on it */
 guint64
 server_rx_packets (Fixture *f, guint link)
