@@ -821,6 +821,106 @@ test_nack_burst (Fixture *f, gconstpointer data)
   g_array_unref (asked_seqs);
 }
 
+/* a gap its link holds back in a queue (a modem's deep buffer whose
+ * capacity fell) far longer than the links' delay difference: asked for
+ * though the link has not passed it, with the gaps after it that blocked
+ * as long, and filled by whichever copy comes first; one that comes
+ * within the lag is not asked for */
+static void
+test_nack_stuck (Fixture *f, gconstpointer data)
+{
+  asked_seqs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  tttd_reorder_set_lost_func (&f->reorder, on_lost);
+  /* asked for after lag + TTTD_REORDER_STUCK_US = 70 ms */
+  tttd_reorder_set_times (&f->reorder, 300 * MS, 30 * MS, 20 * MS);
+  g_assert_cmpint (f->reorder.stuck_us, ==, 70 * MS);
+  start_two_links (f);
+
+  /* 10 on B comes 69 ms after 11 on A: held, never asked for */
+  g_assert_cmpint (push (f, 11, A, 9), ==, TTTD_REORDER_HELD);
+  g_assert_cmpint (tttd_reorder_deadline (&f->reorder), ==, f->now + 70 * MS);
+  f->now += 69 * MS;
+  expire (f);
+  EXPECT_NONE (f);
+  g_assert_cmpint (push (f, 10, B, 8), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 10, 11);
+  g_assert_cmpuint (asked_seqs->len, ==, 0);
+
+  /* 12 and 14 sit in B's queue while A brings 13, 15, 16 */
+  g_assert_cmpint (push (f, 13, A, 11), ==, TTTD_REORDER_HELD);
+  g_assert_cmpint (push (f, 15, A, 13), ==, TTTD_REORDER_HELD);
+  f->now += 40 * MS;
+  g_assert_cmpint (push (f, 16, A, 15), ==, TTTD_REORDER_HELD);
+  f->now += 29 * MS;
+  expire (f);
+  g_assert_cmpuint (asked_seqs->len, ==, 0);
+  f->now += 1 * MS;
+  expire (f);
+  /* both at once, not one stuck time each as each comes to the front */
+  EXPECT_ASKED (12, 14);
+  EXPECT_NONE (f);
+  g_assert_cmpuint (f->reorder.stats.stuck, ==, 2);
+  /* the copies over A fill them; B's own come later, duplicates */
+  f->now += 15 * MS;
+  g_assert_cmpint (push (f, 12, A, 12), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 12, 13);
+  g_assert_cmpint (push (f, 14, A, 14), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 14, 15, 16);
+  f->now += 200 * MS;
+  g_assert_cmpint (push (f, 12, B, 10), ==, TTTD_REORDER_DUPLICATE);
+  g_assert_cmpint (push (f, 14, B, 12), ==, TTTD_REORDER_DUPLICATE);
+  g_assert_cmpuint (f->reorder.stats.recovered, ==, 2);
+  expect_lost (f, 0, 0);
+
+  /* 17 in B's queue, and no copy comes: waited for as long as the hold
+   * time would have, then given up (lost after asking, no timeout) */
+  g_assert_cmpint (push (f, 18, A, 16), ==, TTTD_REORDER_HELD);
+  f->now += 70 * MS;
+  expire (f);
+  EXPECT_ASKED (17);
+  f->now += 229 * MS;
+  expire (f);
+  EXPECT_NONE (f);
+  f->now += 1 * MS;
+  expire (f);
+  EXPECT (f, 18);
+  expect_lost (f, 1, 0);
+  g_assert_cmpuint (f->reorder.stats.asked, ==, 3);
+
+  /* a gap that comes to the front after another has held what follows
+   * it since that came: 21 is asked for 70 ms after 22 came (B's copy
+   * of 18, late, shows B active again) */
+  g_assert_cmpint (push (f, 18, B, 14), ==, TTTD_REORDER_DUPLICATE);
+  g_assert_cmpint (push (f, 20, A, 18), ==, TTTD_REORDER_HELD);
+  f->now += 60 * MS;
+  g_assert_cmpint (push (f, 22, A, 20), ==, TTTD_REORDER_HELD);
+  f->now += 10 * MS;
+  expire (f);
+  EXPECT_ASKED (19);
+  f->now += 10 * MS;
+  g_assert_cmpint (push (f, 19, A, 19), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 19, 20);
+  g_assert_cmpint (tttd_reorder_deadline (&f->reorder), ==, f->now + 50 * MS);
+  f->now += 49 * MS;
+  expire (f);
+  g_assert_cmpuint (asked_seqs->len, ==, 0);
+  f->now += 1 * MS;
+  expire (f);
+  EXPECT_ASKED (21);
+  g_assert_cmpint (push (f, 21, A, 21), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 21, 22);
+  g_assert_cmpuint (f->reorder.stats.stuck, ==, 5);
+
+  /* a lag as long as the hold (a deep queue in the slowest link's RTT):
+   * asked for when a copy can just come before the hold is up */
+  tttd_reorder_set_times (&f->reorder, 300 * MS, 100 * MS, 300 * MS);
+  g_assert_cmpint (f->reorder.stuck_us, ==, 200 * MS);
+  /* when it could not come in time, it is not asked for */
+  tttd_reorder_set_times (&f->reorder, 70 * MS, 30 * MS, 20 * MS);
+  g_assert_cmpint (f->reorder.stuck_us, ==, 0);
+  g_array_unref (asked_seqs);
+}
+
 /* without a wait (retransmit=false), nothing is asked for */
 static void
 test_nack_off (Fixture *f, gconstpointer data)
@@ -859,6 +959,7 @@ main (int argc, char **argv)
   ADD ("resync-duplicates", test_resync_duplicates);
   ADD ("nack-wait", test_nack_wait);
   ADD ("nack-burst", test_nack_burst);
+  ADD ("nack-stuck", test_nack_stuck);
   ADD ("nack-off", test_nack_off);
 #undef ADD
 

@@ -129,7 +129,7 @@ tttd_recovery_times (const guint64 *srtt_us, guint n, gboolean retransmit, TttdR
    * (or on one nearly as fast): one RTT of it, with a margin for jitter
    * and the far end's batching */
   wait = (gint64) lo + MAX ((gint64) lo / 2, 10000);
-  wait = CLAMP (wait, 10000, TTTD_HOLD_MAX_US - 10000);
+  wait = CLAMP (wait, 10000, TTTD_NACK_WAIT_MAX_US);
   /* a gap waits for the slowest link's packets (they lag by the RTT
    * difference, and by what they waited in the sender's pacer) and, when
    * asked for, for the retransmission.  It is the fallback only: a gap is

@@ -81,6 +81,15 @@ tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_u
   reorder->hold_us = MAX (hold_us, 1);
   reorder->nack_wait_us = reorder->lost != NULL ? MAX (nack_wait_us, 0) : 0;
   reorder->lag_us = CLAMP (lag_us, 0, reorder->hold_us);
+  /* asked for at the latest when a copy can still come before the hold
+   * time is up: with a deep queue on one link, its RTT (and so the lag)
+   * can be as long as the hold, and the gap would only be given up */
+  reorder->stuck_us = 0;
+  if (reorder->nack_wait_us > 0)
+    {
+      gint64 stuck = MIN (reorder->lag_us + TTTD_REORDER_STUCK_US, reorder->hold_us - reorder->nack_wait_us);
+      reorder->stuck_us = stuck >= TTTD_REORDER_STUCK_US ? stuck : 0;
+    }
 }
 
 /* seq will not come on its link: ask for it, or give it up */
@@ -98,6 +107,39 @@ known_lost_at (TttdReorder *r, guint32 seq, gint64 now_us)
   slot->arrival_us = now_us + r->nack_wait_us; /* when it is given up */
   r->stats.asked++;
   r->lost (seq, r->user_data);
+}
+
+/* the gap at next has held packets back stuck_us: its link holds it in a
+ * queue far longer than the links' delay difference.  Ask for it, and for
+ * every gap before a packet held as long, in one go; each is waited for
+ * as long as the hold time would have, as the link may still bring it */
+static void
+ask_stuck (TttdReorder *r, gint64 now_us)
+{
+  gint64 until = now_us + MAX (r->nack_wait_us, r->hold_us - r->stuck_us);
+  guint32 last = r->next;
+  guint found = 0;
+
+  for (guint32 s = r->next; found < r->held && s - r->next < r->n_slots; s++)
+    {
+      const TttdReorderSlot *slot = SLOT (r, s);
+      if (slot->state != SLOT_HELD)
+        continue;
+      found++;
+      if (now_us - slot->arrival_us >= r->stuck_us)
+        last = s;
+    }
+  for (guint32 s = r->next; s == r->next || tttd_seq_before (s, last); s++)
+    {
+      TttdReorderSlot *slot = slot_write (r, s);
+      if (slot->state != SLOT_EMPTY)
+        continue;
+      slot->state = SLOT_WAIT;
+      slot->arrival_us = until;
+      r->stats.asked++;
+      r->stats.stuck++;
+      r->lost (s, r->user_data);
+    }
 }
 
 static inline void
@@ -160,6 +202,20 @@ advance (TttdReorder *r)
   r->next++;
 }
 
+/* when the first packet the gap at next holds back came: a gap that
+ * comes to the front after another may have held it back long already */
+static gint64
+first_held_us (const TttdReorder *r, gint64 now_us)
+{
+  for (guint32 s = r->next + 1; s - r->next < r->n_slots; s++)
+    {
+      const TttdReorderSlot *slot = SLOT (r, s);
+      if (slot->state == SLOT_HELD)
+        return MIN (slot->arrival_us, now_us);
+    }
+  return now_us;
+}
+
 /* every link that carries data has shown something sent after seq.  A
  * link that carried none for a while may have sent seq after its pause:
  * that comes up to the links' delay difference after what the others sent
@@ -212,9 +268,14 @@ release (TttdReorder *r, gint64 now_us)
           if (r->held == 0)
             return;
           if (r->blocked_us == 0)
-            r->blocked_us = now_us;
+            r->blocked_us = first_held_us (r, now_us);
           if (!known_lost (r, r->next, now_us))
-            return;
+            {
+              if (r->stuck_us == 0 || now_us - r->blocked_us < r->stuck_us)
+                return;
+              ask_stuck (r, now_us);
+              continue;
+            }
           /* every link moved past it and no link named it: several lost
            * in a row on one link (the next packet names only the last), or
            * one the sender's pacer dropped on purpose to slow TCP down
@@ -401,6 +462,9 @@ tttd_reorder_deadline (const TttdReorder *r)
   /* a gap waiting for a link that had paused */
   if (r->held > 0 && front->state == SLOT_EMPTY && r->idle_until_us != 0)
     deadline = MIN (deadline, r->idle_until_us);
+  /* a gap a link holds back, to be asked for */
+  if (r->held > 0 && front->state == SLOT_EMPTY && r->stuck_us != 0 && r->blocked_us != 0)
+    deadline = MIN (deadline, r->blocked_us + r->stuck_us);
   return deadline;
 }
 
@@ -431,7 +495,7 @@ tttd_reorder_reset (TttdReorder *reorder)
   gpointer user_data = reorder->user_data;
   TttdReorderLost lost = reorder->lost;
   gint64 hold_us = reorder->hold_us, active_us = reorder->active_us, nack_wait_us = reorder->nack_wait_us;
-  gint64 lag_us = reorder->lag_us;
+  gint64 lag_us = reorder->lag_us, stuck_us = reorder->stuck_us;
   gboolean ask_unnamed = reorder->ask_unnamed;
   TttdReorderStats stats;
 
@@ -443,6 +507,7 @@ tttd_reorder_reset (TttdReorder *reorder)
   reorder->nack_wait_us = nack_wait_us;
   reorder->active_us = active_us;
   reorder->lag_us = lag_us;
+  reorder->stuck_us = stuck_us;
   reorder->ask_unnamed = ask_unnamed;
   reorder->stats = stats;
 }

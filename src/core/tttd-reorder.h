@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 #define TTTD_REORDER_SLOTS_MIN 64   /* allocated at first; doubled as needed */
 #define TTTD_REORDER_HISTORY   4096 /* delivered sequences remembered, for duplicates */
 #define TTTD_REORDER_LINKS     32
+#define TTTD_REORDER_STUCK_US  50000
 
 typedef struct {
   gpointer buf;
@@ -42,6 +43,7 @@ typedef struct {
   guint64 resyncs;
   guint64 asked;     /* known lost, asked for again */
   guint64 recovered; /* of those, here in time */
+  guint64 stuck;     /* of the asked, held back by their link far past its lag */
 } TttdReorderStats;
 
 typedef struct {
@@ -52,6 +54,7 @@ typedef struct {
   gint64 nack_wait_us;  /* 0: a gap known lost is given up at once */
   gint64 active_us;     /* a link without data for longer may be waited for, but only lag_us */
   gint64 lag_us;        /* how much later than the others a link may deliver (delay difference) */
+  gint64 stuck_us;      /* a gap blocked this long is asked for, though a link may still bring it (0: never) */
   gint64 blocked_us;    /* when the gap at next began to hold packets back (0: it does not) */
   gint64 idle_until_us; /* the gap waits for an idle link until then (0: it does not) */
   gboolean ask_unnamed; /* ask for gaps every link passed but none named, too */
@@ -84,7 +87,13 @@ void tttd_reorder_set_lost_func (TttdReorder *reorder, TttdReorderLost lost);
 /* the hold time, how long a gap asked for is waited for (0: no asking),
  * and how long a gap waits for a link that had carried no data for a while
  * (what it sent after the pause lags the other links' by up to their delay
- * difference); they follow the links' RTTs (tttd_recovery_times) */
+ * difference); they follow the links' RTTs (tttd_recovery_times).
+ * With asking, a gap that holds packets back TTTD_REORDER_STUCK_US longer
+ * than lag_us, or nack_wait_us before the hold time is up if that is
+ * sooner (but not under TTTD_REORDER_STUCK_US), is asked for as well,
+ * though its link has not passed it: it sits in that link's queue (a
+ * modem's deep buffer whose capacity fell), and a copy over a faster link
+ * comes before the hold time gives it up */
 void tttd_reorder_set_times (TttdReorder *reorder, gint64 hold_us, gint64 nack_wait_us, gint64 lag_us);
 /* a gap that every link has passed but no link named in link_prev is
  * either one of several lost in a row on a lossy link, or one the sender's

@@ -47,6 +47,7 @@ const TttdCounter tttd_peer_counters[] = {
   PEER_COUNTER ("rx-retransmits", rx_retransmits),
   PEER_COUNTER ("retransmits-refused", retransmits_refused),
   REORDER_COUNTER ("recovered-retransmit", recovered),
+  REORDER_COUNTER ("reorder-stuck", stuck),
   PEER_COUNTER ("fec-repair-sent", fec_repairs_sent),
   PEER_COUNTER ("fec-overhead-bytes", fec_overhead_bytes),
   PEER_COUNTER ("rx-fec-repair", rx_fec_repairs),

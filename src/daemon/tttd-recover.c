@@ -279,14 +279,16 @@ tttd_recover_keep (const TttdPeer *peer)
 }
 
 /* where a retransmission of a packet first sent on orig arrives first:
- * the fastest usable link with room, but not the one that lost it when
- * another is nearly as fast (within half its RTT); -1: none usable */
+ * the fastest usable link with room (or, when none has, the fastest: the
+ * copy goes ahead of its pacer, and the one that lost it may hold the
+ * original in a deep queue), but not the one that lost it when another
+ * is nearly as fast (within half its RTT); -1: none usable */
 static gint
 retransmit_link (const TttdPeer *peer, guint orig, gint64 now_us)
 {
   guint32 mask = tttd_scheduler_usable_mask (peer->sched);
-  gint best = -1;
-  guint64 best_rtt = G_MAXUINT64, orig_rtt = G_MAXUINT64;
+  gint best = -1, fastest = -1;
+  guint64 best_rtt = G_MAXUINT64, orig_rtt = G_MAXUINT64, fastest_rtt = G_MAXUINT64;
 
   for (guint32 m = mask; m != 0; m &= m - 1)
     {
@@ -300,6 +302,11 @@ retransmit_link (const TttdPeer *peer, guint orig, gint64 now_us)
           orig_rtt = rtt;
           continue;
         }
+      if (rtt < fastest_rtt)
+        {
+          fastest_rtt = rtt;
+          fastest = (gint) i;
+        }
       if (tttd_scheduler_queue_delay (peer->sched, i, now_us) > ROOM_US)
         continue;
       if (rtt < best_rtt)
@@ -307,6 +314,11 @@ retransmit_link (const TttdPeer *peer, guint orig, gint64 now_us)
           best_rtt = rtt;
           best = (gint) i;
         }
+    }
+  if (best < 0)
+    {
+      best = fastest;
+      best_rtt = fastest_rtt;
     }
   /* the lossy link only if the others arrive more than half its RTT later */
   if (orig_rtt != G_MAXUINT64 && (best < 0 || best_rtt > orig_rtt + orig_rtt / 2))
