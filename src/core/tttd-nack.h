@@ -68,14 +68,14 @@ typedef struct {
   gint64 lag_us;       /* how much later than the fastest the slowest link may deliver */
 } TttdRecoveryTimes;
 
-#define TTTD_HOLD_MIN_US     20000
+#define TTTD_HOLD_MIN_US 20000
 /* a gap no link has passed yet waits this long at most: a modem's deep
  * buffer (250 kB at 3 Mbit/s is 660 ms) holds a link's packets longer than
  * any RTT the reorder buffer saw before the queue grew, and a gap given up
  * on is a loss for the tunnelled TCP, a wait only a longer RTT */
 #define TTTD_HOLD_MAX_US      1000000
 #define TTTD_NACK_WAIT_MAX_US 290000
-#define TTTD_HOLD_DEFAULT_US 50000 /* without retransmission, or with no RTT known */
+#define TTTD_HOLD_DEFAULT_US  50000 /* without retransmission, or with no RTT known */
 /* a sender's pacer lets a datagram wait TTTD_PACE_TARGET_US before it
  * leaves (longer, it drops it), or on a slow link the time one TCP
  * segmentation burst (TTTD_PACE_BURST_BYTES, what one TUN read hands over)
