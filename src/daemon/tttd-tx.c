@@ -25,7 +25,6 @@ tttd_tx_init (TttdTx *tx, gsize buf_size, guint max_mtu, const TttdHealthParams 
   tx->buf_size = buf_size;
   tttd_pool_init (&tx->pool, buf_size, POOL_BUFFERS);
   tx->health = *health;
-  tx->max_pace_us = TTTD_PACE_TARGET_US;
   tx->pacing = g_ptr_array_new ();
   tx->recovering = g_ptr_array_new ();
   tx->retransmit = TRUE;
@@ -191,7 +190,7 @@ transmit (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *
   if (sl->rate_Bps != 0)
     {
       depart = MAX (now, sl->backlog_until_us);
-      if (paced && depart - now > tttd_pace_limit_us (sl->rate_Bps, tx->max_pace_us))
+      if (paced && depart - now > tttd_pace_limit_us (sl->rate_Bps, TTTD_PACE_TARGET_US))
         return drop (tx, peer, buf);
       later = paced && (depart > now + PACE_SLACK_US || path->paced_count > 0);
       if (later && path->paced_count >= TTTD_PACE_SLOTS)

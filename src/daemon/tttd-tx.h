@@ -28,8 +28,7 @@ struct _TttdTx {
   TttdHealthParams health;
   TttdTxQueue *dirty[64]; /* queues with datagrams not yet flushed */
   guint n_dirty;
-  gint64 now_us; /* the time of this batch */
-  gint64 max_pace_us;
+  gint64 now_us;         /* the time of this batch */
   guint64 dropped;       /* datagrams the sockets could not take */
   GPtrArray *pacing;     /* peers with packets their pacers hold */
   TttdResend resend;     /* the last packets sent, for a link that dies or a NACK */
