@@ -173,7 +173,24 @@ print(" ".join("%s=%.1f" % (l["interface"], l.get("capacity_bps", 0) / 1e6) for 
 
 restart_traces () {
   local i
-  for (( i = 0; i < LAB_PATHS; i++ )); do lab_path_restart 0 "$i"; done
+  for (( i = 0; i < LAB_PATHS; i++ )); do
+    lab_path_restart 0 "$i"
+    lab_emu_send 0 "$i" reset-stats
+  done
+}
+
+# emulator_use DIR: per link, how much of what its trace offered was
+# delivered (bytes, against every opportunity's bytes) and what its queue
+# dropped
+emulator_use () {
+  local i line
+  for (( i = 0; i < LAB_PATHS; i++ )); do
+    line=$(lab_emu_stats 0 "$i" | grep "^$1 ")
+    awk -v i="$i" '{ for (f = 2; f <= NF; f++) { split($f, kv, "="); c[kv[1]] = kv[2] }
+      o = (c["opportunities-used"] + c["opportunities-lost"]) * c["opportunity-bytes"]
+      printf "link %d: %.0f%% of its capacity used, %s frames dropped by its queue; ", i,
+        (o > 0 ? 100 * c["tx-bytes"] / o : 0), c["drop-queue"] }' <<<"$line"
+  done
 }
 
 # counter BUS NAME: a tttd counter (0 without a bus)
@@ -207,6 +224,7 @@ measure () {
     echo "    $dir: sender's capacity estimates, Mbit/s per second: $(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); e[kv[1]] = e[kv[1]] " " kv[2] } }
       END { for (l in e) printf "%s:%s; ", l, e[l] }' "$json.est")" >&2
   fi
+  [[ -z ${BENCH_VERBOSE:-} ]] || echo "    $dir: $(emulator_use "$dir")" >&2
   q1=$(counter "$bus" tx-queue-full)
   read -r mbit retr <<<"$(python3 -c 'import json, sys
 try:

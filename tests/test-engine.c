@@ -2,7 +2,7 @@
 /* Copyright (C) 2026 The tuntuntun authors */
 /* the engine end to end, on the fixture of engine-fixture.c: handshake,
  * data both ways, a session made lazily, reordering across two paths, a
- * path that dies, partial checksums */
+ * path that dies, partial checksums, full pacers */
 #include "config.h"
 
 #include <errno.h>
@@ -461,6 +461,52 @@ test_csum_partial (Fixture *f, gconstpointer data)
   assert_tun_empty (f->server_tun[1]);
 }
 
+/* both links' pacers full: a packet from TUN is dropped (TCP's signal to
+ * slow down) before it has a sequence number, so the far end has no gap
+ * to wait for and the next packet comes out at once */
+static void
+test_pacer_full (Fixture *f, gconstpointer data)
+{
+  TttdPeerCounters counters;
+  guint8 packet[2048];
+  gsize len;
+  guint32 seq;
+  guint64 full;
+
+  connect_peers (f);
+  len = build_udp (packet, CLIENT_ADDRESS, SERVER_ADDRESS, 0, BULK_PAYLOAD);
+  send_and_check (f, f->client, f->client_tun[1], f->server_tun[1], packet, len);
+  for (guint link = 0; link < 2; link++)
+    {
+      /* paced at 1 Mbit/s, a second of backlog: far past what it holds */
+      f->client_peer->paths[link].health.pacing_Bps = 125000;
+      f->client_peer->sched->links[link].rate_Bps = 125000;
+      f->client_peer->sched->links[link].backlog_until_us = g_get_monotonic_time () + G_USEC_PER_SEC;
+    }
+  seq = f->client_peer->tx_seq;
+  full = f->client_peer->stats.tx_queue_full;
+  len = build_udp (packet, CLIENT_ADDRESS, SERVER_ADDRESS, 1, BULK_PAYLOAD);
+  tun_write (f->client_tun[1], packet, len);
+  tttd_engine_tun_readable (f->client);
+  carry (f, 0);
+  assert_tun_empty (f->server_tun[1]);
+  g_assert_cmpuint (f->client_peer->stats.tx_queue_full, ==, full + 1);
+  g_assert_cmpuint (f->client_peer->tx_seq, ==, seq);
+
+  /* room again: the next one is the next in sequence, not behind a gap */
+  for (guint link = 0; link < 2; link++)
+    {
+      f->client_peer->paths[link].health.pacing_Bps = 0;
+      f->client_peer->sched->links[link].rate_Bps = 0;
+    }
+  len = build_udp (packet, CLIENT_ADDRESS, SERVER_ADDRESS, 2, BULK_PAYLOAD);
+  send_and_check (f, f->client, f->client_tun[1], f->server_tun[1], packet, len);
+  g_assert_cmpuint (f->client_peer->tx_seq, ==, seq + 1);
+  tttd_peer_get_counters (f->server_peer, &counters);
+  g_assert_cmpuint (counters.reorder.lost, ==, 0);
+  g_assert_cmpuint (counters.reorder.timeouts, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -473,6 +519,7 @@ main (int argc, char **argv)
   ADD ("lazy-session", test_lazy_session);
   ADD ("dead-path", test_dead_path);
   ADD ("csum-partial", test_csum_partial);
+  ADD ("pacer-full", test_pacer_full);
 #undef ADD
 
   return g_test_run ();

@@ -181,9 +181,18 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
       tttd_pool_put (&engine->tx.pool, buf);
       return;
     }
-  seq = peer->tx_seq++;
   copies = (guint) __builtin_popcount (mask);
   urgent = ip->latency_critical;
+  /* a pacer that is full drops the packet, which tells TCP to slow down;
+   * before it has a sequence number, so that the far end has no gap to
+   * wait for and nothing behind it is held back */
+  if (copies == 1 && !urgent && !tttd_tx_pacer_room (&engine->tx, peer, (guint) __builtin_ctz (mask)))
+    {
+      peer->stats.tx_queue_full++;
+      tttd_pool_put (&engine->tx.pool, buf);
+      return;
+    }
+  seq = peer->tx_seq++;
   /* with another link to go to, keep a copy in case this one dies now
    * (urgent ones too: a strategy that sends one copy of each, as
    * balance-rr does, would lose them with the link); and while the far

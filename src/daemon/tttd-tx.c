@@ -160,6 +160,22 @@ pace_later (TttdTx *tx, TttdPeer *peer, TttdPath *path, guint8 *buf, gsize total
   tx->schedule (tx->schedule_data, depart);
 }
 
+gboolean
+tttd_tx_pacer_room (const TttdTx *tx, const TttdPeer *peer, guint link)
+{
+  const TttdPath *path = &peer->paths[link];
+  const TttdSchedLink *sl = &peer->sched->links[link];
+  gint64 now = tx->now_us, depart;
+
+  if (sl->rate_Bps == 0)
+    return TRUE;
+  depart = MAX (now, sl->backlog_until_us);
+  if (depart - now > tttd_pace_limit_us (sl->rate_Bps, TTTD_PACE_TARGET_US))
+    return FALSE;
+  /* one that would wait needs a slot in the link's pacing ring */
+  return !(depart > now + PACE_SLACK_US || path->paced_count > 0) || path->paced_count < TTTD_PACE_SLOTS;
+}
+
 static gboolean
 drop (TttdTx *tx, TttdPeer *peer, guint8 *buf)
 {
@@ -190,11 +206,9 @@ transmit (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *
   if (sl->rate_Bps != 0)
     {
       depart = MAX (now, sl->backlog_until_us);
-      if (paced && depart - now > tttd_pace_limit_us (sl->rate_Bps, TTTD_PACE_TARGET_US))
+      if (paced && !tttd_tx_pacer_room (tx, peer, link))
         return drop (tx, peer, buf);
       later = paced && (depart > now + PACE_SLACK_US || path->paced_count > 0);
-      if (later && path->paced_count >= TTTD_PACE_SLOTS)
-        return drop (tx, peer, buf);
     }
   if (later)
     out.timestamp = (guint32) depart;

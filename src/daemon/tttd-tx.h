@@ -51,6 +51,9 @@ void tttd_tx_send_raw (TttdTx *tx, TttdTxQueue *queue, const TttdSockaddr *dest,
  * send it on the peer's link at once; consumes buf */
 gboolean tttd_tx_seal_and_queue (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *buf,
                                  const TttdInner *inner, gsize payload_len);
+/* whether the link's pacer takes one more datagram now (a link that is
+ * not paced always does) */
+gboolean tttd_tx_pacer_room (const TttdTx *tx, const TttdPeer *peer, guint link);
 /* the same, through the link's pacer (dropped if its queue is too long) */
 gboolean tttd_tx_seal_and_pace (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *buf,
                                 const TttdInner *inner, gsize payload_len);

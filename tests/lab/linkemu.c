@@ -112,9 +112,9 @@ counters_append (const Direction *dir, GString *out)
   if (dir->bottleneck.trace != NULL)
     g_string_append_printf (out,
                             " bottleneck-bytes=%" G_GSIZE_FORMAT " opportunities-used=%" G_GUINT64_FORMAT
-                            " opportunities-lost=%" G_GUINT64_FORMAT,
+                            " opportunities-lost=%" G_GUINT64_FORMAT " opportunity-bytes=%.0f",
                             dir->bottleneck.queued_bytes, dir->bottleneck.opportunities_used,
-                            dir->bottleneck.opportunities_lost);
+                            dir->bottleneck.opportunities_lost, LINK_TRACE_OPPORTUNITY_BYTES * dir->bottleneck.scale);
   g_string_append_c (out, '\n');
 }
 
@@ -448,6 +448,8 @@ emulator_command (Emulator *self, const char *line, GString *reply, GError **err
     {
       memset (self->up.counters, 0, sizeof self->up.counters);
       memset (self->down.counters, 0, sizeof self->down.counters);
+      self->up.bottleneck.opportunities_used = self->up.bottleneck.opportunities_lost = 0;
+      self->down.bottleneck.opportunities_used = self->down.bottleneck.opportunities_lost = 0;
       g_string_append (reply, "ok\n");
       return TRUE;
     }
