@@ -463,7 +463,8 @@ test_csum_partial (Fixture *f, gconstpointer data)
 
 /* both links' pacers full: a packet from TUN is dropped (TCP's signal to
  * slow down) before it has a sequence number, so the far end has no gap
- * to wait for and the next packet comes out at once */
+ * to wait for and the next packet comes out at once; one link with room
+ * takes what the other cannot */
 static void
 test_pacer_full (Fixture *f, gconstpointer data)
 {
@@ -492,6 +493,23 @@ test_pacer_full (Fixture *f, gconstpointer data)
   assert_tun_empty (f->server_tun[1]);
   g_assert_cmpuint (f->client_peer->stats.tx_queue_full, ==, full + 1);
   g_assert_cmpuint (f->client_peer->tx_seq, ==, seq);
+
+  /* one link with room: round robin picks the full one every other
+   * time, and the packet goes on the other */
+  tttd_scheduler_set_strategy (f->client_peer->sched, TTTD_STRATEGY_BALANCE_RR);
+  f->client_peer->paths[1].health.pacing_Bps = 0;
+  f->client_peer->sched->links[1].rate_Bps = 0;
+  for (guint16 i = 0; i < 4; i++)
+    {
+      guint64 rx = server_rx_packets (f, 1);
+      len = build_udp (packet, CLIENT_ADDRESS, SERVER_ADDRESS, 10 + i, BULK_PAYLOAD);
+      send_and_check (f, f->client, f->client_tun[1], f->server_tun[1], packet, len);
+      g_assert_cmpuint (server_rx_packets (f, 1), ==, rx + 1);
+    }
+  g_assert_cmpuint (f->client_peer->stats.tx_queue_full, ==, full + 1);
+  g_assert_cmpuint (f->client_peer->stats.tx_moved, ==, 2);
+  g_assert_cmpuint (f->client_peer->tx_seq, ==, seq + 4);
+  seq += 4;
 
   /* room again: the next one is the next in sequence, not behind a gap */
   for (guint link = 0; link < 2; link++)

@@ -152,6 +152,31 @@ tttd_engine_pace (TttdEngine *engine, gint64 now_us)
   tttd_tx_pace (&engine->tx, now_us);
 }
 
+/* the usable link, other than those in full, whose pacer has room and
+ * where a packet arrives first; -1: none */
+static gint
+link_with_room (TttdEngine *engine, const TttdPeer *peer, guint32 full, gint64 now_us)
+{
+  gint best = -1;
+  gint64 best_t = 0;
+
+  for (guint32 m = tttd_scheduler_usable_mask (peer->sched) & ~full; m != 0; m &= m - 1)
+    {
+      guint i = (guint) __builtin_ctz (m);
+      gint64 t;
+
+      if (i >= peer->n_paths || !peer->paths[i].present || !tttd_tx_pacer_room (&engine->tx, peer, i))
+        continue;
+      t = tttd_scheduler_queue_delay (peer->sched, i, now_us) + (gint64) peer->sched->links[i].srtt_us / 2;
+      if (best < 0 || t < best_t)
+        {
+          best = (gint) i;
+          best_t = t;
+        }
+    }
+  return best;
+}
+
 /* consumes buf: the packet is at buf + TTTD_HEADROOM; partial: its L4
  * checksum is partial, which the peer takes */
 static void
@@ -183,14 +208,22 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
     }
   copies = (guint) __builtin_popcount (mask);
   urgent = ip->latency_critical;
-  /* a pacer that is full drops the packet, which tells TCP to slow down;
-   * before it has a sequence number, so that the far end has no gap to
-   * wait for and nothing behind it is held back */
+  /* the link picked has a full pacer: another usable one with room takes
+   * the packet; with none, it is dropped, which tells TCP to slow down,
+   * and before it has a sequence number, so that the far end has no gap
+   * to wait for and nothing behind it is held back */
   if (copies == 1 && !urgent && !tttd_tx_pacer_room (&engine->tx, peer, (guint) __builtin_ctz (mask)))
     {
-      peer->stats.tx_queue_full++;
-      tttd_pool_put (&engine->tx.pool, buf);
-      return;
+      gint other = link_with_room (engine, peer, mask, now);
+
+      if (other < 0)
+        {
+          peer->stats.tx_queue_full++;
+          tttd_pool_put (&engine->tx.pool, buf);
+          return;
+        }
+      mask = 1u << other;
+      peer->stats.tx_moved++;
     }
   seq = peer->tx_seq++;
   /* with another link to go to, keep a copy in case this one dies now

@@ -37,6 +37,7 @@ const TttdCounter tttd_peer_counters[] = {
   REORDER_COUNTER ("reorder-timeouts", timeouts),
   PEER_COUNTER ("rekeys", rekeys),
   PEER_COUNTER ("tx-queue-full", tx_queue_full),
+  PEER_COUNTER ("tx-moved", tx_moved),
   PEER_COUNTER ("tx-resent", tx_resent),
   PEER_COUNTER ("rx-resent", rx_resent),
   PEER_COUNTER ("nacks-sent", nacks_sent),

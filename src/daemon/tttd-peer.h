@@ -66,6 +66,7 @@ typedef struct {
   guint64 tx_no_link;    /* dropped: no usable link */
   guint64 tx_no_buffer;
   guint64 tx_queue_full; /* dropped: the link's queue was too long (AQM) */
+  guint64 tx_moved;      /* sent on another link: the one picked was full */
   guint64 rx_bad_source; /* dropped: inner source not the peer's */
   guint64 rx_not_ip;     /* dropped: not an IP packet */
   guint64 tx_resent;     /* sent again: their first link died */
