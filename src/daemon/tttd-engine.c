@@ -153,21 +153,28 @@ tttd_engine_pace (TttdEngine *engine, gint64 now_us)
 }
 
 /* the usable link, other than those in full, whose pacer has room and
- * where a packet arrives first; -1: none */
+ * where a packet arrives first; -1: none.  Not for active-backup (the
+ * backup carries nothing while the active link works), and a metered link
+ * only under metered-overflow (which is there to spill onto it) */
 static gint
 link_with_room (TttdEngine *engine, const TttdPeer *peer, guint32 full, gint64 now_us)
 {
+  const TttdScheduler *sched = peer->sched;
   gint best = -1;
   gint64 best_t = 0;
 
-  for (guint32 m = tttd_scheduler_usable_mask (peer->sched) & ~full; m != 0; m &= m - 1)
+  if (sched->strategy == TTTD_STRATEGY_ACTIVE_BACKUP)
+    return -1;
+  for (guint32 m = tttd_scheduler_usable_mask (sched) & ~full; m != 0; m &= m - 1)
     {
       guint i = (guint) __builtin_ctz (m);
       gint64 t;
 
       if (i >= peer->n_paths || !peer->paths[i].present || !tttd_tx_pacer_room (&engine->tx, peer, i))
         continue;
-      t = tttd_scheduler_queue_delay (peer->sched, i, now_us) + (gint64) peer->sched->links[i].srtt_us / 2;
+      if (sched->links[i].metered && sched->strategy != TTTD_STRATEGY_METERED_OVERFLOW)
+        continue;
+      t = tttd_scheduler_queue_delay (sched, i, now_us) + (gint64) sched->links[i].srtt_us / 2;
       if (best < 0 || t < best_t)
         {
           best = (gint) i;

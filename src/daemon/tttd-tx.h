@@ -54,7 +54,8 @@ gboolean tttd_tx_seal_and_queue (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypai
 /* whether the link's pacer takes one more datagram now (a link that is
  * not paced always does) */
 gboolean tttd_tx_pacer_room (const TttdTx *tx, const TttdPeer *peer, guint link);
-/* the same, through the link's pacer (dropped if its queue is too long) */
+/* tttd_tx_seal_and_queue () through the link's pacer (dropped if its
+ * queue is too long) */
 gboolean tttd_tx_seal_and_pace (TttdTx *tx, TttdPeer *peer, TttdKeypair *keypair, guint link, guint8 *buf,
                                 const TttdInner *inner, gsize payload_len);
 /* send what the pacers hold that is due */
