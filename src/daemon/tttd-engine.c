@@ -154,8 +154,8 @@ tttd_engine_pace (TttdEngine *engine, gint64 now_us)
 
 /* the usable link, other than those in full, whose pacer has room and
  * where a packet arrives first; -1: none.  Not for active-backup (the
- * backup carries nothing while the active link works), and a metered link
- * only under metered-overflow (which is there to spill onto it) */
+ * backup carries nothing while the active link works), and never onto a
+ * metered link (metered-overflow decides when that one helps) */
 static gint
 link_with_room (TttdEngine *engine, const TttdPeer *peer, guint32 full, gint64 now_us)
 {
@@ -172,7 +172,7 @@ link_with_room (TttdEngine *engine, const TttdPeer *peer, guint32 full, gint64 n
 
       if (i >= peer->n_paths || !peer->paths[i].present || !tttd_tx_pacer_room (&engine->tx, peer, i))
         continue;
-      if (sched->links[i].metered && sched->strategy != TTTD_STRATEGY_METERED_OVERFLOW)
+      if (sched->links[i].metered)
         continue;
       t = tttd_scheduler_queue_delay (sched, i, now_us) + (gint64) sched->links[i].srtt_us / 2;
       if (best < 0 || t < best_t)
