@@ -473,6 +473,8 @@ test_pacer_full (Fixture *f, gconstpointer data)
   gsize len;
   guint32 seq;
   guint64 full;
+  guint delivered = 0;
+  gint active;
 
   connect_peers (f);
   len = build_udp (packet, CLIENT_ADDRESS, SERVER_ADDRESS, 0, BULK_PAYLOAD);
@@ -510,6 +512,48 @@ test_pacer_full (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->client_peer->stats.tx_moved, ==, 2);
   g_assert_cmpuint (f->client_peer->tx_seq, ==, seq + 4);
   seq += 4;
+
+  /* never onto a metered link: the one with room is metered, so what
+   * round robin gives the full one is dropped, not moved */
+  f->client_peer->sched->links[1].metered = TRUE;
+  for (guint16 i = 0; i < 4; i++)
+    {
+      len = build_udp (packet, CLIENT_ADDRESS, SERVER_ADDRESS, 20 + i, BULK_PAYLOAD);
+      tun_write (f->client_tun[1], packet, len);
+      tttd_engine_tun_readable (f->client);
+      carry (f, 0);
+      while (read (f->server_tun[1], packet, sizeof packet) > 0)
+        delivered++;
+    }
+  g_assert_cmpuint (f->client_peer->stats.tx_moved, ==, 2);
+  g_assert_cmpuint (f->client_peer->stats.tx_queue_full, >=, full + 3);
+  g_assert_cmpuint (f->client_peer->tx_seq - seq, ==, 4 - (f->client_peer->stats.tx_queue_full - full - 1));
+  g_assert_cmpuint (delivered, ==, f->client_peer->tx_seq - seq);
+  seq = f->client_peer->tx_seq;
+  full = f->client_peer->stats.tx_queue_full;
+  f->client_peer->sched->links[1].metered = FALSE;
+
+  /* nor onto the backup under active-backup: the active link is full */
+  tttd_scheduler_set_strategy (f->client_peer->sched, TTTD_STRATEGY_ACTIVE_BACKUP);
+  f->client_peer->paths[0].health.pacing_Bps = 0;
+  f->client_peer->sched->links[0].rate_Bps = 0;
+  len = build_udp (packet, CLIENT_ADDRESS, SERVER_ADDRESS, 30, BULK_PAYLOAD);
+  send_and_check (f, f->client, f->client_tun[1], f->server_tun[1], packet, len);
+  seq++;
+  active = f->client_peer->sched->active;
+  g_assert_cmpint (active, >=, 0);
+  g_assert_cmpint (active, <, 2);
+  f->client_peer->paths[active].health.pacing_Bps = 125000;
+  f->client_peer->sched->links[active].rate_Bps = 125000;
+  f->client_peer->sched->links[active].backlog_until_us = g_get_monotonic_time () + G_USEC_PER_SEC;
+  len = build_udp (packet, CLIENT_ADDRESS, SERVER_ADDRESS, 31, BULK_PAYLOAD);
+  tun_write (f->client_tun[1], packet, len);
+  tttd_engine_tun_readable (f->client);
+  carry (f, 0);
+  assert_tun_empty (f->server_tun[1]);
+  g_assert_cmpuint (f->client_peer->stats.tx_moved, ==, 2);
+  g_assert_cmpuint (f->client_peer->stats.tx_queue_full, ==, full + 1);
+  g_assert_cmpuint (f->client_peer->tx_seq, ==, seq);
 
   /* room again: the next one is the next in sequence, not behind a gap */
   for (guint link = 0; link < 2; link++)
