@@ -206,8 +206,9 @@ pick_lowest_rtt (TttdScheduler *sched, guint32 eligible, const TttdPacketInfo *p
   return best >= 0 ? 1u << best : 0;
 }
 
-gint64
-tttd_scheduler_arrival_us (const TttdScheduler *sched, guint i, guint wire_len, gint64 now_us)
+/* when does a packet sent now on this link arrive at the far end? */
+static gint64
+arrival_us (const TttdScheduler *sched, guint i, guint wire_len, gint64 now_us)
 {
   const TttdSchedLink *link = &sched->links[i];
   gint64 t = tttd_scheduler_queue_delay (sched, i, now_us) + (gint64) effective_rtt (link) / 2;
@@ -253,7 +254,7 @@ pick_earliest (const TttdScheduler *sched, guint32 candidates, guint wire_len, g
   for (guint32 m = candidates; m != 0; m &= m - 1)
     {
       guint i = lowest_bit (m);
-      gint64 t = tttd_scheduler_arrival_us (sched, i, wire_len, now_us);
+      gint64 t = arrival_us (sched, i, wire_len, now_us);
       if (best < 0 || t < best_t)
         {
           best = (gint) i;

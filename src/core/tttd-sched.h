@@ -90,9 +90,6 @@ void tttd_scheduler_set_strategy (TttdScheduler *sched, TttdStrategy strategy);
 guint32 tttd_scheduler_pick (TttdScheduler *sched, const TttdPacketInfo *packet, gint64 now_us);
 void tttd_scheduler_sent (TttdScheduler *sched, guint link, guint wire_len, gint64 now_us);
 gint64 tttd_scheduler_queue_delay (const TttdScheduler *sched, guint link, gint64 now_us);
-/* how long until a packet of wire_len bytes sent now on link reaches the
- * far end: its virtual queue, half its RTT and its own transmission */
-gint64 tttd_scheduler_arrival_us (const TttdScheduler *sched, guint link, guint wire_len, gint64 now_us);
 guint32 tttd_scheduler_usable_mask (const TttdScheduler *sched);
 
 G_END_DECLS

@@ -157,7 +157,7 @@ tttd_engine_pace (TttdEngine *engine, gint64 now_us)
  * backup carries nothing while the active link works), and never onto a
  * metered link (metered-overflow decides when that one helps) */
 static gint
-link_with_room (TttdEngine *engine, const TttdPeer *peer, guint32 full, guint wire_len, gint64 now_us)
+link_with_room (TttdEngine *engine, const TttdPeer *peer, guint32 full, gint64 now_us)
 {
   const TttdScheduler *sched = peer->sched;
   gint best = -1;
@@ -174,7 +174,7 @@ link_with_room (TttdEngine *engine, const TttdPeer *peer, guint32 full, guint wi
         continue;
       if (sched->links[i].metered)
         continue;
-      t = tttd_scheduler_arrival_us (sched, i, wire_len, now_us);
+      t = tttd_scheduler_queue_delay (sched, i, now_us) + (gint64) sched->links[i].srtt_us / 2;
       if (best < 0 || t < best_t)
         {
           best = (gint) i;
@@ -221,7 +221,7 @@ send_data (TttdEngine *engine, TttdPeer *peer, guint8 *buf, gsize len, const Ttt
    * to wait for and nothing behind it is held back */
   if (copies == 1 && !urgent && !tttd_tx_pacer_room (&engine->tx, peer, (guint) __builtin_ctz (mask)))
     {
-      gint other = link_with_room (engine, peer, mask, info.wire_len, now);
+      gint other = link_with_room (engine, peer, mask, now);
 
       if (other < 0)
         {
