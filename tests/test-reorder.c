@@ -465,6 +465,28 @@ test_idle_link_lag (Fixture *f, gconstpointer data)
   expect_lost (f, 1, 0);
 }
 
+/* a link in a lull (a cellular scheduler holds its packets for half a
+ * second) carried data shortly before: a gap the other link passed waits
+ * for it well beyond the links' delay difference and comes in order, not
+ * given up and then late (a loss, then a reordering, for the flow) */
+static void
+test_lull (Fixture *f, gconstpointer data)
+{
+  tttd_reorder_set_times (&f->reorder, SEC, 0, 25 * MS);
+  start_two_links (f);
+  f->now += 500 * MS;
+  g_assert_cmpint (push (f, 10, A, 9), ==, TTTD_REORDER_DELIVERED);
+  g_assert_cmpint (push (f, 12, A, 10), ==, TTTD_REORDER_HELD);
+  EXPECT (f, 10);
+  f->now += 4 * f->reorder.lag_us;
+  expire (f);
+  EXPECT_NONE (f);
+  g_assert_cmpint (push (f, 11, B, 8), ==, TTTD_REORDER_DELIVERED);
+  EXPECT (f, 11, 12);
+  expect_lost (f, 0, 0);
+  g_assert_cmpuint (f->reorder.stats.late, ==, 0);
+}
+
 /* interactive traffic does not wait for bulk sent before it, and the
  * packet it overtook is neither dropped nor counted lost */
 static void
@@ -951,6 +973,7 @@ main (int argc, char **argv)
   ADD ("link-prev-lost", test_link_prev_lost);
   ADD ("links-passed", test_links_passed);
   ADD ("idle-link-lag", test_idle_link_lag);
+  ADD ("lull", test_lull);
   ADD ("urgent", test_urgent);
   ADD ("bounded", test_bounded);
   ADD ("random", test_random);

@@ -59,7 +59,7 @@ tttd_reorder_init (TttdReorder *reorder, TttdReorderDeliver deliver, gpointer us
   reorder->deliver = deliver;
   reorder->user_data = user_data;
   reorder->hold_us = 50000;
-  reorder->active_us = 200000;
+  reorder->active_us = TTTD_REORDER_ACTIVE_US;
   reorder->lag_us = 25000;
 }
 

@@ -19,6 +19,12 @@ G_BEGIN_DECLS
 #define TTTD_REORDER_HISTORY   4096 /* delivered sequences remembered, for duplicates */
 #define TTTD_REORDER_LINKS     32
 #define TTTD_REORDER_STUCK_US  50000
+/* a link that carried data less than this ago is waited for until it
+ * passes a gap: its sender probes it every 50 ms for a second after its
+ * last data (tttd-health.c), so a link it stopped using shows that within
+ * a probe, and one that shows nothing is in a lull (a cellular scheduler
+ * holds a link's packets for hundreds of milliseconds), not idle */
+#define TTTD_REORDER_ACTIVE_US 1000000
 
 typedef struct {
   gpointer buf;
