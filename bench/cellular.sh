@@ -188,8 +188,10 @@ emulator_use () {
     line=$(lab_emu_stats 0 "$i" | grep "^$1 ")
     awk -v i="$i" '{ for (f = 2; f <= NF; f++) { split($f, kv, "="); c[kv[1]] = kv[2] }
       o = (c["opportunities-used"] + c["opportunities-lost"]) * c["opportunity-bytes"]
-      printf "link %d: %.0f%% of its capacity used, %s frames dropped by its queue; ", i,
-        (o > 0 ? 100 * c["tx-bytes"] / o : 0), c["drop-queue"] }' <<<"$line"
+      printf "link %d: %.0f%% of its capacity used, %s frames dropped by its queue", i,
+        (o > 0 ? 100 * c["tx-bytes"] / o : 0), c["drop-queue"]
+      for (k in c) if (k ~ /^drop-/ && k != "drop-queue" && c[k] != 0) printf ", %s %s", k, c[k]
+      printf "; " }' <<<"$line"
   done
 }
 
@@ -225,6 +227,14 @@ measure () {
       END { for (l in e) printf "%s:%s; ", l, e[l] }' "$json.est")" >&2
   fi
   [[ -z ${BENCH_VERBOSE:-} ]] || echo "    $dir: $(emulator_use "$dir")" >&2
+  # the sending TCP's window and RTT each second (iperf3 reports them where
+  # it sends: upload only)
+  [[ -z ${BENCH_VERBOSE:-} || $dir == down ]] || python3 -c 'import json, sys
+try:
+    iv = json.load(open(sys.argv[1]))["intervals"]
+    print("    up: sender cwnd KB / srtt ms per second:", " ".join("%d/%d" % (i["streams"][0]["snd_cwnd"] / 1024, i["streams"][0]["rtt"] / 1000) for i in iv))
+except Exception:
+    pass' "$json" >&2
   q1=$(counter "$bus" tx-queue-full)
   read -r mbit retr <<<"$(python3 -c 'import json, sys
 try:
@@ -339,7 +349,7 @@ for l in json.load(sys.stdin):
         tttd_ctl "${!bus}" --json status | python3 -c 'import json, sys
 c = json.load(sys.stdin).get("counters", {})
 print("    %s counters so far:" % sys.argv[1], " ".join("%s=%s" % (k, v) for k, v in sorted(c.items())
-      if v and (k.startswith(("reorder-", "recovered-", "nacks-", "tx-queue")) or k in ("retransmits", "tx-resent"))))' "$side"
+      if v and not k.endswith(("-packets", "-bytes", "-csum-partial"))))' "$side"
       done
     fi
   done
