@@ -12,7 +12,7 @@
 #define RATE_WINDOW_US   (10 * G_USEC_PER_SEC)
 #define LOSS_MIN_PACKETS 32
 #define LOSS_MAX_US      (2 * G_USEC_PER_SEC)
-#define ACTIVE_US        G_USEC_PER_SEC
+#define ACTIVE_US        TTTD_HEALTH_ACTIVE_US
 /* a healthy link without data this long is probed at the quiet rate */
 #define QUIET_US (30 * G_USEC_PER_SEC)
 /* ... and this long at the dormant rate: an idle tunnel's probes are most

@@ -31,6 +31,9 @@ typedef struct {
 /* a link faster than this (250 Mbit/s) is not paced: its limit is in the
  * machine, where a queue of ours only adds delay */
 #define TTTD_HEALTH_UNPACED_BPS 31250000
+/* a link that carried data this recently is probed at the active
+ * interval (the reorder buffer relies on it: TTTD_REORDER_ACTIVE_US) */
+#define TTTD_HEALTH_ACTIVE_US G_USEC_PER_SEC
 
 typedef struct {
   gboolean base_set;

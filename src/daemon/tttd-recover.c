@@ -8,6 +8,11 @@
 #include "tttd-recover.h"
 #include "tttd-tx.h"
 
+/* the reorder buffer waits for a link that carried data within
+ * TTTD_REORDER_ACTIVE_US because its sender probes it closely that long:
+ * a link it stopped using shows itself past a gap within one probe */
+G_STATIC_ASSERT (TTTD_REORDER_ACTIVE_US <= TTTD_HEALTH_ACTIVE_US);
+
 /* NACK datagrams per peer: one per millisecond on average, 16 at once */
 #define NACK_COST_US  1000
 #define NACK_BURST_US 16000
